@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Installs everything this project needs on a Debian 12 machine, so that a new
+# machine (a developer's or CI's) can build, test and run the local stack:
+#   1. the Debian packages (compilers, C++ libraries, PostgreSQL 15, Redis 7,
+#      kcat, Java 17, Maven), installed only when dpkg says they are missing;
+#   2. the Apache Kafka broker's jars, from Maven Central through the small
+#      deploy/kafka/pom.xml, copied into $STACK_DIR/kafka/libs (skipped when that
+#      folder already holds the jars of the pom's current content).
+# Safe to run again; when everything is present it makes no network call.
+# Usage: deploy/install.sh        (STACK_DIR defaults to <repo root>/.stack)
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$script_dir/.." && pwd)
+stack_dir=$(realpath -m "${STACK_DIR:-$repo_root/.stack}")
+kafka_pom="$script_dir/kafka/pom.xml"
+kafka_libs="$stack_dir/kafka/libs"
+
+apt_packages=(
+  build-essential cmake ninja-build pkg-config
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc grpc-proto
+  libabsl-dev librdkafka-dev libhiredis-dev libpq-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev prometheus-cpp-dev
+  libboost-dev liblemon-dev libical-dev libjwt-dev
+  postgresql redis-server kcat openjdk-17-jre-headless maven python3
+)
+
+log() { printf 'install: %s\n' "$*" >&2; }
+die() { printf 'install: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Prints the packages of apt_packages that dpkg does not report as installed.
+missing_apt_packages() {
+  local pkg status
+  for pkg in "${apt_packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)
+    [[ $status == ii* ]] || printf '%s\n' "$pkg"
+  done
+}
+
+install_apt_packages() {
+  local missing sudo=()
+  mapfile -t missing < <(missing_apt_packages)
+  if ((${#missing[@]} == 0)); then
+    log "Debian packages: all ${#apt_packages[@]} present"
+    return
+  fi
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+    sudo=(sudo)
+  fi
+  log "Debian packages missing: ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  mapfile -t missing < <(missing_apt_packages)
+  ((${#missing[@]} == 0)) || die "apt-get finished but these are still not installed: ${missing[*]}"
+}
+
+# Copies the broker's jars named by deploy/kafka/pom.xml into $kafka_libs. A stamp
+# file holds the pom's hash, so a changed pom (e.g. a new Kafka version) refetches.
+install_kafka_jars() {
+  local pom_hash stamp="$kafka_libs/.pom.sha256" staging jar mvn_log
+  pom_hash=$(sha256sum "$kafka_pom" | cut -d' ' -f1)
+  if [[ -f $stamp && $(<"$stamp") == "$pom_hash" ]] && compgen -G "$kafka_libs/kafka_2.13-*.jar" >/dev/null; then
+    log "Kafka jars: present in $kafka_libs"
+    return
+  fi
+  command -v mvn >/dev/null || die "mvn not found (the Debian package 'maven' should have installed it)"
+  mkdir -p "$stack_dir/kafka"
+  staging="$kafka_libs.staging"
+  rm -rf "$staging"
+  mvn_log="$stack_dir/kafka/mvn.log"
+  log "Kafka jars: fetching from Maven Central with $kafka_pom (log: $mvn_log)"
+  if ! mvn -B -Dstyle.color=never -f "$kafka_pom" dependency:copy-dependencies \
+    -DoutputDirectory="$staging" >"$mvn_log" 2>&1; then
+    rm -rf "$staging"
+    grep -m 5 '^\[ERROR\]' "$mvn_log" >&2 || tail -n 20 "$mvn_log" >&2
+    die "could not fetch the Kafka broker jars from Maven Central: mvn dependency:copy-dependencies -f $kafka_pom failed (full log: $mvn_log). Nothing was substituted; the local stack cannot run Kafka until this works."
+  fi
+  for jar in kafka_2.13 kafka-tools kafka-clients slf4j-reload4j reload4j; do
+    compgen -G "$staging/$jar-[0-9]*.jar" >/dev/null || { rm -rf "$staging"; die "Maven finished but $jar-*.jar is missing from the fetched jars"; }
+  done
+  printf '%s\n' "$pom_hash" >"$staging/.pom.sha256"
+  rm -rf "$kafka_libs"
+  mv "$staging" "$kafka_libs"
+  log "Kafka jars: $(find "$kafka_libs" -name '*.jar' | wc -l) jars in $kafka_libs"
+}
+
+install_apt_packages
+install_kafka_jars
+log "done"

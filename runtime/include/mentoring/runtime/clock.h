@@ -1,0 +1,35 @@
+#pragma once
+// Every "now" in the product comes from a Clock, so tests and the end-to-end scenario can
+// move time forward instead of sleeping.
+#include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
+
+namespace mentoring {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual absl::Time Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  absl::Time Now() const override { return absl::Now(); }
+  // The process-wide real clock.
+  static const Clock& Instance();
+};
+
+// A clock that only moves when told to. Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(absl::Time start) : now_(start) {}
+  absl::Time Now() const override;
+  void Advance(absl::Duration by);
+  void Set(absl::Time to);
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace mentoring

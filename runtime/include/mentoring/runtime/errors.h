@@ -1,0 +1,47 @@
+#pragma once
+// Domain errors are absl::Status values made here, so domain classes stay free of gRPC;
+// ToGrpcStatus is the one place they become gRPC statuses (and the gateway maps those to
+// HTTP). Field violations ride along as an ErrorDetails payload.
+#include <absl/status/status.h>
+#include <grpcpp/support/status.h>
+
+#include <string>
+#include <vector>
+
+#include "mentoring/common/v1/common.pb.h"
+
+namespace mentoring::errors {
+
+// INVALID_ARGUMENT naming one field and the rule it broke.
+absl::Status InvalidArgument(const std::string& field, const std::string& rule,
+                             const std::string& description);
+absl::Status NotFound(const std::string& what, const std::string& id);
+absl::Status AlreadyExists(const std::string& what, const std::string& key);
+// ABORTED: optimistic concurrency lost; the caller re-reads and retries.
+absl::Status VersionConflict(const std::string& what, int64_t expected, int64_t actual);
+absl::Status FailedPrecondition(const std::string& reason, const std::string& description);
+absl::Status PermissionDenied(const std::string& description);
+absl::Status Unauthenticated(const std::string& description);
+// UNAVAILABLE: a dependency (database, broker, another service) is down; safe to retry.
+absl::Status Unavailable(const std::string& dependency, const std::string& description);
+
+// Collects every violation in a request so the caller fixes them in one round.
+class Violations {
+ public:
+  void Add(std::string field, std::string rule, std::string description);
+  bool empty() const { return details_.field_violations().empty(); }
+  absl::Status ToStatus() const;  // OK when empty
+
+ private:
+  mentoring::common::v1::ErrorDetails details_;
+};
+
+// The ErrorDetails payload of a status (empty when there is none).
+mentoring::common::v1::ErrorDetails DetailsOf(const absl::Status& status);
+
+// The single domain → gRPC mapping. INTERNAL and UNKNOWN lose their message (logged by the
+// caller) so internal details never leak to clients.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace mentoring::errors

@@ -1,0 +1,73 @@
+#pragma once
+// A Kafka consumer-group member that applies each event exactly once in effect: the event
+// id is recorded in consumed_events in the same PostgreSQL transaction as the handler's
+// effect, and the offset is stored for commit only after that transaction committed.
+// Re-delivery (after a crash, a rebalance, a duplicate publish) is therefore harmless.
+//
+// Events from different producers can arrive in any order. A handler that needs something
+// not seen yet returns Park(...): the event is kept in parked_events and retried after each
+// event this consumer applies. AcceptSequence() drops events older than one already applied
+// for the same aggregate.
+#include <absl/status/status.h>
+#include <absl/synchronization/notification.h>
+#include <absl/time/time.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mentoring/runtime/events.h"
+#include "mentoring/runtime/kafka.h"
+#include "mentoring/runtime/postgres.h"
+
+namespace mentoring {
+
+using EventHandler = std::function<absl::Status(pg::Transaction&, const events::EventEnvelope&)>;
+
+struct ConsumerSettings {
+  std::string name;  // consumer group id, and the key in consumed_events
+  std::string kafka_bootstrap;
+  std::vector<std::string> topics;
+  absl::Duration retry_backoff = absl::Milliseconds(200);
+  int max_handler_failures = 5;  // a handler error (not a dependency outage) this often parks the event
+};
+
+class EventConsumer {
+ public:
+  EventConsumer(pg::Pool& pool, ConsumerSettings settings, EventHandler handler, prometheus::Registry& registry);
+  ~EventConsumer();
+
+  absl::Status Start();
+  // Finishes the event in hand, commits offsets and leaves the group.
+  void Stop();
+
+  // For handlers: the event could not be applied yet; keep it and retry later.
+  static absl::Status Park(const std::string& why);
+  // For handlers: true when `event` is newer than any applied for its aggregate (and records
+  // it); false for an older or equal sequence, which the handler should then ignore.
+  static absl::StatusOr<bool> AcceptSequence(pg::Transaction& txn, const std::string& consumer,
+                                             const events::EventEnvelope& event);
+
+  // Applies one event as if it had just been consumed (also used by tests to re-deliver).
+  absl::Status Apply(const events::EventEnvelope& event);
+
+ private:
+  void Run();
+  void RetryParked();
+
+  pg::Pool& pool_;
+  ConsumerSettings settings_;
+  EventHandler handler_;
+  kafka::HandlePtr rk_;
+  absl::Notification stop_;
+  std::thread thread_;
+  prometheus::Counter& applied_;
+  prometheus::Counter& duplicates_;
+  prometheus::Counter& parked_;
+  prometheus::Counter& undecodable_;
+};
+
+}  // namespace mentoring

@@ -1,0 +1,69 @@
+#pragma once
+// librdkafka handles wrapped once (RAII), and the two ways the suite talks to Kafka:
+// an idempotent producer (used only by the outbox relay) and a consumer group member.
+#include <absl/status/statusor.h>
+#include <absl/time/time.h>
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mentoring::kafka {
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* rk) const;
+};
+using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+struct TopicPartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using TopicPartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, TopicPartitionListDeleter>;
+
+// Builds an rd_kafka_conf_t from key/value settings; INVALID_ARGUMENT names the bad key.
+absl::StatusOr<rd_kafka_conf_t*> MakeConf(const std::map<std::string, std::string>& settings);
+
+struct OutgoingMessage {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Idempotent producer (enable.idempotence=true, acks=all): retries inside librdkafka can
+// neither duplicate nor reorder messages of one partition.
+class Producer {
+ public:
+  static absl::StatusOr<std::unique_ptr<Producer>> Create(const std::string& bootstrap,
+                                                          absl::Duration message_timeout,
+                                                          std::map<std::string, std::string> extra = {});
+  ~Producer();
+
+  // Produces all messages and waits for every delivery report. Returns, per message, OK or
+  // the delivery error. Never leaves a message queued inside librdkafka on return.
+  std::vector<absl::Status> ProduceAndWait(const std::vector<OutgoingMessage>& messages);
+
+  rd_kafka_t* handle() { return rk_.get(); }
+
+ private:
+  Producer() = default;
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  HandlePtr rk_;
+  absl::Duration message_timeout_;
+};
+
+// Asks the cluster for its metadata; returns the number of brokers that answered.
+absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration timeout);
+
+// Creates a topic (OK if it exists already). Used by tests and tools; the suite's own
+// topics are created by deploy/stack.sh and the Helm chart.
+absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions);
+
+}  // namespace mentoring::kafka

@@ -1,0 +1,154 @@
+#include "mentoring/runtime/config.h"
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_replace.h>
+#include <absl/strings/strip.h>
+
+#include <absl/strings/string_view.h>
+
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace mentoring {
+namespace {
+
+std::string FlagToEnvName(absl::string_view flag) {
+  std::string name = absl::AsciiStrToUpper(std::string(flag));
+  absl::StrReplaceAll({{"-", "_"}}, &name);
+  return name;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ParseEnvFile(const std::string& text) {
+  std::map<std::string, std::string> vars;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view view = absl::StripAsciiWhitespace(line);
+    if (view.empty() || view.front() == '#') continue;
+    absl::ConsumePrefix(&view, "export ");
+    const size_t eq = view.find('=');
+    if (eq == absl::string_view::npos) continue;
+    vars.emplace(std::string(absl::StripAsciiWhitespace(view.substr(0, eq))),
+                 std::string(absl::StripAsciiWhitespace(view.substr(eq + 1))));
+  }
+  return vars;
+}
+
+Config::Config(std::string prefix, std::map<std::string, std::string> vars)
+    : prefix_(std::move(prefix)), vars_(std::move(vars)) {
+  // The env file fills in only what neither flags nor environment set.
+  auto file = vars_.find("MENTORING_ENV_FILE");
+  if (file != vars_.end() && !file->second.empty()) {
+    std::ifstream in(file->second);
+    if (!in) {
+      Fail("MENTORING_ENV_FILE", "must name a readable file", file->second);
+      return;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    for (auto& [key, value] : ParseEnvFile(text.str())) vars_.emplace(key, value);
+  }
+}
+
+Config Config::FromProcess(std::string prefix, int argc, char** argv) {
+  std::map<std::string, std::string> vars;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (!absl::ConsumePrefix(&arg, "--")) continue;
+    const size_t eq = arg.find('=');
+    if (eq == absl::string_view::npos) {
+      vars[FlagToEnvName(arg)] = "true";
+    } else {
+      vars[FlagToEnvName(arg.substr(0, eq))] = std::string(arg.substr(eq + 1));
+    }
+  }
+  // With the prefix, a flag --grpc-port means PREFIX_GRPC_PORT as well.
+  for (char** env = environ; env != nullptr && *env != nullptr; ++env) {
+    absl::string_view entry = *env;
+    const size_t eq = entry.find('=');
+    if (eq == absl::string_view::npos) continue;
+    vars.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return Config(std::move(prefix), std::move(vars));
+}
+
+Config Config::FromMap(std::string prefix, std::map<std::string, std::string> vars) {
+  return Config(std::move(prefix), std::move(vars));
+}
+
+std::optional<std::string> Config::Lookup(const std::string& name) const {
+  if (!prefix_.empty()) {
+    auto it = vars_.find(prefix_ + "_" + name);
+    if (it != vars_.end()) return it->second;
+  }
+  auto it = vars_.find(name);
+  if (it != vars_.end()) return it->second;
+  return std::nullopt;
+}
+
+void Config::Fail(const std::string& name, const std::string& rule, const std::string& value) {
+  const std::string shown = prefix_.empty() ? name : prefix_ + "_" + name + " (or " + name + ")";
+  problems_.push_back(shown + ": " + rule + " (got '" + value + "')");
+}
+
+std::string Config::String(const std::string& name, const std::string& fallback) {
+  return Lookup(name).value_or(fallback);
+}
+
+std::string Config::RequiredString(const std::string& name) {
+  auto value = Lookup(name);
+  if (!value || value->empty()) {
+    Fail(name, "is required", value.value_or(""));
+    return "";
+  }
+  return *value;
+}
+
+int64_t Config::Int(const std::string& name, int64_t fallback, int64_t min, int64_t max) {
+  auto value = Lookup(name);
+  if (!value) return fallback;
+  int64_t parsed = 0;
+  if (!absl::SimpleAtoi(*value, &parsed)) {
+    Fail(name, "must be an integer", *value);
+    return fallback;
+  }
+  if (parsed < min || parsed > max) {
+    Fail(name, "must be between " + std::to_string(min) + " and " + std::to_string(max), *value);
+    return fallback;
+  }
+  return parsed;
+}
+
+bool Config::Bool(const std::string& name, bool fallback) {
+  auto value = Lookup(name);
+  if (!value) return fallback;
+  const std::string lower = absl::AsciiStrToLower(*value);
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+  Fail(name, "must be true or false", *value);
+  return fallback;
+}
+
+absl::Duration Config::Duration(const std::string& name, absl::Duration fallback) {
+  auto value = Lookup(name);
+  if (!value) return fallback;
+  absl::Duration parsed;
+  if (!absl::ParseDuration(*value, &parsed) || parsed < absl::ZeroDuration()) {
+    Fail(name, "must be a non-negative duration such as 250ms, 30s or 5m", *value);
+    return fallback;
+  }
+  return parsed;
+}
+
+absl::Status Config::Check() const {
+  if (problems_.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError("invalid configuration: " + absl::StrJoin(problems_, "; "));
+}
+
+}  // namespace mentoring

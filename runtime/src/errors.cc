@@ -1,0 +1,113 @@
+#include "mentoring/runtime/errors.h"
+
+#include <absl/strings/cord.h>
+#include <absl/strings/str_cat.h>
+
+namespace mentoring::errors {
+namespace {
+
+constexpr char kDetailsTypeUrl[] = "type.googleapis.com/mentoring.common.v1.ErrorDetails";
+
+absl::Status WithDetails(absl::StatusCode code, const std::string& message,
+                         const common::v1::ErrorDetails& details) {
+  absl::Status status(code, message);
+  status.SetPayload(kDetailsTypeUrl, absl::Cord(details.SerializeAsString()));
+  return status;
+}
+
+absl::Status WithReason(absl::StatusCode code, const std::string& reason,
+                        const std::string& message) {
+  common::v1::ErrorDetails details;
+  details.set_reason(reason);
+  return WithDetails(code, message, details);
+}
+
+}  // namespace
+
+absl::Status InvalidArgument(const std::string& field, const std::string& rule,
+                             const std::string& description) {
+  Violations violations;
+  violations.Add(field, rule, description);
+  return violations.ToStatus();
+}
+
+absl::Status NotFound(const std::string& what, const std::string& id) {
+  return WithReason(absl::StatusCode::kNotFound, "NOT_FOUND", absl::StrCat(what, " '", id, "' not found"));
+}
+
+absl::Status AlreadyExists(const std::string& what, const std::string& key) {
+  return WithReason(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
+                    absl::StrCat(what, " with ", key, " already exists"));
+}
+
+absl::Status VersionConflict(const std::string& what, int64_t expected, int64_t actual) {
+  return WithReason(absl::StatusCode::kAborted, "VERSION_CONFLICT",
+                    absl::StrCat(what, " was changed by someone else: expected version ", expected,
+                                 ", current version ", actual, "; re-read and retry"));
+}
+
+absl::Status FailedPrecondition(const std::string& reason, const std::string& description) {
+  return WithReason(absl::StatusCode::kFailedPrecondition, reason, description);
+}
+
+absl::Status PermissionDenied(const std::string& description) {
+  return WithReason(absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED", description);
+}
+
+absl::Status Unauthenticated(const std::string& description) {
+  return WithReason(absl::StatusCode::kUnauthenticated, "UNAUTHENTICATED", description);
+}
+
+absl::Status Unavailable(const std::string& dependency, const std::string& description) {
+  return WithReason(absl::StatusCode::kUnavailable, "DEPENDENCY_UNAVAILABLE",
+                    absl::StrCat(dependency, " unavailable: ", description));
+}
+
+void Violations::Add(std::string field, std::string rule, std::string description) {
+  auto* violation = details_.add_field_violations();
+  violation->set_field(std::move(field));
+  violation->set_rule(std::move(rule));
+  violation->set_description(std::move(description));
+}
+
+absl::Status Violations::ToStatus() const {
+  if (empty()) return absl::OkStatus();
+  std::string message;
+  for (const auto& v : details_.field_violations()) {
+    absl::StrAppend(&message, message.empty() ? "" : "; ", v.field(), ": ", v.description(),
+                    " [", v.rule(), "]");
+  }
+  common::v1::ErrorDetails details = details_;
+  details.set_reason("INVALID_ARGUMENT");
+  return WithDetails(absl::StatusCode::kInvalidArgument, message, details);
+}
+
+common::v1::ErrorDetails DetailsOf(const absl::Status& status) {
+  common::v1::ErrorDetails details;
+  if (auto payload = status.GetPayload(kDetailsTypeUrl)) {
+    details.ParseFromString(std::string(*payload));
+  }
+  return details;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+  }
+  common::v1::ErrorDetails details = DetailsOf(status);
+  return grpc::Status(code, std::string(status.message()), details.SerializeAsString());
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  common::v1::ErrorDetails details;
+  if (!status.error_details().empty()) details.ParseFromString(status.error_details());
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::DeadlineExceededError(status.error_message());
+  }
+  return WithDetails(static_cast<absl::StatusCode>(status.error_code()), status.error_message(), details);
+}
+
+}  // namespace mentoring::errors

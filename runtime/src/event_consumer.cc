@@ -1,0 +1,217 @@
+#include "mentoring/runtime/event_consumer.h"
+
+#include <absl/strings/str_cat.h>
+#include <spdlog/spdlog.h>
+
+#include "mentoring/runtime/errors.h"
+
+namespace mentoring {
+namespace {
+
+constexpr char kParkReason[] = "PARK";
+
+bool IsPark(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kFailedPrecondition && errors::DetailsOf(status).reason() == kParkReason;
+}
+
+// Commits stored offsets before partitions go to another member, so nothing processed is
+// processed again needlessly and nothing unprocessed is skipped.
+void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions, void*) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    spdlog::info("consumer assigned {} partitions", partitions->cnt);
+    rd_kafka_assign(rk, partitions);
+  } else {
+    spdlog::info("consumer revoking {} partitions", partitions->cnt);
+    rd_kafka_commit(rk, nullptr, 0);
+    rd_kafka_assign(rk, nullptr);
+  }
+}
+
+prometheus::Counter& ConsumerCounter(prometheus::Registry& registry, const std::string& name, const std::string& help,
+                                     const std::string& consumer) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({{"consumer", consumer}});
+}
+
+}  // namespace
+
+EventConsumer::EventConsumer(pg::Pool& pool, ConsumerSettings settings, EventHandler handler,
+                             prometheus::Registry& registry)
+    : pool_(pool),
+      settings_(std::move(settings)),
+      handler_(std::move(handler)),
+      applied_(ConsumerCounter(registry, "mentoring_consumer_applied_total", "Events applied", settings_.name)),
+      duplicates_(ConsumerCounter(registry, "mentoring_consumer_duplicates_total",
+                                  "Events seen again and skipped", settings_.name)),
+      parked_(ConsumerCounter(registry, "mentoring_consumer_parked_total", "Events parked for later", settings_.name)),
+      undecodable_(ConsumerCounter(registry, "mentoring_consumer_undecodable_total",
+                                   "Messages that are not an EventEnvelope (skipped)", settings_.name)) {}
+
+EventConsumer::~EventConsumer() { Stop(); }
+
+absl::Status EventConsumer::Park(const std::string& why) { return errors::FailedPrecondition(kParkReason, why); }
+
+absl::StatusOr<bool> EventConsumer::AcceptSequence(pg::Transaction& txn, const std::string& consumer,
+                                                   const events::EventEnvelope& event) {
+  auto result = txn.Exec(
+      "INSERT INTO consumed_aggregate_versions (consumer, producer, aggregate_type, aggregate_id, sequence) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, producer, aggregate_type, aggregate_id) DO UPDATE "
+      "SET sequence = EXCLUDED.sequence WHERE consumed_aggregate_versions.sequence < EXCLUDED.sequence",
+      {consumer, event.producer(), event.aggregate_type(), event.aggregate_id(), event.sequence()});
+  if (!result.ok()) return result.status();
+  return result->affected() == 1;
+}
+
+absl::Status EventConsumer::Start() {
+  auto conf = kafka::MakeConf({
+      {"bootstrap.servers", settings_.kafka_bootstrap},
+      {"group.id", settings_.name},
+      {"enable.auto.commit", "true"},
+      {"enable.auto.offset.store", "false"},  // stored only after the effect committed
+      {"auto.commit.interval.ms", "1000"},
+      {"auto.offset.reset", "earliest"},
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"},
+  });
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_rebalance_cb(*conf, &OnRebalance);
+  char error[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof(error));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(*conf);
+    return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", error));
+  }
+  rk_.reset(rk);
+  rd_kafka_poll_set_consumer(rk);
+  kafka::TopicPartitionListPtr topics(rd_kafka_topic_partition_list_new(static_cast<int>(settings_.topics.size())));
+  for (const auto& topic : settings_.topics) {
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  if (auto err = rd_kafka_subscribe(rk, topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("kafka subscribe: ", rd_kafka_err2str(err)));
+  }
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void EventConsumer::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+  if (rk_) {
+    rd_kafka_consumer_close(rk_.get());
+    rk_.reset();
+  }
+}
+
+absl::Status EventConsumer::Apply(const events::EventEnvelope& event) {
+  bool applied = false;
+  bool parked = false;
+  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    applied = parked = false;
+    auto first = txn.Exec(
+        "INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        {settings_.name, event.event_id()});
+    if (!first.ok()) return first.status();
+    if (first->affected() == 0) return absl::OkStatus();  // seen before: the effect is already there
+    auto handled = handler_(txn, event);
+    if (IsPark(handled)) {
+      parked = true;
+      auto park = txn.Exec(
+          "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT DO NOTHING",
+          {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()),
+           std::string(handled.message())});
+      return park.status();
+    }
+    applied = handled.ok();
+    return handled;
+  });
+  if (!status.ok()) return status;
+  if (applied) {
+    applied_.Increment();
+    RetryParked();
+  } else if (parked) {
+    parked_.Increment();
+  } else {
+    duplicates_.Increment();
+  }
+  return absl::OkStatus();
+}
+
+void EventConsumer::RetryParked() {
+  auto parked = pool_.Exec(
+      "SELECT event_id, payload FROM parked_events WHERE consumer = $1 ORDER BY parked_at LIMIT 100", {settings_.name});
+  if (!parked.ok() || parked->rows() == 0) return;
+  for (int i = 0; i < parked->rows(); ++i) {
+    events::EventEnvelope event;
+    if (!event.ParseFromString(parked->Bytes(i, 1))) continue;
+    auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+      auto handled = handler_(txn, event);
+      if (IsPark(handled)) {
+        return txn.Exec("UPDATE parked_events SET attempts = attempts + 1 WHERE consumer = $1 AND event_id = $2",
+                        {settings_.name, event.event_id()}).status();
+      }
+      if (!handled.ok()) return handled;
+      applied_.Increment();
+      return txn.Exec("DELETE FROM parked_events WHERE consumer = $1 AND event_id = $2",
+                      {settings_.name, event.event_id()}).status();
+    });
+    if (!status.ok()) spdlog::warn("parked event {} still failing: {}", event.event_id(), status.ToString());
+  }
+}
+
+void EventConsumer::Run() {
+  while (!stop_.HasBeenNotified()) {
+    kafka::MessagePtr message(rd_kafka_consumer_poll(rk_.get(), 100));
+    if (!message) continue;
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        spdlog::warn("consumer {}: {}", settings_.name, rd_kafka_message_errstr(message.get()));
+      }
+      continue;
+    }
+    events::EventEnvelope event;
+    if (!event.ParseFromArray(message->payload, static_cast<int>(message->len)) || event.event_id().empty()) {
+      undecodable_.Increment();
+      spdlog::error("consumer {}: message at {}[{}]@{} is not an EventEnvelope; skipped", settings_.name,
+                    rd_kafka_topic_name(message->rkt), message->partition, message->offset);
+    } else {
+      // Dependencies being down must not lose the event: retry until applied or stopping.
+      int failures = 0;
+      while (true) {
+        auto status = Apply(event);
+        if (status.ok()) break;
+        if (stop_.HasBeenNotified()) return;  // offset not stored: re-delivered after restart
+        if (status.code() != absl::StatusCode::kUnavailable && ++failures >= settings_.max_handler_failures) {
+          spdlog::error("consumer {}: event {} failed {} times, parking it: {}", settings_.name, event.event_id(),
+                        failures, status.ToString());
+          // Parked and marked consumed together: a re-delivery is then a duplicate, and only
+          // the parked copy can still take effect (once).
+          auto parked = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+            auto consumed = txn.Exec(
+                "INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                {settings_.name, event.event_id()});
+            if (!consumed.ok()) return consumed.status();
+            return txn.Exec(
+                "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT DO NOTHING",
+                {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()), status.ToString()})
+                .status();
+          });
+          if (!parked.ok()) continue;  // the database is down after all: keep retrying
+          parked_.Increment();
+          break;
+        }
+        spdlog::warn("consumer {}: applying event {} failed, retrying: {}", settings_.name, event.event_id(),
+                     status.ToString());
+        stop_.WaitForNotificationWithTimeout(settings_.retry_backoff);
+      }
+    }
+    // The next offset to read, committed by the auto-commit timer or on revoke.
+    kafka::TopicPartitionListPtr done(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(done.get(), rd_kafka_topic_name(message->rkt), message->partition)->offset =
+        message->offset + 1;
+    rd_kafka_offsets_store(rk_.get(), done.get());
+  }
+}
+
+}  // namespace mentoring

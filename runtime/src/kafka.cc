@@ -1,0 +1,174 @@
+#include "mentoring/runtime/kafka.h"
+
+#include <absl/strings/str_cat.h>
+#include <spdlog/spdlog.h>
+
+namespace mentoring::kafka {
+namespace {
+
+struct Delivery {
+  std::vector<absl::Status>* results;
+  size_t index;
+  int* outstanding;
+};
+
+void LogCallback(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level <= 3) {
+    spdlog::error("librdkafka {}: {}", facility, message);
+  } else if (level <= 5) {
+    spdlog::warn("librdkafka {}: {}", facility, message);
+  } else {
+    spdlog::debug("librdkafka {}: {}", facility, message);
+  }
+}
+
+struct AdminQueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+
+}  // namespace
+
+void HandleDeleter::operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+
+absl::StatusOr<rd_kafka_conf_t*> MakeConf(const std::map<std::string, std::string>& settings) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char error[512];
+  for (const auto& [key, value] : settings) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat("kafka setting ", key, "=", value, ": ", error));
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf, &LogCallback);
+  return conf;
+}
+
+void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  auto* delivery = static_cast<Delivery*>(message->_private);
+  if (delivery == nullptr) return;
+  (*delivery->results)[delivery->index] =
+      message->err == RD_KAFKA_RESP_ERR_NO_ERROR
+          ? absl::OkStatus()
+          : absl::UnavailableError(absl::StrCat("kafka delivery failed: ", rd_kafka_err2str(message->err)));
+  --*delivery->outstanding;
+}
+
+absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const std::string& bootstrap,
+                                                           absl::Duration message_timeout,
+                                                           std::map<std::string, std::string> extra) {
+  std::map<std::string, std::string> settings = {
+      {"bootstrap.servers", bootstrap},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"linger.ms", "5"},
+      {"compression.type", "lz4"},
+      {"message.timeout.ms", std::to_string(absl::ToInt64Milliseconds(message_timeout))},
+      {"socket.keepalive.enable", "true"},
+  };
+  for (auto& [k, v] : extra) settings[k] = v;
+  auto conf = MakeConf(settings);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_dr_msg_cb(*conf, &Producer::OnDelivery);
+  char error[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof(error));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(*conf);
+    return absl::InvalidArgumentError(absl::StrCat("kafka producer: ", error));
+  }
+  auto producer = std::unique_ptr<Producer>(new Producer());
+  producer->rk_.reset(rk);
+  producer->message_timeout_ = message_timeout;
+  return producer;
+}
+
+Producer::~Producer() {
+  if (rk_) rd_kafka_flush(rk_.get(), 2000);
+}
+
+std::vector<absl::Status> Producer::ProduceAndWait(const std::vector<OutgoingMessage>& messages) {
+  std::vector<absl::Status> results(messages.size(), absl::UnavailableError("not delivered"));
+  std::vector<Delivery> deliveries(messages.size());
+  int outstanding = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    deliveries[i] = Delivery{&results, i, &outstanding};
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
+    for (const auto& [name, value] : m.headers) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+    rd_kafka_resp_err_t err;
+    // Queue full is transient: serve delivery reports and try again.
+    while (true) {
+      err = rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()),
+                              RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                              RD_KAFKA_V_OPAQUE(&deliveries[i]), RD_KAFKA_V_END);
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
+      rd_kafka_poll(rk_.get(), 10);
+    }
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++outstanding;  // headers now belong to the message
+    } else {
+      rd_kafka_headers_destroy(headers);
+      results[i] = absl::UnavailableError(absl::StrCat("kafka produce failed: ", rd_kafka_err2str(err)));
+    }
+  }
+  // Every queued message gets a report within message.timeout.ms (delivered or timed out).
+  const absl::Time give_up = absl::Now() + message_timeout_ + absl::Seconds(5);
+  while (outstanding > 0 && absl::Now() < give_up) rd_kafka_poll(rk_.get(), 50);
+  if (outstanding > 0) {
+    // Should not happen; purge so no stale message is delivered later, out of order.
+    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    while (outstanding > 0) rd_kafka_poll(rk_.get(), 50);
+  }
+  return results;
+}
+
+absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration timeout) {
+  auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
+  if (!conf.ok()) return conf.status();
+  char error[512];
+  HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof(error)));
+  if (!rk) return absl::InternalError(error);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const auto err = rd_kafka_metadata(rk.get(), 1, nullptr, &metadata, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::UnavailableError(rd_kafka_err2str(err));
+  const int brokers = metadata->broker_cnt;
+  rd_kafka_metadata_destroy(metadata);
+  return brokers;
+}
+
+absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions) {
+  auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
+  if (!conf.ok()) return conf.status();
+  char error[512];
+  HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof(error)));
+  if (!rk) return absl::InternalError(error);
+  rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, error, sizeof(error));
+  if (new_topic == nullptr) return absl::InvalidArgumentError(error);
+  std::unique_ptr<rd_kafka_queue_t, AdminQueueDeleter> queue(rd_kafka_queue_new(rk.get()));
+  rd_kafka_CreateTopics(rk.get(), &new_topic, 1, nullptr, queue.get());
+  rd_kafka_NewTopic_destroy(new_topic);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue.get(), 15000);
+  if (event == nullptr) return absl::DeadlineExceededError("CreateTopics timed out");
+  absl::Status status;
+  if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = absl::UnavailableError(rd_kafka_event_error_string(event));
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    for (size_t i = 0; i < count; ++i) {
+      const auto err = rd_kafka_topic_result_error(results[i]);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        status = absl::InternalError(rd_kafka_topic_result_error_string(results[i]));
+      }
+    }
+  }
+  rd_kafka_event_destroy(event);
+  return status;
+}
+
+}  // namespace mentoring::kafka

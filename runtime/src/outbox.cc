@@ -1,0 +1,248 @@
+#include "mentoring/runtime/outbox.h"
+
+#include <absl/container/flat_hash_set.h>
+#include <absl/strings/str_cat.h>
+#include <spdlog/spdlog.h>
+
+#include "mentoring/runtime/errors.h"
+
+namespace mentoring {
+namespace {
+
+std::string Rfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }
+
+}  // namespace
+
+const std::vector<pg::Migration>& RuntimeMigrations() {
+  static const std::vector<pg::Migration> migrations = {
+      {1, "outbox",
+       R"sql(
+CREATE TABLE outbox (
+  id            bigserial PRIMARY KEY,
+  event_id      uuid NOT NULL UNIQUE,
+  topic         text NOT NULL,
+  partition_key text NOT NULL,
+  event_type    text NOT NULL,
+  payload       bytea NOT NULL,          -- serialized mentoring.events.v1.EventEnvelope
+  created_at    timestamptz NOT NULL,
+  published_at  timestamptz
+);
+-- The relay's only read: the unpublished tail, in id order.
+CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+CREATE INDEX outbox_published_at ON outbox (published_at) WHERE published_at IS NOT NULL;
+)sql"},
+      {2, "consumed_events",
+       R"sql(
+-- Effects at consumers happen once: the event id is recorded in the effect's transaction.
+CREATE TABLE consumed_events (
+  consumer    text NOT NULL,
+  event_id    uuid NOT NULL,
+  consumed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, event_id)
+);
+-- Highest sequence applied per aggregate, to drop stale events arriving late.
+-- Keyed by producer too: each producer numbers its own aggregates (matching's and
+-- evaluation's "relationship" sequences are independent).
+CREATE TABLE consumed_aggregate_versions (
+  consumer       text NOT NULL,
+  producer       text NOT NULL,
+  aggregate_type text NOT NULL,
+  aggregate_id   text NOT NULL,
+  sequence       bigint NOT NULL,
+  PRIMARY KEY (consumer, producer, aggregate_type, aggregate_id)
+);
+-- Events a handler could not apply yet (what they depend on has not arrived); retried.
+CREATE TABLE parked_events (
+  consumer  text NOT NULL,
+  event_id  uuid NOT NULL,
+  payload   bytea NOT NULL,
+  reason    text NOT NULL,
+  parked_at timestamptz NOT NULL DEFAULT now(),
+  attempts  int NOT NULL DEFAULT 0,
+  PRIMARY KEY (consumer, event_id)
+);
+)sql"},
+  };
+  return migrations;
+}
+
+absl::Status Outbox::Append(pg::Transaction& txn, events::EventEnvelope event, const Clock& clock) {
+  const std::string type = events::TypeOf(event);
+  if (type.empty()) return absl::InternalError("event without payload");
+  event.set_type(type);
+  auto result = txn.Exec(
+      "INSERT INTO outbox (event_id, topic, partition_key, event_type, payload, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {event.event_id(), events::TopicFor(event.producer()), event.aggregate_id(), type,
+       pg::Param::Bytes(event.SerializeAsString()), Rfc3339(clock.Now())});
+  return result.status();
+}
+
+OutboxRelay::OutboxRelay(const pg::Pool& pool, RelaySettings settings, const Clock& clock,
+                         prometheus::Registry& registry)
+    : settings_(std::move(settings)),
+      clock_(clock),
+      conn_(pool.NewDedicatedConnection()),
+      published_(prometheus::BuildCounter()
+                     .Name("mentoring_outbox_published_total")
+                     .Help("Events the relay published to Kafka and marked published")
+                     .Register(registry)
+                     .Add({{"outbox", settings_.outbox_name}})),
+      failures_(prometheus::BuildCounter()
+                    .Name("mentoring_outbox_publish_failures_total")
+                    .Help("Events whose delivery to Kafka failed (they are retried)")
+                    .Register(registry)
+                    .Add({{"outbox", settings_.outbox_name}})),
+      lag_events_(prometheus::BuildGauge()
+                      .Name("mentoring_outbox_lag_events")
+                      .Help("Events committed but not yet published")
+                      .Register(registry)
+                      .Add({{"outbox", settings_.outbox_name}})),
+      oldest_age_seconds_(prometheus::BuildGauge()
+                              .Name("mentoring_outbox_oldest_unpublished_age_seconds")
+                              .Help("Age of the oldest unpublished event")
+                              .Register(registry)
+                              .Add({{"outbox", settings_.outbox_name}})),
+      active_gauge_(prometheus::BuildGauge()
+                        .Name("mentoring_outbox_relay_active")
+                        .Help("1 while this replica holds the outbox lock and publishes")
+                        .Register(registry)
+                        .Add({{"outbox", settings_.outbox_name}})) {}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
+void OutboxRelay::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void OutboxRelay::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxRelay::Run() {
+  spdlog::info("outbox relay '{}' started (standby until it holds the lock)", settings_.outbox_name);
+  while (!stop_.HasBeenNotified()) RunOnce();
+  conn_.reset();  // ends the session: the advisory lock goes with it
+  producer_.reset();
+  active_ = false;
+  active_gauge_.Set(0);
+  spdlog::info("outbox relay '{}' stopped", settings_.outbox_name);
+}
+
+void OutboxRelay::Backoff() {
+  backoff_ = std::min(settings_.max_backoff,
+                      backoff_ == absl::ZeroDuration() ? absl::Milliseconds(200) : backoff_ * 2);
+  stop_.WaitForNotificationWithTimeout(backoff_);
+}
+
+void OutboxRelay::RunOnce() {
+  const std::string lock_key = "outbox:" + settings_.outbox_name;
+  if (!active_) {
+    auto locked = conn_->Exec("SELECT pg_try_advisory_lock(hashtext($1))", {lock_key});
+    if (!locked.ok() || !locked->Bool(0, 0)) {
+      RefreshLag();
+      stop_.WaitForNotificationWithTimeout(settings_.standby_poll);
+      return;
+    }
+    if (!producer_) {
+      auto producer = kafka::Producer::Create(settings_.kafka_bootstrap, settings_.message_timeout);
+      if (!producer.ok()) {
+        // Only a bad setting fails here (librdkafka connects lazily): give the lock back.
+        spdlog::error("outbox relay cannot create a Kafka producer: {}", producer.status().ToString());
+        (void)conn_->Exec("SELECT pg_advisory_unlock(hashtext($1))", {lock_key});
+        Backoff();
+        return;
+      }
+      producer_ = std::move(*producer);
+    }
+    active_ = true;
+    active_gauge_.Set(1);
+    spdlog::info("outbox relay '{}' is now active", settings_.outbox_name);
+  }
+  // A broken session has lost the lock with it: go back to standby before touching a row.
+  const auto lose_lock = [this](const absl::Status& why) {
+    spdlog::warn("outbox relay '{}' lost its database session, back to standby: {}", settings_.outbox_name, why.ToString());
+    active_ = false;
+    active_gauge_.Set(0);
+    stop_.WaitForNotificationWithTimeout(settings_.standby_poll);
+  };
+  if (conn_->broken()) return lose_lock(errors::Unavailable("postgresql", "connection broken"));
+
+  auto rows = conn_->Exec(
+      "SELECT id, partition_key, topic, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+      {settings_.batch_size});
+  if (!rows.ok()) return lose_lock(rows.status());
+  RefreshLag();
+  if (rows->rows() == 0) {
+    Prune();
+    stop_.WaitForNotificationWithTimeout(settings_.poll_interval);
+    return;
+  }
+
+  std::vector<kafka::OutgoingMessage> messages;
+  std::vector<int64_t> ids;
+  messages.reserve(static_cast<size_t>(rows->rows()));
+  for (int i = 0; i < rows->rows(); ++i) {
+    events::EventEnvelope event;
+    std::string payload = rows->Bytes(i, 3);
+    event.ParseFromString(payload);
+    ids.push_back(rows->Int(i, 0));
+    messages.push_back({std::string(rows->Text(i, 2)), std::string(rows->Text(i, 1)), std::move(payload),
+                        events::KafkaHeaders(event)});
+  }
+  const auto results = producer_->ProduceAndWait(messages);
+
+  // Mark what the broker acknowledged, except anything after a failure of the same key,
+  // so a key's events are never marked past a gap.
+  absl::flat_hash_set<std::string> failed_keys;
+  std::vector<int64_t> delivered;
+  absl::Status first_failure;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok() && !failed_keys.contains(messages[i].key)) {
+      delivered.push_back(ids[i]);
+    } else {
+      failed_keys.insert(messages[i].key);
+      if (first_failure.ok()) first_failure = results[i];
+    }
+  }
+  if (!delivered.empty()) {
+    auto marked = conn_->Exec("UPDATE outbox SET published_at = $1 WHERE id = ANY($2::bigint[])",
+                              {Rfc3339(clock_.Now()), pg::Param::BigintArray(delivered)});
+    if (!marked.ok()) return lose_lock(marked.status());  // they will be published again, same ids
+    published_.Increment(static_cast<double>(delivered.size()));
+  }
+  if (!first_failure.ok()) {
+    failures_.Increment(static_cast<double>(results.size() - delivered.size()));
+    spdlog::warn("outbox relay '{}': {} of {} events not delivered, retrying with backoff: {}", settings_.outbox_name,
+                 results.size() - delivered.size(), results.size(), first_failure.ToString());
+    Backoff();
+  } else {
+    backoff_ = absl::ZeroDuration();
+  }
+}
+
+void OutboxRelay::RefreshLag() {
+  const absl::Time now = clock_.Now();
+  if (now < next_lag_refresh_) return;
+  next_lag_refresh_ = now + settings_.lag_refresh;
+  auto lag = conn_->Exec(
+      "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM ($1::timestamptz - min(created_at))), 0) "
+      "FROM outbox WHERE published_at IS NULL",
+      {Rfc3339(now)});
+  if (!lag.ok()) return;
+  lag_events_.Set(static_cast<double>(lag->Int(0, 0)));
+  oldest_age_seconds_.Set(std::max(0.0, std::stod(std::string(lag->Text(0, 1)))));
+}
+
+void OutboxRelay::Prune() {
+  const absl::Time now = clock_.Now();
+  if (now < next_prune_) return;
+  next_prune_ = now + settings_.prune_interval;
+  auto pruned = conn_->Exec(
+      "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < $1 ORDER BY id LIMIT 10000)",
+      {Rfc3339(now - settings_.retention)});
+  if (pruned.ok() && pruned->affected() > 0) {
+    spdlog::info("outbox relay '{}' pruned {} published events", settings_.outbox_name, pruned->affected());
+  }
+}
+
+}  // namespace mentoring

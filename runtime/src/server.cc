@@ -1,0 +1,122 @@
+#include "mentoring/runtime/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+namespace mentoring {
+
+MetricsEndpoint::MetricsEndpoint(const std::string& listen_address)
+    : registry_(std::make_shared<prometheus::Registry>()), exposer_(listen_address) {
+  exposer_.RegisterCollectable(registry_);
+}
+
+WorkerPool::WorkerPool(int threads) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      while (true) {
+        std::function<void()> work;
+        {
+          absl::MutexLock lock(&mu_);
+          mu_.Await(absl::Condition(
+              +[](WorkerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
+              this));
+          if (queue_.empty()) return;  // stopping and drained
+          work = std::move(queue_.front());
+          queue_.pop_front();
+        }
+        work();
+      }
+    });
+  }
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (auto& t : threads_) t.join();
+}
+
+void WorkerPool::Submit(std::function<void()> work) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(work));
+}
+
+absl::StatusOr<CallContext> ReadCallContext(const grpc::ServerContextBase& ctx, const InternalTokenVerifier& verifier) {
+  const auto& metadata = ctx.client_metadata();
+  std::string_view token;
+  if (auto it = metadata.find(kInternalTokenHeader); it != metadata.end()) {
+    token = std::string_view(it->second.data(), it->second.size());
+  }
+  auto caller = verifier.Verify(token);
+  if (!caller.ok()) return caller.status();
+  CallContext call;
+  call.caller = std::move(*caller);
+  std::optional<TraceContext> parent;
+  if (auto it = metadata.find(kTraceparentHeader); it != metadata.end()) {
+    parent = TraceContext::Parse(std::string_view(it->second.data(), it->second.size()));
+  }
+  call.trace = parent ? parent->Child() : TraceContext::NewRoot();
+  return call;
+}
+
+GrpcServer::GrpcServer(ServerSettings settings) : settings_(std::move(settings)) {}
+
+absl::Status GrpcServer::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(settings_.listen_address, grpc::InsecureServerCredentials(), &port_);
+  for (auto* service : services_) builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return absl::UnavailableError("cannot listen on " + settings_.listen_address + " (in use, or not an address of this host)");
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  return absl::OkStatus();
+}
+
+void GrpcServer::Drain() {
+  if (!server_) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  if (settings_.drain_delay > absl::ZeroDuration()) {
+    spdlog::info("draining: NOT_SERVING for {}s before refusing new calls", absl::ToDoubleSeconds(settings_.drain_delay));
+    absl::SleepFor(settings_.drain_delay);
+  }
+  // Refuses new calls at once; waits for in-flight calls up to the deadline, then cancels them.
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + settings_.shutdown_grace));
+  server_->Wait();
+}
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+std::unique_ptr<grpc::ClientContext> OutboundContext(absl::Duration deadline, const std::string& internal_token,
+                                                     const TraceContext* parent) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  if (!internal_token.empty()) ctx->AddMetadata(kInternalTokenHeader, internal_token);
+  ctx->AddMetadata(kTraceparentHeader, (parent ? parent->Child() : TraceContext::NewRoot()).ToHeader());
+  return ctx;
+}
+
+}  // namespace mentoring

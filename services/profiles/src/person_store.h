@@ -1,0 +1,43 @@
+#pragma once
+// Persistence of people: the only code that knows the people table.
+#include <absl/status/statusor.h>
+#include <absl/time/time.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mentoring/profiles/v1/profiles.pb.h"
+#include "mentoring/runtime/postgres.h"
+
+namespace mentoring::profiles {
+
+using mentoring::profiles::v1::Person;
+
+struct ListFilter {
+  std::optional<absl::Time> updated_after;
+  bool include_departed = false;
+};
+
+class PersonStore {
+ public:
+  explicit PersonStore(pg::Pool& pool) : pool_(pool) {}
+
+  absl::StatusOr<Person> Get(const std::string& person_id);
+  // The people found, in the order asked; ids not found are left out.
+  absl::StatusOr<std::vector<Person>> GetMany(const std::vector<std::string>& person_ids);
+  // One page of a keyset scan ordered by person id, starting after `after_id`.
+  absl::StatusOr<std::vector<Person>> ListPage(const std::string& after_id, int limit, const ListFilter& filter);
+
+  static absl::Status Insert(pg::Transaction& txn, const Person& person);
+  // Locks the row until the transaction ends; nullopt when there is no such person.
+  static absl::StatusOr<std::optional<Person>> GetForUpdate(pg::Transaction& txn, const std::string& person_id);
+  static absl::Status Update(pg::Transaction& txn, const Person& person);
+  // The ids among `person_ids` that do not exist.
+  static absl::StatusOr<std::vector<std::string>> Missing(pg::Transaction& txn, const std::vector<std::string>& person_ids);
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace mentoring::profiles
