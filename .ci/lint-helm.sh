@@ -5,13 +5,16 @@
 #   bash .ci/lint-helm.sh --install-only  # only make sure helm is installed (warm a CI cache)
 #
 # helm comes from the Go module proxy (`go install`), pinned to HELM_VERSION, into
-# GOBIN (or $(go env GOPATH)/bin). Rendered manifests go to $HELM_OUT (a temp dir by default)
-# so a failure can be inspected.
+# GOBIN (or $(go env GOPATH)/bin). Rendered manifests go to $HELM_OUT (a temp dir by default,
+# kept only when something failed). CHART and KUBE_VERSION can be overridden.
 set -euo pipefail
 
 HELM_VERSION="${HELM_VERSION:-v3.16.4}"
+# A go-installed helm defaults to Kubernetes v1.20 for Capabilities; render for a real one
+# (the chart needs >= 1.27 for native gRPC probes).
+KUBE_VERSION="${KUBE_VERSION:-1.31.0}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CHART="${ROOT}/helm/mentoring"
+CHART="${CHART:-${ROOT}/helm/mentoring}"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
@@ -33,7 +36,9 @@ ensure_helm() {
   fi
   log "installing helm ${HELM_VERSION} with go install (cold: several minutes)"
   local t0; t0="$(now)"
-  go install "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
+  # The version stamp is what helm's own Makefile sets; without it `helm version` says "v3.16".
+  go install -ldflags "-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}" \
+    "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
   log "helm installed in $(elapsed "${t0}"): $(helm version --short)"
 }
 
@@ -51,7 +56,10 @@ COMBOS=(
   "all-services|--set ${ALL_ON}"
   "replicas-3|--set ${ALL_ON} --set profiles.replicas=3,matching.replicas=3,scheduling.replicas=3,evaluation.replicas=3,gateway.replicas=3"
   "custom-registry|--set global.image.registry=registry.example.com/mentoring,global.image.tag=1.2.3,global.image.pullPolicy=Always"
-  "no-topics-job|--set kafkaTopics.enabled=false,kafkaTopics.partitions=24,kafkaTopics.replicationFactor=1"
+  "no-topics-job|--set kafkaTopics.enabled=false"
+  "dev-kafka|--set kafkaTopics.partitions=3,kafkaTopics.replicationFactor=1,kafkaTopics.minInsyncReplicas=1,kafkaTopics.config.retention\\.ms=604800000"
+  "dev-secrets|--set ${ALL_ON} --set devSecrets.create=true,devSecrets.internalToken=dev,devSecrets.databaseUrls.profiles=postgresql://p/profiles,devSecrets.databaseUrls.matching=postgresql://p/matching,devSecrets.databaseUrls.scheduling=postgresql://p/scheduling,devSecrets.databaseUrls.evaluation=postgresql://p/evaluation"
+  "headless-kafka-auth|--set global.headlessServices=true,kafkaTopics.commandConfigSecret=kafka-client,shared.logLevel=debug,profiles.logLevel=warn"
   "only-profiles-off|--set profiles.enabled=false,matching.enabled=true,pdb.enabled=false"
   "single-replica|--set profiles.replicas=1"
 )
@@ -61,10 +69,10 @@ for combo in "${COMBOS[@]}"; do
   name="${combo%%|*}"
   # shellcheck disable=SC2206  # intentional word splitting of the flag list
   flags=(${combo#*|})
-  if ! helm lint --strict "${CHART}" "${flags[@]}" >"${OUT}/${name}.lint" 2>&1; then
+  if ! helm lint --strict --kube-version "${KUBE_VERSION}" "${CHART}" "${flags[@]}" >"${OUT}/${name}.lint" 2>&1; then
     log "FAIL lint ${name}"; cat "${OUT}/${name}.lint" >&2; fail=1; continue
   fi
-  if ! helm template mentoring "${CHART}" --namespace mentoring "${flags[@]}" \
+  if ! helm template mentoring "${CHART}" --namespace mentoring --kube-version "${KUBE_VERSION}" "${flags[@]}" \
       >"${OUT}/${name}.yaml" 2>"${OUT}/${name}.err"; then
     log "FAIL template ${name}"; cat "${OUT}/${name}.err" >&2; fail=1; continue
   fi
@@ -75,18 +83,30 @@ done
 # Values that must be rejected (the chart validates them instead of rendering nonsense).
 BAD=(
   "bad-partitions|--set kafkaTopics.partitions=0"
-  "bad-grace|--set global.shutdownGrace=30s,global.terminationGracePeriodSeconds=20"
+  "bad-grace|--set shared.shutdownGraceSeconds=30,shared.terminationGracePeriodSeconds=20"
+  "bad-min-isr|--set kafkaTopics.replicationFactor=1"
+  "bad-typo|--set profiles.replica=3"
+  "bad-name|--set matching.enabled=true,matching.name=profiles"
+  "old-kubernetes|--kube-version 1.26.0"
 )
 for combo in "${BAD[@]}"; do
   name="${combo%%|*}"
   # shellcheck disable=SC2206
   flags=(${combo#*|})
-  if helm template mentoring "${CHART}" "${flags[@]}" >/dev/null 2>"${OUT}/${name}.err"; then
+  if helm template mentoring "${CHART}" --kube-version "${KUBE_VERSION}" "${flags[@]}" \
+      >/dev/null 2>"${OUT}/${name}.err"; then
     log "FAIL ${name}: rendered, expected a validation error"; fail=1
   else
-    log "ok   ${name}: rejected ($(tail -n1 "${OUT}/${name}.err" | sed 's/.*error calling fail: //'))"
+    reason="$(grep -m1 -v -e '^Error: values don.t meet' -e '^mentoring:$' -e '^$' "${OUT}/${name}.err" \
+      | sed -e 's/.*error calling fail: //' -e 's/^Error: //')"
+    log "ok   ${name}: rejected (${reason})"
   fi
 done
 
-log "lint+template took $(elapsed "${t_lint}"); output in ${OUT}"
+log "lint+template took $(elapsed "${t_lint}")"
+if [[ "${fail}" -ne 0 ]]; then
+  log "FAILED; rendered output and errors in ${OUT}"
+elif [[ -z "${HELM_OUT:-}" ]]; then
+  rm -rf "${OUT}"
+fi
 exit "${fail}"

@@ -62,13 +62,12 @@ Config Config::FromProcess(std::string prefix, int argc, char** argv) {
     absl::string_view arg = argv[i];
     if (!absl::ConsumePrefix(&arg, "--")) continue;
     const size_t eq = arg.find('=');
-    if (eq == absl::string_view::npos) {
-      vars[FlagToEnvName(arg)] = "true";
-    } else {
-      vars[FlagToEnvName(arg.substr(0, eq))] = std::string(arg.substr(eq + 1));
-    }
+    const std::string name = FlagToEnvName(arg.substr(0, eq));
+    const std::string value = eq == absl::string_view::npos ? "true" : std::string(arg.substr(eq + 1));
+    // A flag --grpc-port beats both PREFIX_GRPC_PORT and GRPC_PORT from the environment.
+    vars[name] = value;
+    if (!prefix.empty()) vars[prefix + "_" + name] = value;
   }
-  // With the prefix, a flag --grpc-port means PREFIX_GRPC_PORT as well.
   for (char** env = environ; env != nullptr && *env != nullptr; ++env) {
     absl::string_view entry = *env;
     const size_t eq = entry.find('=');

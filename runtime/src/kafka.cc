@@ -126,7 +126,13 @@ std::vector<absl::Status> Producer::ProduceAndWait(const std::vector<OutgoingMes
   return results;
 }
 
-absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration timeout) {
+namespace {
+
+// Runs `read` over the cluster's metadata (all topics; asking for one topic by handle could
+// auto-create it on a broker that allows that).
+template <class Read>
+auto WithClusterMetadata(const std::string& bootstrap, absl::Duration timeout, Read read)
+    -> absl::StatusOr<decltype(read(std::declval<const rd_kafka_metadata_t&>()))> {
   auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
   if (!conf.ok()) return conf.status();
   char error[512];
@@ -135,9 +141,26 @@ absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration tim
   const rd_kafka_metadata_t* metadata = nullptr;
   const auto err = rd_kafka_metadata(rk.get(), 1, nullptr, &metadata, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::UnavailableError(rd_kafka_err2str(err));
-  const int brokers = metadata->broker_cnt;
+  auto result = read(*metadata);
   rd_kafka_metadata_destroy(metadata);
-  return brokers;
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration timeout) {
+  return WithClusterMetadata(bootstrap, timeout, [](const rd_kafka_metadata_t& m) { return m.broker_cnt; });
+}
+
+absl::StatusOr<int> PartitionCount(const std::string& bootstrap, const std::string& topic, absl::Duration timeout) {
+  auto count = WithClusterMetadata(bootstrap, timeout, [&](const rd_kafka_metadata_t& m) {
+    for (int i = 0; i < m.topic_cnt; ++i) {
+      if (topic == m.topics[i].topic) return m.topics[i].partition_cnt;
+    }
+    return 0;
+  });
+  if (count.ok() && *count == 0) return absl::NotFoundError("kafka topic " + topic + " does not exist");
+  return count;
 }
 
 absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions) {

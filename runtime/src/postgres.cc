@@ -110,6 +110,8 @@ absl::Status Connection::EnsureConnected() {
     conn_ = nullptr;
     return errors::Unavailable("postgresql", message);
   }
+  // Server notices ("relation already exists, skipping") go to the log, not raw stderr.
+  PQsetNoticeProcessor(conn_, [](void*, const char* notice) { spdlog::debug("postgresql: {}", notice); }, nullptr);
   return absl::OkStatus();
 }
 

@@ -62,6 +62,10 @@ class Producer {
 // Asks the cluster for its metadata; returns the number of brokers that answered.
 absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration timeout);
 
+// Partitions of `topic`; NOT_FOUND when the cluster does not have it (topics are never
+// auto-created, so a service checks its topic at start).
+absl::StatusOr<int> PartitionCount(const std::string& bootstrap, const std::string& topic, absl::Duration timeout);
+
 // Creates a topic (OK if it exists already). Used by tests and tools; the suite's own
 // topics are created by deploy/stack.sh and the Helm chart.
 absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions);

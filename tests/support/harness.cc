@@ -1,0 +1,321 @@
+#include "harness.h"
+
+#include <absl/random/random.h>
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "mentoring/runtime/config.h"
+#include "mentoring/runtime/kafka.h"
+
+namespace mentoring::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string RandomSuffix() {
+  thread_local absl::BitGen gen;
+  return absl::StrCat(absl::Uniform<uint32_t>(gen));
+}
+
+std::string AdminUrl() {
+  return absl::StrCat("postgresql://", StackValue("PG_USER"), "@", StackValue("PG_HOST"), ":", StackValue("PG_PORT"),
+                      "/postgres");
+}
+
+}  // namespace
+
+const std::map<std::string, std::string>& StackEnv() {
+  static const std::map<std::string, std::string> env = [] {
+    const char* override_path = std::getenv("MENTORING_STACK_ENV");
+    const std::string path = override_path ? override_path : MENTORING_STACK_ENV_DEFAULT;
+    const std::string text = ReadFile(path);
+    if (text.empty()) {
+      ADD_FAILURE() << "no stack env file at " << path << ": start the stack with deploy/stack.sh up";
+    }
+    return ParseEnvFile(text);
+  }();
+  return env;
+}
+
+std::string StackValue(const std::string& key) {
+  auto it = StackEnv().find(key);
+  if (it == StackEnv().end()) {
+    ADD_FAILURE() << "stack env has no " << key;
+    return "";
+  }
+  return it->second;
+}
+
+std::vector<std::string> Query(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  std::vector<std::string> rows;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    ADD_FAILURE() << "cannot connect to " << url << ": " << PQerrorMessage(conn);
+    PQfinish(conn);
+    return rows;
+  }
+  PGresult* result = PQexec(conn, sql.c_str());
+  const auto status = PQresultStatus(result);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    ADD_FAILURE() << sql << ": " << PQresultErrorMessage(result);
+  } else {
+    for (int i = 0; i < PQntuples(result); ++i) rows.emplace_back(PQgetvalue(result, i, 0));
+  }
+  PQclear(result);
+  PQfinish(conn);
+  return rows;
+}
+
+ScratchDatabase::ScratchDatabase(const std::string& prefix) {
+  name_ = absl::StrCat("test_", prefix, "_", getpid(), "_", RandomSuffix());
+  Query(AdminUrl(), "CREATE DATABASE " + name_);
+  url_ = absl::StrCat("postgresql://", StackValue("PG_USER"), "@", StackValue("PG_HOST"), ":", StackValue("PG_PORT"),
+                      "/", name_);
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  PGconn* conn = PQconnectdb(AdminUrl().c_str());
+  if (PQstatus(conn) == CONNECTION_OK) {
+    PQclear(PQexec(conn, ("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)").c_str()));
+  }
+  PQfinish(conn);
+}
+
+ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::string> env)
+    : binary_(std::move(binary)), env_(std::move(env)) {
+  char dir_template[] = "/tmp/mentoring-service-XXXXXX";
+  dir_ = mkdtemp(dir_template);
+}
+
+ServiceProcess::~ServiceProcess() {
+  if (pid_ > 0 && running()) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+absl::Status ServiceProcess::Start(absl::Duration timeout) {
+  const std::string port_file = dir_ + "/ports";
+  std::remove(port_file.c_str());
+  const std::string log_file = dir_ + "/stderr.log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    unsetenv("MENTORING_ENV_FILE");
+    for (const auto& [key, value] : env_) setenv(key.c_str(), value.c_str(), 1);
+    setenv("PROFILES_PORT_FILE", port_file.c_str(), 1);
+    const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, STDERR_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    execl(binary_.c_str(), binary_.c_str(), nullptr);
+    _exit(127);
+  }
+  const absl::Time give_up = absl::Now() + timeout;
+  while (absl::Now() < give_up) {
+    if (!running()) return absl::InternalError("service exited during start:\n" + log());
+    const auto vars = ParseEnvFile(ReadFile(port_file));
+    if (vars.contains("GRPC_PORT") && absl::SimpleAtoi(vars.at("GRPC_PORT"), &grpc_port_) &&
+        absl::SimpleAtoi(vars.at("ADMIN_PORT"), &admin_port_)) {
+      auto stub = grpc::health::v1::Health::NewStub(channel());
+      grpc::health::v1::HealthCheckRequest request;
+      grpc::health::v1::HealthCheckResponse response;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+      if (stub->Check(&ctx, request, &response).ok() &&
+          response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+        return absl::OkStatus();
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError("service did not become ready:\n" + log());
+}
+
+void ServiceProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+bool ServiceProcess::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pid_ = -pid_;  // reaped; remember it for Wait
+    return false;
+  }
+  return r == 0;
+}
+
+int ServiceProcess::Wait(absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  while (running()) {
+    if (absl::Now() > give_up) return -1;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return exit_code_;
+}
+
+std::shared_ptr<grpc::Channel> ServiceProcess::channel() const {
+  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());
+}
+
+std::string ServiceProcess::log() const { return ReadFile(dir_ + "/stderr.log"); }
+
+std::string ProfilesBinary() { return PROFILES_SERVICE_BIN; }
+
+std::map<std::string, std::string> ProfilesEnv(const std::string& database_url) {
+  return {
+      {"PROFILES_DATABASE_URL", database_url},
+      {"PROFILES_REDIS_ADDR", StackValue("REDIS_ADDR")},
+      {"PROFILES_KAFKA_BOOTSTRAP", StackValue("KAFKA_BOOTSTRAP")},
+      {"PROFILES_INTERNAL_TOKEN_SECRET", kTestTokenSecret},
+      {"PROFILES_GRPC_LISTEN", "127.0.0.1:0"},
+      {"PROFILES_ADMIN_LISTEN", "127.0.0.1:0"},
+      {"PROFILES_LOG_LEVEL", "info"},
+  };
+}
+
+std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Duration deadline) {
+  static const InternalTokenSigner signer({.secret = kTestTokenSecret}, SystemClock::Instance());
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  ctx->AddMetadata(kInternalTokenHeader, *signer.Sign(caller));
+  return ctx;
+}
+
+Caller ServiceCaller() { return {"test-service", {roles::kService}}; }
+Caller HrCaller() { return {"hr-system", {roles::kHrIntegration}}; }
+
+profiles::v1::Person SamplePerson(const std::string& tag) {
+  profiles::v1::Person p;
+  p.set_hr_employee_id(absl::StrCat("T-", tag, "-", RandomSuffix()));
+  p.set_display_name("Sample Person " + tag);
+  p.set_email("sample." + tag + "@example.com");
+  p.set_title("Engineer");
+  p.set_department("Platform");
+  p.set_career_level(5);
+  p.set_time_zone("Europe/Berlin");
+  p.add_languages("en");
+  p.mutable_mentoring_profile()->set_role(common::v1::MENTORING_ROLE_MENTEE);
+  return p;
+}
+
+struct EventCollector::Impl {
+  kafka::HandlePtr rk;
+  std::vector<events::v1::EventEnvelope> collected;
+};
+
+EventCollector::EventCollector(const std::string& topic) : impl_(std::make_unique<Impl>()) {
+  auto conf = kafka::MakeConf({{"bootstrap.servers", StackValue("KAFKA_BOOTSTRAP")},
+                               {"group.id", "test-collector-" + RandomSuffix()},
+                               {"enable.auto.commit", "false"}});
+  char error[512];
+  impl_->rk.reset(rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof(error)));
+  rd_kafka_poll_set_consumer(impl_->rk.get());
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
+  if (rd_kafka_metadata(impl_->rk.get(), 0, rkt, &metadata, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ADD_FAILURE() << "no metadata for topic " << topic;
+    rd_kafka_topic_destroy(rkt);
+    return;
+  }
+  kafka::TopicPartitionListPtr assignment(rd_kafka_topic_partition_list_new(8));
+  for (int i = 0; i < metadata->topics[0].partition_cnt; ++i) {
+    int64_t low = 0;
+    int64_t high = 0;
+    rd_kafka_query_watermark_offsets(impl_->rk.get(), topic.c_str(), i, &low, &high, 10000);
+    rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), i)->offset = high;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_assign(impl_->rk.get(), assignment.get());
+}
+
+EventCollector::~EventCollector() {
+  if (impl_->rk) rd_kafka_consumer_close(impl_->rk.get());
+}
+
+std::vector<events::v1::EventEnvelope> EventCollector::CollectUntil(
+    const std::function<bool(const std::vector<events::v1::EventEnvelope>&)>& done, absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  // `done` may look at everything collected, so ask it between bursts, not per message.
+  absl::Time next_check = absl::InfinitePast();
+  while (absl::Now() < give_up) {
+    if (absl::Now() >= next_check) {
+      if (done(impl_->collected)) break;
+      next_check = absl::Now() + absl::Milliseconds(200);
+    }
+    kafka::MessagePtr message(rd_kafka_consumer_poll(impl_->rk.get(), 100));
+    if (!message) {
+      next_check = absl::InfinitePast();  // idle: check now
+      continue;
+    }
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    events::v1::EventEnvelope event;
+    if (event.ParseFromArray(message->payload, static_cast<int>(message->len))) {
+      impl_->collected.push_back(std::move(event));
+    }
+  }
+  return impl_->collected;
+}
+
+void StackControl(const std::string& verb, const std::string& component) {
+  const std::string command = absl::StrCat("STACK_DIR=", StackValue("STACK_DIR"), " ", MENTORING_SOURCE_DIR,
+                                           "/deploy/stack.sh ", verb, " ", component, " >&2");
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "";
+  }
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[8192];
+  ssize_t n = 0;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+double MetricValue(const std::string& exposition, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    if (line.substr(0, series.size()) == series && line.size() > series.size() && line[series.size()] == ' ') {
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
+    }
+  }
+  return -1;
+}
+
+}  // namespace mentoring::testing
