@@ -27,6 +27,16 @@ stack_dir=$(realpath -m "${STACK_DIR:-$repo_root/.stack}")
 
 pg_bin=/usr/lib/postgresql/15/bin
 pg_dir=$stack_dir/postgres             # owned by the postgres user; also the socket folder
+# PostgreSQL refuses to run as root, so as root its folder must be reachable by the
+# postgres user. When STACK_DIR lies under a private folder (mktemp -d, /root), the
+# PostgreSQL folder moves to /var/tmp, named after STACK_DIR so that stacks stay apart.
+if ((EUID == 0)) && id postgres >/dev/null 2>&1; then
+  reachable_probe=$stack_dir
+  while [[ ! -e $reachable_probe ]]; do reachable_probe=$(dirname "$reachable_probe"); done
+  if ! runuser -u postgres -- test -x "$reachable_probe"; then
+    pg_dir=/var/tmp/mentoring-stack-$(printf '%s' "$stack_dir" | sha256sum | cut -c1-12)/postgres
+  fi
+fi
 pg_data=$pg_dir/data
 pg_pid_file=$pg_data/postmaster.pid    # written and removed by PostgreSQL itself
 redis_dir=$stack_dir/redis

@@ -15,14 +15,13 @@ absl::Status WithDetails(absl::StatusCode code, const std::string& message,
   return status;
 }
 
-absl::Status WithReason(absl::StatusCode code, const std::string& reason,
-                        const std::string& message) {
+}  // namespace
+
+absl::Status WithReason(absl::StatusCode code, const std::string& reason, const std::string& message) {
   common::v1::ErrorDetails details;
   details.set_reason(reason);
   return WithDetails(code, message, details);
 }
-
-}  // namespace
 
 absl::Status InvalidArgument(const std::string& field, const std::string& rule,
                              const std::string& description) {

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/logging.h"
+#include "mentoring/runtime/tracing.h"
 
 namespace mentoring {
 namespace {
@@ -103,6 +105,9 @@ void EventConsumer::Stop() {
 }
 
 absl::Status EventConsumer::Apply(const events::EventEnvelope& event) {
+  // Logs while applying carry the trace of the request that caused the event.
+  const auto trace = TraceContext::Parse(event.traceparent());
+  ScopedLogTrace log_trace(trace ? trace->trace_id : "");
   bool applied = false;
   bool parked = false;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {

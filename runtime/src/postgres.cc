@@ -12,6 +12,8 @@
 namespace mentoring::pg {
 namespace {
 
+constexpr char kSerializationFailure[] = "SERIALIZATION_FAILURE";
+
 std::string ArrayLiteral(const std::vector<std::string>& quoted_items) {
   std::string out = "{";
   for (size_t i = 0; i < quoted_items.size(); ++i) {
@@ -32,13 +34,16 @@ absl::Status StatusFromResult(const PGresult* result, PGconn* conn) {
     return errors::Unavailable("postgresql", message);
   }
   if (sqlstate == "23505") return absl::AlreadyExistsError(message);
-  if (sqlstate == "40001" || sqlstate == "40P01") return absl::AbortedError(message);
+  if (sqlstate == "40001" || sqlstate == "40P01") {
+    // Marked, so InTransaction retries it but not a domain version conflict (also ABORTED).
+    return errors::WithReason(absl::StatusCode::kAborted, kSerializationFailure, message);
+  }
   if (sqlstate == "23514" || sqlstate == "23503" || sqlstate == "22P02") return absl::InvalidArgumentError(message);
   return absl::InternalError(absl::StrCat("postgresql error ", sqlstate, ": ", message));
 }
 
 bool IsRetryable(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kAborted;
+  return status.code() == absl::StatusCode::kUnavailable || errors::DetailsOf(status).reason() == kSerializationFailure;
 }
 
 }  // namespace

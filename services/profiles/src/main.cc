@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "mentoring/runtime/config.h"
+#include "mentoring/runtime/events.h"
+#include "mentoring/runtime/kafka.h"
 #include "mentoring/runtime/logging.h"
 #include "mentoring/runtime/outbox.h"
 #include "mentoring/runtime/postgres.h"
@@ -106,6 +108,17 @@ int main(int argc, char** argv) {
   if (auto migrated = MigrateWhenReachable(pool, settings->startup_timeout); !migrated.ok()) {
     spdlog::critical("cannot prepare the database: {}", migrated.ToString());
     return 1;
+  }
+  // Topics are never auto-created: a missing one is a deployment error, said at once.
+  // Kafka being unreachable is not: writes go to the outbox and wait for it.
+  const std::string topic = events::TopicFor(profiles::kProducer);
+  if (auto partitions = kafka::PartitionCount(settings->kafka_bootstrap, topic, absl::Seconds(5)); partitions.ok()) {
+    spdlog::info("publishing to {} ({} partitions)", topic, *partitions);
+  } else if (partitions.status().code() == absl::StatusCode::kNotFound) {
+    spdlog::critical("Kafka topic {} does not exist: create it (deploy/stack.sh up, or the Helm chart's topics job)", topic);
+    return 1;
+  } else {
+    spdlog::warn("Kafka not reachable at start ({}); events wait in the outbox", partitions.status().ToString());
   }
   redis::Client redis({.host = settings->redis_host, .port = settings->redis_port});
   redis::VersionedCache cache(redis, "profiles:person:", settings->cache_ttl, metrics.registry());

@@ -25,6 +25,9 @@ absl::Status Unauthenticated(const std::string& description);
 // UNAVAILABLE: a dependency (database, broker, another service) is down; safe to retry.
 absl::Status Unavailable(const std::string& dependency, const std::string& description);
 
+// Any code with a machine-readable reason in its ErrorDetails.
+absl::Status WithReason(absl::StatusCode code, const std::string& reason, const std::string& message);
+
 // Collects every violation in a request so the caller fixes them in one round.
 class Violations {
  public:
