@@ -1,8 +1,8 @@
 // Prints an internal token (what the gateway signs for each request) so an operator or a
 // developer can call a service directly, e.g. with grpcurl:
 //
-//   TOKEN=$(build/tools/mint_token --secret-file=.stack/services/internal-token.secret \
-//             --caller=ops --roles=service)
+//   TOKEN=$(build/tools/mint_token --secret-file=.stack/services/internal-token.secret
+//             --caller=ops --roles=service)     (one line)
 //   grpcurl -plaintext -H "x-mentoring-internal-token: $TOKEN" ...
 //
 // Roles: employee, programme_admin, hr_integration, analytics_viewer, service.

@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   InternalTokenVerifier verifier({.secret = settings->token_secret}, clock);
   WorkerPool workers(settings->workers);
   profiles::ProfilesApp app(pool, cache, clock);
-  profiles::ProfilesService service(app, workers, verifier);
+  profiles::ProfilesService service(app, pool, clock, workers, verifier);
   GrpcServer server({.listen_address = settings->grpc_listen,
                      .drain_delay = settings->drain_delay,
                      .shutdown_grace = settings->shutdown_grace});

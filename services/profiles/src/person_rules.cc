@@ -88,6 +88,12 @@ void ApplyDefaults(Person& person) {
   }
 }
 
+void AssignGoalIds(Person& person, const Clock& clock) {
+  for (auto& goal : *person.mutable_goals()) {
+    if (goal.goal_id().empty()) goal.set_goal_id(NewUuidV7(clock));
+  }
+}
+
 absl::Status Validate(const Person& person) {
   errors::Violations v;
   if (person.hr_employee_id().empty()) {

@@ -7,6 +7,7 @@
 
 #include "mentoring/events/v1/profiles_events.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
+#include "mentoring/runtime/clock.h"
 
 namespace mentoring::profiles {
 
@@ -18,6 +19,9 @@ inline constexpr int kMaxCareerLevel = 15;
 
 // Fills defaults a caller may leave out (employment status ACTIVE, goal status ACTIVE).
 void ApplyDefaults(Person& person);
+
+// Gives every goal without an id a new one.
+void AssignGoalIds(Person& person, const Clock& clock);
 
 // OK, or INVALID_ARGUMENT naming every offending field ("person.email") and its rule.
 absl::Status Validate(const Person& person);

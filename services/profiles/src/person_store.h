@@ -19,6 +19,17 @@ struct ListFilter {
   bool include_departed = false;
 };
 
+struct SearchFilter {
+  std::string department;
+  std::string skill;
+  int focus_area = 0;
+  common::v1::MentoringRole role = common::v1::MENTORING_ROLE_UNSPECIFIED;
+  int min_level = 0;
+  int max_level = 0;
+  std::string time_zone;
+  bool include_inactive = false;
+};
+
 class PersonStore {
  public:
   explicit PersonStore(pg::Pool& pool) : pool_(pool) {}
@@ -29,10 +40,19 @@ class PersonStore {
   // One page of a keyset scan ordered by person id, starting after `after_id`.
   absl::StatusOr<std::vector<Person>> ListPage(const std::string& after_id, int limit, const ListFilter& filter);
 
+  absl::StatusOr<std::vector<Person>> Search(const SearchFilter& filter, int limit, const std::string& after_id);
+  // Managers of `person_id`, nearest first.
+  absl::StatusOr<std::vector<Person>> ReportingChain(const std::string& person_id);
+  // Everyone in a declared conflict with `person_id`, either way round.
+  absl::StatusOr<std::vector<std::string>> Exclusions(const std::string& person_id);
+
+  // Writes also keep the search columns and the exclusions table in step with the document.
   static absl::Status Insert(pg::Transaction& txn, const Person& person);
   // Locks the row until the transaction ends; nullopt when there is no such person.
   static absl::StatusOr<std::optional<Person>> GetForUpdate(pg::Transaction& txn, const std::string& person_id);
   static absl::Status Update(pg::Transaction& txn, const Person& person);
+  // Replaces the row with an anonymised one that reads as not found from then on.
+  static absl::Status MarkErased(pg::Transaction& txn, const Person& anonymised);
   // The ids among `person_ids` that do not exist.
   static absl::StatusOr<std::vector<std::string>> Missing(pg::Transaction& txn, const std::vector<std::string>& person_ids);
 

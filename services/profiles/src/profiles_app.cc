@@ -1,5 +1,7 @@
 #include "profiles_app.h"
 
+#include <set>
+
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
@@ -9,15 +11,8 @@
 namespace mentoring::profiles {
 namespace {
 
-constexpr char kAggregate[] = "person";
-
-void SetTimestamp(google::protobuf::Timestamp* ts, absl::Time t) {
-  ts->set_seconds(absl::ToUnixSeconds(t));
-  ts->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(ts->seconds())) / absl::Nanoseconds(1)));
-}
-
-bool IsAdministrative(const Caller& caller) {
-  return caller.IsService() || caller.Has(roles::kHrIntegration) || caller.Has(roles::kProgrammeAdmin);
+absl::Status RequireUuid(const std::string& field, const std::string& value) {
+  return IsUuid(value) ? absl::OkStatus() : errors::InvalidArgument(field, "uuid", "must be a person id (UUID)");
 }
 
 // People a change refers to must exist: the manager and the declared exclusions.
@@ -36,13 +31,17 @@ absl::Status CheckReferences(pg::Transaction& txn, const Person& person) {
 
 }  // namespace
 
+bool IsAdministrative(const Caller& caller) {
+  return caller.IsService() || caller.Has(roles::kHrIntegration) || caller.Has(roles::kProgrammeAdmin);
+}
+
 Person ProfilesApp::ViewFor(const Caller& caller, const Person& person) const {
   if (caller.id == person.person_id() || IsAdministrative(caller)) return person;
   return ColleagueView(person);
 }
 
-void ProfilesApp::CacheWrite(const Person& person) {
-  cache_.Put(person.person_id(), {person.version(), person.SerializeAsString(), false});
+void ProfilesApp::CacheWrite(const Person& person, bool erased) {
+  cache_.Put(person.person_id(), {person.version(), erased ? "" : person.SerializeAsString(), erased});
 }
 
 absl::StatusOr<Person> ProfilesApp::Create(const CallContext& call, Person person) {
@@ -50,25 +49,11 @@ absl::StatusOr<Person> ProfilesApp::Create(const CallContext& call, Person perso
     return errors::PermissionDenied("creating people needs the hr_integration or programme_admin role");
   }
   ApplyDefaults(person);
-  person.set_person_id(NewUuidV7(clock_));
-  person.set_version(1);
-  const absl::Time now = clock_.Now();
-  SetTimestamp(person.mutable_created_at(), now);
-  SetTimestamp(person.mutable_updated_at(), now);
+  person.clear_person_id();
   if (auto valid = Validate(person); !valid.ok()) return valid;
-
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
     if (auto refs = CheckReferences(txn, person); !refs.ok()) return refs;
-    if (auto inserted = PersonStore::Insert(txn, person); !inserted.ok()) return inserted;
-    auto event = events::NewEvent(kProducer, kAggregate, person.person_id(), person.version(), clock_);
-    event.set_traceparent(call.trace.ToHeader());
-    auto* created = event.mutable_profile_created();
-    created->set_person_id(person.person_id());
-    created->set_role(person.mentoring_profile().role());
-    created->set_employment_status(person.employment_status());
-    created->set_career_level(person.career_level());
-    created->set_source("api");
-    return Outbox::Append(txn, std::move(event), clock_);
+    return WriteNewPerson(txn, person, Context(call));
   });
   if (!status.ok()) return status;
   CacheWrite(person);
@@ -89,7 +74,7 @@ absl::StatusOr<Person> ProfilesApp::Load(const std::string& person_id) {
 }
 
 absl::StatusOr<Person> ProfilesApp::Get(const CallContext& call, const std::string& person_id) {
-  if (!IsUuid(person_id)) return errors::InvalidArgument("person_id", "uuid", "must be a person id (UUID)");
+  if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
   auto person = Load(person_id);
   if (!person.ok()) return person.status();
   return ViewFor(call.caller, *person);
@@ -119,61 +104,164 @@ absl::StatusOr<v1::BatchGetPeopleResponse> ProfilesApp::BatchGet(const CallConte
   return response;
 }
 
+absl::StatusOr<Person> ProfilesApp::Change(const CallContext& call, const std::string& person_id,
+                                           int64_t expected_version,
+                                           const std::function<absl::Status(Person&)>& change) {
+  Person stored;
+  bool changed = false;
+  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    auto current = PersonStore::GetForUpdate(txn, person_id);
+    if (!current.ok()) return current.status();
+    if (!current->has_value()) return errors::NotFound("person", person_id);
+    const Person& before = **current;
+    if (expected_version > 0 && before.version() != expected_version) {
+      return errors::VersionConflict("person", expected_version, before.version());
+    }
+    stored = before;
+    if (auto edited = change(stored); !edited.ok()) return edited;
+    ApplyDefaults(stored);
+    if (auto valid = Validate(stored); !valid.ok()) return valid;
+    if (auto refs = CheckReferences(txn, stored); !refs.ok()) return refs;
+    auto written = WritePersonChange(txn, before, stored, Context(call));
+    if (!written.ok()) return written.status();
+    changed = *written;
+    if (!changed) stored = before;  // nothing to write, nothing to publish
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (changed) CacheWrite(stored);
+  return ViewFor(call.caller, stored);
+}
+
 absl::StatusOr<Person> ProfilesApp::Update(const CallContext& call, Person person, int64_t expected_version) {
-  if (!IsUuid(person.person_id())) return errors::InvalidArgument("person.person_id", "uuid", "must be a person id (UUID)");
+  if (auto valid = RequireUuid("person.person_id", person.person_id()); !valid.ok()) return valid;
   if (call.caller.id != person.person_id() && !IsAdministrative(call.caller)) {
     return errors::PermissionDenied("people may only edit their own profile");
   }
   if (expected_version <= 0) {
     return errors::InvalidArgument("expected_version", "required", "pass the version you read (optimistic concurrency)");
   }
-  ApplyDefaults(person);
-  Person stored;
-  bool changed = false;
-  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto current = PersonStore::GetForUpdate(txn, person.person_id());
-    if (!current.ok()) return current.status();
-    if (!current->has_value()) return errors::NotFound("person", person.person_id());
-    const Person& before = **current;
-    if (before.version() != expected_version) return errors::VersionConflict("person", expected_version, before.version());
+  return Change(call, person.person_id(), expected_version, [&](Person& stored) {
     stored = person;
-    *stored.mutable_created_at() = before.created_at();
-    stored.set_version(before.version());
-    *stored.mutable_updated_at() = before.updated_at();
-    if (auto valid = Validate(stored); !valid.ok()) return valid;
-    const auto parts = ChangedParts(before, stored);
-    changed = !parts.empty();
-    if (!changed) {
-      stored = before;  // nothing to write, nothing to publish
-      return absl::OkStatus();
-    }
-    if (auto refs = CheckReferences(txn, stored); !refs.ok()) return refs;
-    const bool departed = before.employment_status() != common::v1::EMPLOYMENT_STATUS_DEPARTED &&
-                          stored.employment_status() == common::v1::EMPLOYMENT_STATUS_DEPARTED;
-    // Each event is one version of the aggregate, so a departure that also changed other
-    // parts takes two versions: updated, then deactivated.
-    stored.set_version(before.version() + 1 + (departed ? 1 : 0));
-    SetTimestamp(stored.mutable_updated_at(), clock_.Now());
-    if (auto written = PersonStore::Update(txn, stored); !written.ok()) return written;
-
-    auto updated = events::NewEvent(kProducer, kAggregate, stored.person_id(), before.version() + 1, clock_);
-    updated.set_traceparent(call.trace.ToHeader());
-    updated.mutable_profile_updated()->set_person_id(stored.person_id());
-    for (auto part : parts) updated.mutable_profile_updated()->add_changed_parts(part);
-    updated.mutable_profile_updated()->set_employment_status(stored.employment_status());
-    if (auto appended = Outbox::Append(txn, std::move(updated), clock_); !appended.ok()) return appended;
-    if (departed) {
-      auto deactivated = events::NewEvent(kProducer, kAggregate, stored.person_id(), stored.version(), clock_);
-      deactivated.set_traceparent(call.trace.ToHeader());
-      deactivated.mutable_profile_deactivated()->set_person_id(stored.person_id());
-      deactivated.mutable_profile_deactivated()->set_employment_status(stored.employment_status());
-      return Outbox::Append(txn, std::move(deactivated), clock_);
-    }
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<Person> ProfilesApp::Deactivate(const CallContext& call, const v1::DeactivatePersonRequest& request) {
+  if (auto valid = RequireUuid("person_id", request.person_id()); !valid.ok()) return valid;
+  if (!IsAdministrative(call.caller)) return errors::PermissionDenied("deactivating people is for HR and admins");
+  auto status = request.employment_status();
+  if (status == common::v1::EMPLOYMENT_STATUS_UNSPECIFIED) status = common::v1::EMPLOYMENT_STATUS_DEPARTED;
+  if (status == common::v1::EMPLOYMENT_STATUS_ACTIVE) {
+    return errors::InvalidArgument("employment_status", "inactive_status", "must be ON_LEAVE or DEPARTED");
+  }
+  return Change(call, request.person_id(), request.expected_version(), [&](Person& stored) {
+    stored.set_employment_status(status);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::Erase(const CallContext& call, const std::string& person_id) {
+  if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
+  if (call.caller.id != person_id && !call.caller.Has(roles::kHrIntegration) && !call.caller.IsService()) {
+    return errors::PermissionDenied("erasure is requested by the person themself or by HR");
+  }
+  Person anonymised;
+  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    auto current = PersonStore::GetForUpdate(txn, person_id);
+    if (!current.ok()) return current.status();
+    if (!current->has_value()) return errors::NotFound("person", person_id);
+    const Person& before = **current;
+    // Only the id and the timestamps survive; the HR id is replaced so HR can re-hire.
+    anonymised.set_person_id(before.person_id());
+    anonymised.set_hr_employee_id("erased:" + before.person_id());
+    anonymised.set_employment_status(common::v1::EMPLOYMENT_STATUS_DEPARTED);
+    anonymised.set_version(before.version() + 1);
+    *anonymised.mutable_created_at() = before.created_at();
+    const absl::Time now = clock_.Now();
+    anonymised.mutable_updated_at()->set_seconds(absl::ToUnixSeconds(now));
+    if (auto erased = PersonStore::MarkErased(txn, anonymised); !erased.ok()) return erased;
+    auto event = events::NewEvent(kProducer, "person", person_id, anonymised.version(), clock_);
+    event.set_traceparent(call.trace.ToHeader());
+    event.mutable_profile_erased()->set_person_id(person_id);
+    return Outbox::Append(txn, std::move(event), clock_);
+  });
   if (!status.ok()) return status;
-  if (changed) CacheWrite(stored);
-  return ViewFor(call.caller, stored);
+  CacheWrite(anonymised, /*erased=*/true);
+  v1::ErasePersonResponse response;
+  response.set_person_id(person_id);
+  response.set_version(anonymised.version());
+  return response;
+}
+
+absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::Search(const CallContext& call,
+                                                            const v1::SearchPeopleRequest& request) {
+  errors::Violations v;
+  const int page_size = request.page_size() == 0 ? 50 : request.page_size();
+  if (page_size < 1 || page_size > 500) v.Add("page_size", "range_1_500", "must be between 1 and 500");
+  if (!request.page_token().empty() && !IsUuid(request.page_token())) {
+    v.Add("page_token", "token", "pass the next_page_token of the previous page");
+  }
+  if (request.min_career_level() < 0 || request.max_career_level() < 0 ||
+      (request.max_career_level() > 0 && request.min_career_level() > request.max_career_level())) {
+    v.Add("max_career_level", "range", "needs 0 <= min_career_level <= max_career_level");
+  }
+  if (!v.empty()) return v.ToStatus();
+  SearchFilter filter{request.department(), request.skill(), request.focus_area(), request.role(),
+                      request.min_career_level(), request.max_career_level(), request.time_zone(),
+                      request.include_inactive()};
+  // One more than the page tells whether another page follows.
+  auto people = store_.Search(filter, page_size + 1, request.page_token());
+  if (!people.ok()) return people.status();
+  v1::SearchPeopleResponse response;
+  for (int i = 0; i < static_cast<int>(people->size()) && i < page_size; ++i) {
+    *response.add_people() = ViewFor(call.caller, (*people)[static_cast<size_t>(i)]);
+  }
+  if (static_cast<int>(people->size()) > page_size) {
+    response.set_next_page_token((*people)[static_cast<size_t>(page_size - 1)].person_id());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetReportingChainResponse> ProfilesApp::ReportingChain(const CallContext& call,
+                                                                        const std::string& person_id) {
+  if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
+  if (auto exists = store_.Get(person_id); !exists.ok()) return exists.status();
+  auto managers = store_.ReportingChain(person_id);
+  if (!managers.ok()) return managers.status();
+  v1::GetReportingChainResponse response;
+  for (const auto& manager : *managers) *response.add_managers() = ViewFor(call.caller, manager);
+  return response;
+}
+
+absl::StatusOr<Person> ProfilesApp::SetGoalStatus(const CallContext& call, const v1::SetGoalStatusRequest& request) {
+  if (auto valid = RequireUuid("person_id", request.person_id()); !valid.ok()) return valid;
+  if (call.caller.id != request.person_id() && !call.caller.IsService()) {
+    return errors::PermissionDenied("a goal's status is set by its owner or by the evaluation service");
+  }
+  if (request.status() == common::v1::GOAL_STATUS_UNSPECIFIED) {
+    return errors::InvalidArgument("status", "required", "must be ACTIVE, ACHIEVED or ABANDONED");
+  }
+  return Change(call, request.person_id(), request.expected_version(), [&](Person& stored) -> absl::Status {
+    for (auto& goal : *stored.mutable_goals()) {
+      if (goal.goal_id() == request.goal_id()) {
+        goal.set_status(request.status());
+        return absl::OkStatus();
+      }
+    }
+    return errors::NotFound("goal", request.goal_id());
+  });
+}
+
+absl::StatusOr<v1::GetExclusionsResponse> ProfilesApp::Exclusions(const CallContext& call, const std::string& person_id) {
+  if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
+  // Who declared a conflict with you is not yours to see: services and admins only.
+  if (!IsAdministrative(call.caller)) return errors::PermissionDenied("exclusions are for matching and admins");
+  auto ids = store_.Exclusions(person_id);
+  if (!ids.ok()) return ids.status();
+  v1::GetExclusionsResponse response;
+  for (auto& id : *ids) response.add_person_ids(std::move(id));
+  return response;
 }
 
 absl::StatusOr<std::vector<Person>> ProfilesApp::ListPage(const CallContext& call, const std::string& after_id, int limit,

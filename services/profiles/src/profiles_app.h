@@ -11,10 +11,10 @@
 #include "mentoring/runtime/redis.h"
 #include "mentoring/runtime/server.h"
 #include "person_store.h"
+#include "person_writes.h"
 
 namespace mentoring::profiles {
 
-inline constexpr char kProducer[] = "profiles";
 inline constexpr int kMaxBatchGet = 1000;
 
 class ProfilesApp {
@@ -26,20 +26,35 @@ class ProfilesApp {
   absl::StatusOr<Person> Get(const CallContext& call, const std::string& person_id);
   absl::StatusOr<v1::BatchGetPeopleResponse> BatchGet(const CallContext& call, const std::vector<std::string>& ids);
   absl::StatusOr<Person> Update(const CallContext& call, Person person, int64_t expected_version);
+  absl::StatusOr<Person> Deactivate(const CallContext& call, const v1::DeactivatePersonRequest& request);
+  absl::StatusOr<v1::ErasePersonResponse> Erase(const CallContext& call, const std::string& person_id);
+  absl::StatusOr<v1::SearchPeopleResponse> Search(const CallContext& call, const v1::SearchPeopleRequest& request);
+  absl::StatusOr<v1::GetReportingChainResponse> ReportingChain(const CallContext& call, const std::string& person_id);
+  absl::StatusOr<Person> SetGoalStatus(const CallContext& call, const v1::SetGoalStatusRequest& request);
+  absl::StatusOr<v1::GetExclusionsResponse> Exclusions(const CallContext& call, const std::string& person_id);
   absl::StatusOr<std::vector<Person>> ListPage(const CallContext& call, const std::string& after_id, int limit,
                                                const ListFilter& filter);
+
+  // After a committed write: the cache takes the new version (or a tombstone).
+  void CacheWrite(const Person& person, bool erased = false);
 
  private:
   // The person themself, another service, HR and programme admins see the whole profile;
   // anyone else the colleague view.
   Person ViewFor(const Caller& caller, const Person& person) const;
   absl::StatusOr<Person> Load(const std::string& person_id);
-  void CacheWrite(const Person& person);
+  WriteContext Context(const CallContext& call) const { return {clock_, call.trace.ToHeader(), "api"}; }
+  // Locks the person, checks the version, lets `change` edit a copy, validates, writes.
+  absl::StatusOr<Person> Change(const CallContext& call, const std::string& person_id, int64_t expected_version,
+                                const std::function<absl::Status(Person&)>& change);
 
   pg::Pool& pool_;
   PersonStore store_;
   redis::VersionedCache& cache_;
   const Clock& clock_;
 };
+
+// True for callers that may act on anyone's profile.
+bool IsAdministrative(const Caller& caller);
 
 }  // namespace mentoring::profiles

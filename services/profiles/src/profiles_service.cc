@@ -1,5 +1,7 @@
 #include "profiles_service.h"
 
+#include "hr_importer.h"
+
 namespace mentoring::profiles {
 namespace {
 
@@ -79,6 +81,76 @@ class ListPeopleReactor final : public grpc::ServerWriteReactor<v1::Person> {
   bool last_page_ = false;
 };
 
+// Client stream: the options first, then the file in chunks. Each chunk is parsed and
+// staged on the worker pool before the next is read, so a fast client cannot pile the
+// file up in memory.
+class ImportPeopleReactor final : public grpc::ServerReadReactor<v1::ImportPeopleChunk> {
+ public:
+  ImportPeopleReactor(grpc::CallbackServerContext* ctx, ProfilesApp& app, pg::Pool& pool, const Clock& clock,
+                      WorkerPool& workers, const InternalTokenVerifier& verifier, v1::ImportReport* response)
+      : app_(app), pool_(pool), clock_(clock), workers_(workers), response_(response) {
+    auto call = ReadCallContext(*ctx, verifier);
+    if (!call.ok()) {
+      Finish(errors::ToGrpcStatus(call.status()));
+      return;
+    }
+    if (!call->caller.Has(roles::kHrIntegration) && !call->caller.IsService()) {
+      Finish(errors::ToGrpcStatus(errors::PermissionDenied("HR import needs the hr_integration role")));
+      return;
+    }
+    call_ = std::move(*call);
+    StartRead(&chunk_);
+  }
+
+  void OnReadDone(bool ok) override {
+    workers_.Submit([this, ok] {
+      auto status = ok ? Take() : Complete();
+      if (!status.ok()) {
+        Finish(errors::ToGrpcStatus(status));
+      } else if (ok) {
+        StartRead(&chunk_);
+      }
+    });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  absl::Status Take() {
+    if (!importer_) {
+      if (!chunk_.has_options()) {
+        return errors::InvalidArgument("options", "first", "the first message must carry the import options");
+      }
+      if (chunk_.options().format() == v1::IMPORT_FORMAT_UNSPECIFIED) {
+        return errors::InvalidArgument("options.format", "required", "say CSV or JSON_LINES");
+      }
+      importer_ = std::make_unique<HrImporter>(pool_, app_, clock_, chunk_.options(), call_.trace.ToHeader());
+      return absl::OkStatus();
+    }
+    if (chunk_.has_options()) return errors::InvalidArgument("options", "once", "options come only in the first message");
+    return importer_->AddChunk(chunk_.data());
+  }
+
+  absl::Status Complete() {
+    if (!importer_) return errors::InvalidArgument("options", "first", "the stream carried no options");
+    auto report = importer_->Finish();
+    importer_.reset();
+    if (!report.ok()) return report.status();
+    *response_ = std::move(*report);
+    Finish(grpc::Status::OK);
+    return absl::OkStatus();
+  }
+
+  ProfilesApp& app_;
+  pg::Pool& pool_;
+  const Clock& clock_;
+  WorkerPool& workers_;
+  v1::ImportReport* response_;
+  CallContext call_;
+  v1::ImportPeopleChunk chunk_;
+  std::unique_ptr<HrImporter> importer_;
+};
+
 }  // namespace
 
 grpc::ServerUnaryReactor* ProfilesService::CreatePerson(grpc::CallbackServerContext* ctx,
@@ -114,6 +186,58 @@ grpc::ServerUnaryReactor* ProfilesService::UpdatePerson(grpc::CallbackServerCont
 grpc::ServerWriteReactor<v1::Person>* ProfilesService::ListPeople(grpc::CallbackServerContext* ctx,
                                                                   const v1::ListPeopleRequest* request) {
   return new ListPeopleReactor(ctx, app_, workers_, verifier_, *request);
+}
+
+grpc::ServerUnaryReactor* ProfilesService::DeactivatePerson(grpc::CallbackServerContext* ctx,
+                                                            const v1::DeactivatePersonRequest* request,
+                                                            v1::Person* response) {
+  return HandleUnary(ctx, workers_, verifier_, [this, request, response](const CallContext& call) {
+    return Into(app_.Deactivate(call, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ProfilesService::ErasePerson(grpc::CallbackServerContext* ctx,
+                                                       const v1::ErasePersonRequest* request,
+                                                       v1::ErasePersonResponse* response) {
+  return HandleUnary(ctx, workers_, verifier_, [this, request, response](const CallContext& call) {
+    return Into(app_.Erase(call, request->person_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ProfilesService::SearchPeople(grpc::CallbackServerContext* ctx,
+                                                        const v1::SearchPeopleRequest* request,
+                                                        v1::SearchPeopleResponse* response) {
+  return HandleUnary(ctx, workers_, verifier_, [this, request, response](const CallContext& call) {
+    return Into(app_.Search(call, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ProfilesService::GetReportingChain(grpc::CallbackServerContext* ctx,
+                                                             const v1::GetReportingChainRequest* request,
+                                                             v1::GetReportingChainResponse* response) {
+  return HandleUnary(ctx, workers_, verifier_, [this, request, response](const CallContext& call) {
+    return Into(app_.ReportingChain(call, request->person_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ProfilesService::SetGoalStatus(grpc::CallbackServerContext* ctx,
+                                                         const v1::SetGoalStatusRequest* request, v1::Person* response) {
+  return HandleUnary(ctx, workers_, verifier_, [this, request, response](const CallContext& call) {
+    return Into(app_.SetGoalStatus(call, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ProfilesService::GetExclusions(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetExclusionsRequest* request,
+                                                         v1::GetExclusionsResponse* response) {
+  return HandleUnary(ctx, workers_, verifier_, [this, request, response](const CallContext& call) {
+    return Into(app_.Exclusions(call, request->person_id()), response);
+  });
+}
+
+grpc::ServerReadReactor<v1::ImportPeopleChunk>* ProfilesService::ImportPeople(grpc::CallbackServerContext* ctx,
+                                                                              v1::ImportReport* response) {
+  return new ImportPeopleReactor(ctx, app_, pool_, clock_, workers_, verifier_, response);
 }
 
 }  // namespace mentoring::profiles

@@ -9,8 +9,9 @@ namespace mentoring::profiles {
 
 class ProfilesService final : public v1::ProfilesService::CallbackService {
  public:
-  ProfilesService(ProfilesApp& app, WorkerPool& workers, const InternalTokenVerifier& verifier)
-      : app_(app), workers_(workers), verifier_(verifier) {}
+  ProfilesService(ProfilesApp& app, pg::Pool& pool, const Clock& clock, WorkerPool& workers,
+                  const InternalTokenVerifier& verifier)
+      : app_(app), pool_(pool), clock_(clock), workers_(workers), verifier_(verifier) {}
 
   grpc::ServerUnaryReactor* CreatePerson(grpc::CallbackServerContext* ctx, const v1::CreatePersonRequest* request,
                                          v1::Person* response) override;
@@ -22,9 +23,26 @@ class ProfilesService final : public v1::ProfilesService::CallbackService {
                                          v1::Person* response) override;
   grpc::ServerWriteReactor<v1::Person>* ListPeople(grpc::CallbackServerContext* ctx,
                                                    const v1::ListPeopleRequest* request) override;
+  grpc::ServerUnaryReactor* DeactivatePerson(grpc::CallbackServerContext* ctx, const v1::DeactivatePersonRequest* request,
+                                             v1::Person* response) override;
+  grpc::ServerUnaryReactor* ErasePerson(grpc::CallbackServerContext* ctx, const v1::ErasePersonRequest* request,
+                                        v1::ErasePersonResponse* response) override;
+  grpc::ServerUnaryReactor* SearchPeople(grpc::CallbackServerContext* ctx, const v1::SearchPeopleRequest* request,
+                                         v1::SearchPeopleResponse* response) override;
+  grpc::ServerUnaryReactor* GetReportingChain(grpc::CallbackServerContext* ctx,
+                                              const v1::GetReportingChainRequest* request,
+                                              v1::GetReportingChainResponse* response) override;
+  grpc::ServerUnaryReactor* SetGoalStatus(grpc::CallbackServerContext* ctx, const v1::SetGoalStatusRequest* request,
+                                          v1::Person* response) override;
+  grpc::ServerUnaryReactor* GetExclusions(grpc::CallbackServerContext* ctx, const v1::GetExclusionsRequest* request,
+                                          v1::GetExclusionsResponse* response) override;
+  grpc::ServerReadReactor<v1::ImportPeopleChunk>* ImportPeople(grpc::CallbackServerContext* ctx,
+                                                                v1::ImportReport* response) override;
 
  private:
   ProfilesApp& app_;
+  pg::Pool& pool_;    // for HR imports
+  const Clock& clock_;
   WorkerPool& workers_;
   const InternalTokenVerifier& verifier_;
 };
