@@ -1,0 +1,155 @@
+// HR import through the real service: upsert by HR id, idempotence, per-row errors that
+// never stop the good rows, manager resolution in any order, cycles, full-sync departures.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace mentoring::testing {
+namespace {
+
+using profiles::v1::ImportReport;
+
+class HrImportTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = new ScratchDatabase("hr_import");
+    service_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(db_->url()));
+    ASSERT_TRUE(service_->Start().ok()) << service_->log();
+    stub_ = profiles::v1::ProfilesService::NewStub(service_->channel()).release();
+  }
+  static void TearDownTestSuite() {
+    delete stub_;
+    delete service_;
+    delete db_;
+  }
+
+  // Streams `text` in chunks of `chunk` bytes.
+  static grpc::Status Import(const std::string& text, ImportReport* report, bool full_sync = false,
+                             profiles::v1::ImportFormat format = profiles::v1::IMPORT_FORMAT_CSV, size_t chunk = 7) {
+    auto ctx = ContextAs(HrCaller(), absl::Seconds(60));
+    auto writer = stub_->ImportPeople(ctx.get(), report);
+    profiles::v1::ImportPeopleChunk options;
+    options.mutable_options()->set_format(format);
+    options.mutable_options()->set_full_sync(full_sync);
+    options.mutable_options()->set_source("test");
+    writer->Write(options);
+    for (size_t i = 0; i < text.size(); i += chunk) {
+      profiles::v1::ImportPeopleChunk data;
+      data.set_data(text.substr(i, chunk));
+      if (!writer->Write(data)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  }
+
+  static std::string Scalar(const std::string& sql) { return Query(db_->url(), sql).at(0); }
+  static std::string Tag() { return std::to_string(++counter_) + "x" + std::to_string(getpid()); }
+
+  static inline ScratchDatabase* db_ = nullptr;
+  static inline ServiceProcess* service_ = nullptr;
+  static inline profiles::v1::ProfilesService::Stub* stub_ = nullptr;
+  static inline int counter_ = 0;
+};
+
+constexpr char kHeader[] = "employee_id,manager_id,display_name,email,level,time_zone,status,department\n";
+
+TEST_F(HrImportTest, CreatesPeopleWithManagersInAnyOrderAndIsIdempotent) {
+  const std::string t = Tag();
+  // The report comes before its manager: resolution does not depend on order.
+  const std::string file = std::string(kHeader) +
+                           "R" + t + ",M" + t + ",Rae Report,rae" + t + "@example.com,5,Europe/Paris,active,Eng\n"
+                           "M" + t + ",,Max Manager,max" + t + "@example.com,9,Europe/Paris,active,Eng\n";
+  ImportReport first;
+  ASSERT_TRUE(Import(file, &first).ok());
+  EXPECT_EQ(first.rows(), 2);
+  EXPECT_EQ(first.created(), 2);
+  EXPECT_EQ(first.failed(), 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM people r JOIN people m ON m.person_id = r.manager_id "
+                   "WHERE r.hr_employee_id = 'R" + t + "' AND m.hr_employee_id = 'M" + t + "'"),
+            "1");
+  const std::string events = Scalar("SELECT count(*) FROM outbox");
+  ImportReport again;
+  ASSERT_TRUE(Import(file, &again).ok());
+  EXPECT_EQ(again.created(), 0);
+  EXPECT_EQ(again.updated(), 0);
+  EXPECT_EQ(again.unchanged(), 2);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM outbox"), events) << "the same file twice publishes nothing";
+
+  const std::string changed = std::string(kHeader) +
+                              "R" + t + ",M" + t + ",Rae Report,rae" + t + "@example.com,6,Europe/Paris,active,Eng\n";
+  ImportReport promoted;
+  ASSERT_TRUE(Import(changed, &promoted).ok());
+  EXPECT_EQ(promoted.updated(), 1);
+  EXPECT_EQ(Scalar("SELECT career_level FROM people WHERE hr_employee_id = 'R" + t + "'"), "6");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM outbox WHERE event_type = 'profile.updated'"), "1");
+}
+
+TEST_F(HrImportTest, EachBadRowIsReportedAndTheRestImported) {
+  const std::string t = Tag();
+  const std::string file =
+      std::string(kHeader) +
+      "G1" + t + ",,Good One,g1" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"           // line 2
+      "B1" + t + ",,Bad Zone,b1" + t + "@example.com,5,Mars/Base,active,Ops\n"            // 3: time zone
+      "B2" + t + ",,Bad Mail,not-an-email,5,Asia/Tokyo,active,Ops\n"                       // 4: email
+      "B3" + t + ",,Bad Level,b3" + t + "@example.com,42,Asia/Tokyo,active,Ops\n"          // 5: level
+      "G1" + t + ",,Dup One,dup" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"           // 6: duplicate id
+      "B4" + t + ",NOBODY" + t + ",Orphan,b4" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"  // 7: unknown manager
+      "B5" + t + ",B5" + t + ",Self,b5" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"    // 8: own manager
+      "C1" + t + ",C2" + t + ",Loop A,c1" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"  // 9: cycle
+      "C2" + t + ",C1" + t + ",Loop B,c2" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"  // 10: cycle
+      "B6" + t + ",too,many,columns,here,x,y,z,w\n"                                        // 11: malformed
+      "G2" + t + ",G1" + t + ",Good Two,g2" + t + "@example.com,7,Asia/Tokyo,on_leave,Ops\n";  // 12
+  ImportReport report;
+  ASSERT_TRUE(Import(file, &report).ok());
+  EXPECT_EQ(report.rows(), 11);
+  EXPECT_EQ(report.created(), 2);
+  EXPECT_EQ(report.failed(), 9);
+  std::map<int64_t, std::pair<std::string, std::string>> by_line;
+  for (const auto& e : report.errors()) by_line[e.line()] = {e.field(), e.rule()};
+  const std::map<int64_t, std::pair<std::string, std::string>> expected = {
+      {3, {"time_zone", "iana_time_zone"}}, {4, {"email", "email"}},          {5, {"level", "range_1_15"}},
+      {6, {"employee_id", "unique_in_file"}}, {7, {"manager_id", "exists"}}, {8, {"manager_id", "not_self"}},
+      {9, {"manager_id", "no_cycle"}},        {10, {"manager_id", "no_cycle"}}, {11, {"", "malformed"}}};
+  EXPECT_EQ(by_line, expected);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM people WHERE hr_employee_id LIKE '%" + t + "'"), "2");
+}
+
+TEST_F(HrImportTest, FullSyncDeactivatesWhoeverTheFileNoLongerLists) {
+  const std::string t = Tag();
+  ImportReport setup;
+  // Start from a clean slate of active people: everyone else was made by other tests.
+  ASSERT_TRUE(Import(std::string(kHeader) + "S1" + t + ",,Stays,s1" + t + "@example.com,5,UTC,active,Ops\n" +
+                         "L1" + t + ",,Leaves,l1" + t + "@example.com,5,UTC,active,Ops\n",
+                     &setup)
+                  .ok());
+  const int active_before = std::stoi(Scalar("SELECT count(*) FROM people WHERE employment_status <> 3"));
+  ImportReport sync;
+  ASSERT_TRUE(Import(std::string(kHeader) + "S1" + t + ",,Stays,s1" + t + "@example.com,5,UTC,active,Ops\n", &sync,
+                     /*full_sync=*/true)
+                  .ok());
+  EXPECT_EQ(sync.unchanged(), 1);
+  EXPECT_EQ(sync.deactivated(), active_before - 1);
+  EXPECT_EQ(Scalar("SELECT employment_status FROM people WHERE hr_employee_id = 'L1" + t + "'"), "3");
+  EXPECT_EQ(Scalar("SELECT employment_status FROM people WHERE hr_employee_id = 'S1" + t + "'"), "1");
+  EXPECT_GE(std::stoi(Scalar("SELECT count(*) FROM outbox WHERE event_type = 'profile.deactivated'")), 1);
+}
+
+TEST_F(HrImportTest, ReadsJsonLines) {
+  const std::string t = Tag();
+  const std::string file = "{\"employee_id\":\"J1" + t + "\",\"display_name\":\"Jay Son\",\"email\":\"j1" + t +
+                           "@example.com\",\"level\":4,\"time_zone\":\"America/Chicago\",\"languages\":[\"en\",\"es\"]}\n";
+  ImportReport report;
+  ASSERT_TRUE(Import(file, &report, false, profiles::v1::IMPORT_FORMAT_JSON_LINES, 3).ok());
+  EXPECT_EQ(report.created(), 1) << report.DebugString();
+}
+
+TEST_F(HrImportTest, AnEmployeeCannotImport) {
+  auto ctx = ContextAs({"someone", {roles::kEmployee}});
+  ImportReport report;
+  auto writer = stub_->ImportPeople(ctx.get(), &report);
+  writer->WritesDone();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+}  // namespace
+}  // namespace mentoring::testing
