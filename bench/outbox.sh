@@ -4,7 +4,9 @@
 #      idempotent, acks=all, lz4, linger 5 ms), messages/s until every one is acknowledged;
 #   2. outbox throughput: writers committing state changes with ~1 KB events for SECONDS,
 #      events/s as seen by a consumer;
-#   3. outbox latency: the same at a fixed RATE events/s, commit-to-consumer p50/p99.
+#   3. relay drain: the outbox filled first, then the relay alone publishing the backlog
+#      (the publishing path without writers competing for the same two cores);
+#   4. outbox latency: the same at a fixed RATE events/s, commit-to-consumer p50/p99.
 # Prints the figures and the ratio. Needs the stack (deploy/stack.sh up) and a build.
 # Usage: bench/outbox.sh [SECONDS=60] [RATE=1000] [WRITERS=8]
 set -euo pipefail
@@ -23,8 +25,9 @@ common=(--pg-host="$PG_HOST" --pg-port="$PG_PORT" --kafka-bootstrap="$KAFKA_BOOT
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 count=200000
-payload=$(head -c 760 /dev/urandom | base64 -w0 | cut -c1-1000)
-awk -v n="$count" -v p="$payload" 'BEGIN { for (i = 0; i < n; i++) printf "key-%d:%s\n", i % 5000, p }' >"$tmp/messages"
+# Every message its own random 1000 characters, so compression cannot flatter the baseline.
+head -c $((count * 750)) /dev/urandom | base64 -w 1000 | head -n "$count" |
+  awk '{ printf "key-%d:%s\n", NR % 5000, $0 }' >"$tmp/messages"
 start=$(date +%s.%N)
 kcat -P -b "$KAFKA_BOOTSTRAP" -t mentoring.bench.v1 -K: -l \
   -X enable.idempotence=true -X acks=all -X linger.ms=5 -X compression.type=lz4 "$tmp/messages"
@@ -34,6 +37,10 @@ printf 'kcat -P baseline: %d messages of ~1 KB in %.2fs = %s msg/s\n' "$count" "
 
 "$bench" "${common[@]}" --mode=throughput --seconds="$seconds" 2>"$tmp/throughput.log" | tee "$tmp/throughput"
 outbox_rate=$(sed -n 's/.*consumed_per_s=\([0-9]*\).*/\1/p' "$tmp/throughput")
-awk -v o="$outbox_rate" -v k="$kcat_rate" 'BEGIN { printf "ratio outbox/kcat: %.3f\n", o / k }'
+awk -v o="$outbox_rate" -v k="$kcat_rate" 'BEGIN { printf "ratio outbox end-to-end/kcat: %.3f\n", o / k }'
+
+"$bench" "${common[@]}" --mode=drain --seconds="$((seconds / 2))" 2>"$tmp/drain.log" | tee "$tmp/drain"
+drain_rate=$(sed -n 's/.*relay_publish_per_s=\([0-9]*\).*/\1/p' "$tmp/drain")
+awk -v o="$drain_rate" -v k="$kcat_rate" 'BEGIN { printf "ratio relay drain/kcat: %.3f\n", o / k }'
 
 "$bench" "${common[@]}" --mode=latency --seconds="$seconds" --rate="$rate" 2>"$tmp/latency.log" | tee "$tmp/latency"

@@ -52,8 +52,25 @@ InternalTokenVerifier::InternalTokenVerifier(InternalTokenSettings settings, con
 
 absl::StatusOr<Caller> InternalTokenVerifier::Verify(std::string_view token) const {
   if (token.empty()) return errors::Unauthenticated("missing internal token (metadata " + std::string(kInternalTokenHeader) + ")");
-  jwt_t* raw = nullptr;
   const std::string text(token);
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = verified_.find(text);
+    if (it != verified_.end() && now <= it->second.expires + settings_.leeway) return it->second.caller;
+  }
+  absl::Time expires;
+  auto caller = VerifySignedToken(text, &expires);
+  if (caller.ok()) {
+    absl::MutexLock lock(&mu_);
+    if (verified_.size() >= 10000) verified_.clear();  // bounded; tokens live minutes
+    verified_[text] = {*caller, expires};
+  }
+  return caller;
+}
+
+absl::StatusOr<Caller> InternalTokenVerifier::VerifySignedToken(const std::string& text, absl::Time* expires) const {
+  jwt_t* raw = nullptr;
   // jwt_decode checks the signature with the key; alg=none or another algorithm is refused
   // below, so a token cannot choose how it is verified.
   if (jwt_decode(&raw, text.c_str(), KeyBytes(settings_.secret), static_cast<int>(settings_.secret.size())) != 0) {
@@ -70,6 +87,7 @@ absl::StatusOr<Caller> InternalTokenVerifier::Verify(std::string_view token) con
   if (errno != 0) return errors::Unauthenticated("internal token has no expiry");
   const absl::Time now = clock_.Now();
   if (absl::FromUnixSeconds(exp) + settings_.leeway < now) return errors::Unauthenticated("internal token has expired");
+  *expires = absl::FromUnixSeconds(exp);
   const long iat = jwt_get_grant_int(jwt.get(), "iat");
   if (errno == 0 && absl::FromUnixSeconds(iat) - settings_.leeway > now) {
     return errors::Unauthenticated("internal token is issued in the future");

@@ -148,6 +148,16 @@ auto WithClusterMetadata(const std::string& bootstrap, absl::Duration timeout, R
 
 }  // namespace
 
+void Producer::Warm(const std::string& topic, absl::Duration timeout) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(rk_.get(), 0, rkt, &metadata, static_cast<int>(absl::ToInt64Milliseconds(timeout))) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(metadata);
+  }
+  rd_kafka_topic_destroy(rkt);
+}
+
 absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration timeout) {
   return WithClusterMetadata(bootstrap, timeout, [](const rd_kafka_metadata_t& m) { return m.broker_cnt; });
 }

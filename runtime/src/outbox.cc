@@ -1,6 +1,7 @@
 #include "mentoring/runtime/outbox.h"
 
 #include <absl/container/flat_hash_set.h>
+#include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
@@ -67,15 +68,33 @@ CREATE TABLE parked_events (
 }
 
 absl::Status Outbox::Append(pg::Transaction& txn, events::EventEnvelope event, const Clock& clock) {
-  const std::string type = events::TypeOf(event);
-  if (type.empty()) return absl::InternalError("event without payload");
-  event.set_type(type);
-  auto result = txn.Exec(
+  std::vector<events::EventEnvelope> one;
+  one.push_back(std::move(event));
+  return AppendMany(txn, std::move(one), clock);
+}
+
+absl::Status Outbox::AppendMany(pg::Transaction& txn, std::vector<events::EventEnvelope> batch, const Clock& clock) {
+  if (batch.empty()) return absl::OkStatus();
+  std::vector<std::string> ids, topics, keys, types, payloads;
+  for (auto& event : batch) {
+    const std::string type = events::TypeOf(event);
+    if (type.empty()) return absl::InternalError("event without payload");
+    event.set_type(type);
+    ids.push_back(event.event_id());
+    topics.push_back(events::TopicFor(event.producer()));
+    keys.push_back(event.aggregate_id());
+    types.push_back(type);
+    payloads.push_back(absl::Base64Escape(event.SerializeAsString()));
+  }
+  // unnest keeps the order, so ids (and per-key order) follow the order given.
+  return txn.Exec(
       "INSERT INTO outbox (event_id, topic, partition_key, event_type, payload, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6)",
-      {event.event_id(), events::TopicFor(event.producer()), event.aggregate_id(), type,
-       pg::Param::Bytes(event.SerializeAsString()), Rfc3339(clock.Now())});
-  return result.status();
+      "SELECT e::uuid, t, k, y, decode(p, 'base64'), $6 "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(e, t, k, y, p, n) "
+      "ORDER BY n",
+      {pg::Param::TextArray(ids), pg::Param::TextArray(topics), pg::Param::TextArray(keys),
+       pg::Param::TextArray(types), pg::Param::TextArray(payloads), Rfc3339(clock.Now())})
+      .status();
 }
 
 OutboxRelay::OutboxRelay(const pg::Pool& pool, RelaySettings settings, const Clock& clock,
@@ -111,7 +130,18 @@ OutboxRelay::OutboxRelay(const pg::Pool& pool, RelaySettings settings, const Clo
 
 OutboxRelay::~OutboxRelay() { Stop(); }
 
-void OutboxRelay::Start() { thread_ = std::thread([this] { Run(); }); }
+void OutboxRelay::Start() {
+  // Made now, not at the first batch: the idempotent producer's id is fetched from the
+  // broker in the background (a fresh broker makes that take a second), so the first
+  // events do not wait for it.
+  if (auto producer = kafka::Producer::Create(settings_.kafka_bootstrap, settings_.message_timeout); producer.ok()) {
+    producer_ = std::move(*producer);
+  }
+  thread_ = std::thread([this] {
+    if (producer_) producer_->Warm(events::TopicFor(settings_.outbox_name), absl::Seconds(5));
+    Run();
+  });
+}
 
 void OutboxRelay::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
@@ -167,9 +197,11 @@ void OutboxRelay::RunOnce() {
   };
   if (conn_->broken()) return lose_lock(errors::Unavailable("postgresql", "connection broken"));
 
+  const absl::Time started = absl::Now();
   auto rows = conn_->Exec(
       "SELECT id, partition_key, topic, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
       {settings_.batch_size});
+  const absl::Time selected = absl::Now();
   if (!rows.ok()) return lose_lock(rows.status());
   RefreshLag();
   if (rows->rows() == 0) {
@@ -190,6 +222,7 @@ void OutboxRelay::RunOnce() {
                         events::KafkaHeaders(event)});
   }
   const auto results = producer_->ProduceAndWait(messages);
+  const absl::Time produced = absl::Now();
 
   // Mark what the broker acknowledged, except anything after a failure of the same key,
   // so a key's events are never marked past a gap.
@@ -209,6 +242,11 @@ void OutboxRelay::RunOnce() {
                               {Rfc3339(clock_.Now()), pg::Param::BigintArray(delivered)});
     if (!marked.ok()) return lose_lock(marked.status());  // they will be published again, same ids
     published_.Increment(static_cast<double>(delivered.size()));
+  }
+  if (absl::Now() - started > absl::Milliseconds(250)) {
+    spdlog::warn("outbox relay '{}': slow batch of {}: select {} ms, produce {} ms, mark {} ms", settings_.outbox_name,
+                 messages.size(), absl::ToInt64Milliseconds(selected - started),
+                 absl::ToInt64Milliseconds(produced - selected), absl::ToInt64Milliseconds(absl::Now() - produced));
   }
   if (!first_failure.ok()) {
     failures_.Increment(static_cast<double>(results.size() - delivered.size()));

@@ -31,6 +31,14 @@ TEST_F(InternalToken, ExpiresAfterItsLifetime) {
   EXPECT_EQ(verifier_.Verify(*token).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
+TEST_F(InternalToken, AVerifiedTokenStillExpires) {
+  auto token = signer_.Sign({"person-1", {roles::kEmployee}});
+  ASSERT_TRUE(verifier_.Verify(*token).ok());
+  ASSERT_TRUE(verifier_.Verify(*token).ok()) << "second time from the verified-token cache";
+  clock_.Advance(absl::Minutes(3));
+  EXPECT_EQ(verifier_.Verify(*token).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
 TEST_F(InternalToken, RefusesAnotherKey) {
   InternalTokenSigner other({.secret = "another-secret-of-at-least-32-bytes!"}, clock_);
   auto token = other.Sign({"person-1", {roles::kService}});

@@ -165,18 +165,16 @@ absl::Status HrImporter::RejectManagerCycles() {
 
 absl::Status HrImporter::ApplyBatch(const pg::Result& rows, bool one_transaction) {
   // Columns: line, hr id, staged document, person id, manager person id, existing document.
-  std::vector<Person> written;
-  int64_t created = 0, updated = 0, unchanged = 0, deactivated = 0;
+  std::vector<Person> changed_people;  // for the cache; new people are not cached yet, so need nothing
+  std::vector<Person> new_people;
+  int64_t updated = 0, unchanged = 0, deactivated = 0;
   const auto apply_row = [&](pg::Transaction& txn, int i) -> absl::Status {
     Person staged;
     staged.ParseFromString(rows.Bytes(i, 2));
     staged.set_manager_id(rows.IsNull(i, 4) ? "" : std::string(rows.Text(i, 4)));
     if (rows.IsNull(i, 5)) {
-      Person person = staged;
-      person.set_person_id(std::string(rows.Text(i, 3)));
-      if (auto status = WriteNewPerson(txn, person, write_context_); !status.ok()) return status;
-      ++created;
-      written.push_back(std::move(person));
+      staged.set_person_id(std::string(rows.Text(i, 3)));
+      new_people.push_back(std::move(staged));  // written together at the end of the batch
       return absl::OkStatus();
     }
     Person before;
@@ -194,42 +192,56 @@ absl::Status HrImporter::ApplyBatch(const pg::Result& rows, bool one_transaction
         before.employment_status() != common::v1::EMPLOYMENT_STATUS_DEPARTED) {
       ++deactivated;
     }
-    written.push_back(std::move(after));
+    changed_people.push_back(std::move(after));
     return absl::OkStatus();
   };
+  const auto reset = [&] {
+    changed_people.clear();
+    new_people.clear();
+    updated = unchanged = deactivated = 0;
+  };
 
+  int64_t created = 0;
   if (one_transaction) {
     auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-      written.clear();
-      created = updated = unchanged = deactivated = 0;
+      reset();
       for (int i = 0; i < rows.rows(); ++i) {
         if (auto row = apply_row(txn, i); !row.ok()) return row;
       }
-      return absl::OkStatus();
+      return WriteNewPeople(txn, new_people, write_context_);
     });
     if (!status.ok()) return status;
+    created = static_cast<int64_t>(new_people.size());
   } else {
     // One row at a time, so one bad row (e.g. an HR id taken meanwhile) fails alone.
+    reset();
     for (int i = 0; i < rows.rows(); ++i) {
-      const size_t before_count = written.size();
-      auto status = pool_.InTransaction([&](pg::Transaction& txn) { return apply_row(txn, i); });
-      if (!status.ok()) {
-        written.resize(before_count);
-        if (status.code() == absl::StatusCode::kUnavailable) return status;
-        v1::ImportRowError error;
-        error.set_line(rows.Int(i, 0));
-        error.set_hr_employee_id(std::string(rows.Text(i, 1)));
-        error.set_rule(status.code() == absl::StatusCode::kAlreadyExists ? "unique" : "rejected");
-        error.set_description(std::string(status.message()));
-        Fail(std::move(error));
+      const size_t changed_before = changed_people.size();
+      auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+        new_people.clear();
+        changed_people.resize(changed_before);
+        if (auto row = apply_row(txn, i); !row.ok()) return row;
+        return WriteNewPeople(txn, new_people, write_context_);
+      });
+      if (status.ok()) {
+        created += static_cast<int64_t>(new_people.size());
+        continue;
       }
+      changed_people.resize(changed_before);
+      if (status.code() == absl::StatusCode::kUnavailable) return status;
+      v1::ImportRowError error;
+      error.set_line(rows.Int(i, 0));
+      error.set_hr_employee_id(std::string(rows.Text(i, 1)));
+      error.set_rule(status.code() == absl::StatusCode::kAlreadyExists ? "unique" : "rejected");
+      error.set_description(std::string(status.message()));
+      Fail(std::move(error));
     }
   }
   report_.set_created(report_.created() + created);
   report_.set_updated(report_.updated() + updated);
   report_.set_unchanged(report_.unchanged() + unchanged);
   report_.set_deactivated(report_.deactivated() + deactivated);
-  for (const auto& person : written) app_.CacheWrite(person);
+  for (const auto& person : changed_people) app_.CacheWrite(person);
   return absl::OkStatus();
 }
 
@@ -294,13 +306,21 @@ absl::Status HrImporter::DeactivateAbsent() {
 }
 
 absl::StatusOr<v1::ImportReport> HrImporter::Finish() {
+  absl::Time phase_start = absl::Now();
+  const auto phase = [&](const char* name) {
+    spdlog::info("HR import {}: {} took {} ms", import_id_, name, absl::ToInt64Milliseconds(absl::Now() - phase_start));
+    phase_start = absl::Now();
+  };
   reader_.Finish(records_);
   if (auto status = AddChunk({}); !status.ok()) return status;
   if (auto status = StagePending(); !status.ok()) return status;
+  phase("staging the rest");
   if (auto status = RejectUnresolvableManagers(); !status.ok()) return status;
   if (auto status = RejectManagerCycles(); !status.ok()) return status;
   if (auto status = RejectUnresolvableManagers(); !status.ok()) return status;  // reports of rejected people
+  phase("resolving managers");
   if (auto status = ApplyStaged(); !status.ok()) return status;
+  phase("applying");
   if (options_.full_sync()) {
     // A file with no valid row would deactivate everyone: refuse rather than guess.
     if (report_.rows() - report_.failed() <= 0) {

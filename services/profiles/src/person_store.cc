@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <absl/strings/escaping.h>
 
 #include "mentoring/runtime/errors.h"
 
@@ -88,21 +89,52 @@ absl::StatusOr<std::vector<Person>> PersonStore::ListPage(const std::string& aft
   return Decode(*rows, 0);
 }
 
-absl::Status PersonStore::Insert(pg::Transaction& txn, const Person& person) {
+absl::Status PersonStore::Insert(pg::Transaction& txn, const Person& person) { return InsertMany(txn, {person}); }
+
+absl::Status PersonStore::InsertMany(pg::Transaction& txn, const std::vector<Person>& people) {
+  if (people.empty()) return absl::OkStatus();
+  std::vector<std::string> ids, hr_ids, statuses, managers, departments, levels, documents, versions, created, updated,
+      roles, zones, skills, focus;
+  for (const auto& p : people) {
+    ids.push_back(p.person_id());
+    hr_ids.push_back(p.hr_employee_id());
+    statuses.push_back(std::to_string(p.employment_status()));
+    managers.push_back(p.manager_id());
+    departments.push_back(p.department());
+    levels.push_back(std::to_string(p.career_level()));
+    documents.push_back(absl::Base64Escape(p.SerializeAsString()));
+    versions.push_back(std::to_string(p.version()));
+    created.push_back(Rfc3339(p.created_at()));
+    updated.push_back(Rfc3339(p.updated_at()));
+    roles.push_back(std::to_string(p.mentoring_profile().role()));
+    zones.push_back(p.time_zone());
+    skills.push_back(SkillTags(p).text());
+    focus.push_back(FocusAreas(p).text());
+  }
   auto result = txn.Exec(
       "INSERT INTO people (person_id, hr_employee_id, employment_status, manager_id, department, career_level, "
       "document, version, created_at, updated_at, role, time_zone, skills, focus_areas) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-      {person.person_id(), person.hr_employee_id(), static_cast<int>(person.employment_status()),
-       person.manager_id().empty() ? pg::Param(nullptr) : pg::Param(person.manager_id()), person.department(),
-       person.career_level(), pg::Param::Bytes(person.SerializeAsString()), person.version(),
-       Rfc3339(person.created_at()), Rfc3339(person.updated_at()), static_cast<int>(person.mentoring_profile().role()),
-       person.time_zone(), SkillTags(person), FocusAreas(person)});
+      "SELECT i::uuid, h, s::smallint, NULLIF(m, '')::uuid, d, l::int, decode(doc, 'base64'), v::bigint, "
+      "c::timestamptz, u::timestamptz, r::smallint, z, sk::text[], f::int[] "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+      "$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[]) "
+      "AS x(i, h, s, m, d, l, doc, v, c, u, r, z, sk, f)",
+      {pg::Param::TextArray(ids), pg::Param::TextArray(hr_ids), pg::Param::TextArray(statuses),
+       pg::Param::TextArray(managers), pg::Param::TextArray(departments), pg::Param::TextArray(levels),
+       pg::Param::TextArray(documents), pg::Param::TextArray(versions), pg::Param::TextArray(created),
+       pg::Param::TextArray(updated), pg::Param::TextArray(roles), pg::Param::TextArray(zones),
+       pg::Param::TextArray(skills), pg::Param::TextArray(focus)});
   if (result.status().code() == absl::StatusCode::kAlreadyExists) {
-    return errors::AlreadyExists("person", "hr_employee_id '" + person.hr_employee_id() + "'");
+    return errors::AlreadyExists("person", people.size() == 1 ? "hr_employee_id '" + people[0].hr_employee_id() + "'"
+                                                              : "one of these hr_employee_ids");
   }
   if (!result.ok()) return result.status();
-  return WriteExclusions(txn, person);
+  for (const auto& p : people) {
+    if (!p.excluded_person_ids().empty()) {
+      if (auto written = WriteExclusions(txn, p); !written.ok()) return written;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<Person>> PersonStore::GetForUpdate(pg::Transaction& txn, const std::string& person_id) {
@@ -114,7 +146,7 @@ absl::StatusOr<std::optional<Person>> PersonStore::GetForUpdate(pg::Transaction&
   return std::optional<Person>(std::move(people->front()));
 }
 
-absl::Status PersonStore::Update(pg::Transaction& txn, const Person& person) {
+absl::Status PersonStore::Update(pg::Transaction& txn, const Person& person, bool exclusions_changed) {
   auto result = txn.Exec(
       "UPDATE people SET hr_employee_id = $2, employment_status = $3, manager_id = $4, department = $5, "
       "career_level = $6, document = $7, version = $8, updated_at = $9, role = $10, time_zone = $11, "
@@ -128,7 +160,7 @@ absl::Status PersonStore::Update(pg::Transaction& txn, const Person& person) {
     return errors::AlreadyExists("person", "hr_employee_id '" + person.hr_employee_id() + "'");
   }
   if (!result.ok()) return result.status();
-  return WriteExclusions(txn, person);
+  return exclusions_changed ? WriteExclusions(txn, person) : absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> PersonStore::Missing(pg::Transaction& txn,

@@ -48,9 +48,11 @@ class PersonStore {
 
   // Writes also keep the search columns and the exclusions table in step with the document.
   static absl::Status Insert(pg::Transaction& txn, const Person& person);
+  static absl::Status InsertMany(pg::Transaction& txn, const std::vector<Person>& people);
   // Locks the row until the transaction ends; nullopt when there is no such person.
   static absl::StatusOr<std::optional<Person>> GetForUpdate(pg::Transaction& txn, const std::string& person_id);
-  static absl::Status Update(pg::Transaction& txn, const Person& person);
+  // `exclusions_changed`: rewrite the exclusions rows too.
+  static absl::Status Update(pg::Transaction& txn, const Person& person, bool exclusions_changed);
   // Replaces the row with an anonymised one that reads as not found from then on.
   static absl::Status MarkErased(pg::Transaction& txn, const Person& anonymised);
   // The ids among `person_ids` that do not exist.

@@ -1,5 +1,7 @@
 #include "person_writes.h"
 
+#include <algorithm>
+
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/outbox.h"
@@ -24,21 +26,32 @@ events::EventEnvelope NewPersonEvent(const Person& person, int64_t sequence, con
 }  // namespace
 
 absl::Status WriteNewPerson(pg::Transaction& txn, Person& person, const WriteContext& ctx) {
-  if (person.person_id().empty()) person.set_person_id(NewUuidV7(ctx.clock));
-  person.set_version(1);
+  std::vector<Person> one{person};
+  auto status = WriteNewPeople(txn, one, ctx);
+  person = std::move(one.front());
+  return status;
+}
+
+absl::Status WriteNewPeople(pg::Transaction& txn, std::vector<Person>& people, const WriteContext& ctx) {
   const absl::Time now = ctx.clock.Now();
-  SetTimestamp(person.mutable_created_at(), now);
-  SetTimestamp(person.mutable_updated_at(), now);
-  AssignGoalIds(person, ctx.clock);
-  if (auto inserted = PersonStore::Insert(txn, person); !inserted.ok()) return inserted;
-  auto event = NewPersonEvent(person, 1, ctx);
-  auto* created = event.mutable_profile_created();
-  created->set_person_id(person.person_id());
-  created->set_role(person.mentoring_profile().role());
-  created->set_employment_status(person.employment_status());
-  created->set_career_level(person.career_level());
-  created->set_source(ctx.source);
-  return Outbox::Append(txn, std::move(event), ctx.clock);
+  std::vector<events::EventEnvelope> created_events;
+  for (auto& person : people) {
+    if (person.person_id().empty()) person.set_person_id(NewUuidV7(ctx.clock));
+    person.set_version(1);
+    SetTimestamp(person.mutable_created_at(), now);
+    SetTimestamp(person.mutable_updated_at(), now);
+    AssignGoalIds(person, ctx.clock);
+    auto event = NewPersonEvent(person, 1, ctx);
+    auto* created = event.mutable_profile_created();
+    created->set_person_id(person.person_id());
+    created->set_role(person.mentoring_profile().role());
+    created->set_employment_status(person.employment_status());
+    created->set_career_level(person.career_level());
+    created->set_source(ctx.source);
+    created_events.push_back(std::move(event));
+  }
+  if (auto inserted = PersonStore::InsertMany(txn, people); !inserted.ok()) return inserted;
+  return Outbox::AppendMany(txn, std::move(created_events), ctx.clock);
 }
 
 absl::StatusOr<bool> WritePersonChange(pg::Transaction& txn, const Person& before, Person& after,
@@ -55,7 +68,9 @@ absl::StatusOr<bool> WritePersonChange(pg::Transaction& txn, const Person& befor
   // One version per event: a departure that also changed other parts takes two.
   after.set_version(before.version() + 1 + (departed ? 1 : 0));
   SetTimestamp(after.mutable_updated_at(), ctx.clock.Now());
-  if (auto written = PersonStore::Update(txn, after); !written.ok()) return written;
+  const bool exclusions_changed =
+      std::find(parts.begin(), parts.end(), events::v1::PROFILE_PART_EXCLUSIONS) != parts.end();
+  if (auto written = PersonStore::Update(txn, after, exclusions_changed); !written.ok()) return written;
 
   auto updated = NewPersonEvent(after, before.version() + 1, ctx);
   updated.mutable_profile_updated()->set_person_id(after.person_id());

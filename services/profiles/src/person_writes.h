@@ -21,6 +21,8 @@ struct WriteContext {
 
 // Inserts a new person (an id unless it has one, version 1 and timestamps set here) and publishes profile.created.
 absl::Status WriteNewPerson(pg::Transaction& txn, Person& person, const WriteContext& ctx);
+// The same for many people in a few statements (HR import).
+absl::Status WriteNewPeople(pg::Transaction& txn, std::vector<Person>& people, const WriteContext& ctx);
 
 // Writes `after` as the next version of `before` and publishes profile.updated, plus
 // profile.deactivated when the person departed (each event is one version). Returns false,

@@ -50,6 +50,10 @@ class Producer {
   // the delivery error. Never leaves a message queued inside librdkafka on return.
   std::vector<absl::Status> ProduceAndWait(const std::vector<OutgoingMessage>& messages);
 
+  // Fetches `topic`'s metadata now, so the first message to it does not wait for the
+  // lookup (about a second otherwise). Best effort: a broker that is down is not an error.
+  void Warm(const std::string& topic, absl::Duration timeout);
+
   rd_kafka_t* handle() { return rk_.get(); }
 
  private:

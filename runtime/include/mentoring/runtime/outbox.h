@@ -36,14 +36,16 @@ class Outbox {
  public:
   // Writes `event` in the caller's transaction. Sets its type from the payload.
   static absl::Status Append(pg::Transaction& txn, events::EventEnvelope event, const Clock& clock);
+  // Several events in one statement, in order (bulk writers such as HR import).
+  static absl::Status AppendMany(pg::Transaction& txn, std::vector<events::EventEnvelope> batch, const Clock& clock);
 };
 
 struct RelaySettings {
-  std::string outbox_name;  // the producing service; names the lock and the metrics label
+  std::string outbox_name;  // the producing service: names the lock, the metrics label, its topic
   std::string kafka_bootstrap;
   absl::Duration poll_interval = absl::Milliseconds(20);   // idle wait between empty polls
   absl::Duration standby_poll = absl::Milliseconds(500);   // how often a standby tries the lock
-  int batch_size = 500;
+  int batch_size = 2000;
   absl::Duration message_timeout = absl::Seconds(10);      // per delivery attempt round
   absl::Duration max_backoff = absl::Seconds(5);           // while Kafka is down
   absl::Duration retention = absl::Hours(24 * 7);          // published rows kept this long
