@@ -26,12 +26,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "import_client: %s\n", std::string(status.message()).c_str());
     return 2;
   }
-  std::ifstream in(secret_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string secret = text.str();
-  while (!secret.empty() && secret.back() == '\n') secret.pop_back();
-  auto token = InternalTokenSigner({.secret = secret, .lifetime = absl::Hours(1)}, SystemClock::Instance())
+  auto secret = ReadSecretFile(secret_file);
+  if (!secret.ok()) {
+    std::fprintf(stderr, "import_client: %s\n", std::string(secret.status().message()).c_str());
+    return 2;
+  }
+  auto token = InternalTokenSigner({.secret = *secret, .lifetime = absl::Hours(1)}, SystemClock::Instance())
                    .Sign({"import-bench", {roles::kHrIntegration}});
   auto stub = profiles::v1::ProfilesService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   auto ctx = OutboundContext(absl::Minutes(30), *token, nullptr);

@@ -24,13 +24,6 @@ namespace {
 
 using namespace mentoring;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,9 +35,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "demo_loader: %s\n", std::string(status.message()).c_str());
     return 2;
   }
-  std::string secret = ReadAll(secret_file);
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  const InternalTokenSigner signer({.secret = secret}, SystemClock::Instance());
+  auto secret = ReadSecretFile(secret_file);
+  if (!secret.ok()) {
+    std::fprintf(stderr, "demo_loader: %s\n", std::string(secret.status().message()).c_str());
+    return 2;
+  }
+  const InternalTokenSigner signer({.secret = *secret}, SystemClock::Instance());
   auto token = signer.Sign({"demo-loader", {roles::kService, roles::kHrIntegration}});
   if (!token.ok()) {
     std::fprintf(stderr, "demo_loader: %s\n", token.status().ToString().c_str());

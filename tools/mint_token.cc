@@ -9,8 +9,6 @@
 #include <absl/strings/str_split.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "mentoring/runtime/config.h"
 #include "mentoring/runtime/identity.h"
@@ -26,18 +24,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mint_token: %s\n", std::string(status.message()).c_str());
     return 2;
   }
-  std::ifstream in(secret_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string secret = text.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) {
-    std::fprintf(stderr, "mint_token: no secret in %s\n", secret_file.c_str());
+  auto secret = ReadSecretFile(secret_file);
+  if (!secret.ok()) {
+    std::fprintf(stderr, "mint_token: %s\n", std::string(secret.status().message()).c_str());
     return 2;
   }
   Caller who{caller, {}};
   for (auto role : absl::StrSplit(roles, ',', absl::SkipEmpty())) who.roles.emplace(role);
-  auto token = InternalTokenSigner({.secret = secret, .lifetime = lifetime}, SystemClock::Instance()).Sign(who);
+  auto token = InternalTokenSigner({.secret = *secret, .lifetime = lifetime}, SystemClock::Instance()).Sign(who);
   if (!token.ok()) {
     std::fprintf(stderr, "mint_token: %s\n", token.status().ToString().c_str());
     return 1;

@@ -4,7 +4,9 @@
 #include <absl/strings/str_split.h>
 #include <jwt.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "mentoring/runtime/errors.h"
 
@@ -21,6 +23,17 @@ const unsigned char* KeyBytes(const std::string& secret) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read secret file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) return absl::InvalidArgumentError("secret file " + path + " is empty");
+  return secret;
+}
 
 InternalTokenSigner::InternalTokenSigner(InternalTokenSettings settings, const Clock& clock)
     : settings_(std::move(settings)), clock_(clock) {}

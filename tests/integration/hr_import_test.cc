@@ -9,19 +9,8 @@ namespace {
 
 using profiles::v1::ImportReport;
 
-class HrImportTest : public ::testing::Test {
+class HrImportTest : public ProfilesServiceSuite {
  protected:
-  static void SetUpTestSuite() {
-    db_ = new ScratchDatabase("hr_import");
-    service_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(db_->url()));
-    ASSERT_TRUE(service_->Start().ok()) << service_->log();
-    stub_ = profiles::v1::ProfilesService::NewStub(service_->channel()).release();
-  }
-  static void TearDownTestSuite() {
-    delete stub_;
-    delete service_;
-    delete db_;
-  }
 
   // Streams `text` in chunks of `chunk` bytes.
   static grpc::Status Import(const std::string& text, ImportReport* report, bool full_sync = false,
@@ -45,9 +34,6 @@ class HrImportTest : public ::testing::Test {
   static std::string Scalar(const std::string& sql) { return Query(db_->url(), sql).at(0); }
   static std::string Tag() { return std::to_string(++counter_) + "x" + std::to_string(getpid()); }
 
-  static inline ScratchDatabase* db_ = nullptr;
-  static inline ServiceProcess* service_ = nullptr;
-  static inline profiles::v1::ProfilesService::Stub* stub_ = nullptr;
   static inline int counter_ = 0;
 };
 

@@ -11,19 +11,8 @@ namespace {
 
 using profiles::v1::Person;
 
-class ProfilesServiceTest : public ::testing::Test {
+class ProfilesServiceTest : public ProfilesServiceSuite {
  protected:
-  static void SetUpTestSuite() {
-    db_ = new ScratchDatabase("profiles");
-    service_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(db_->url()));
-    ASSERT_TRUE(service_->Start().ok()) << service_->log();
-    stub_ = profiles::v1::ProfilesService::NewStub(service_->channel()).release();
-  }
-  static void TearDownTestSuite() {
-    delete stub_;
-    delete service_;
-    delete db_;
-  }
 
   static absl::StatusOr<Person> Create(const Person& person, const Caller& caller = HrCaller()) {
     profiles::v1::CreatePersonRequest request;
@@ -48,9 +37,6 @@ class ProfilesServiceTest : public ::testing::Test {
     return stub_->UpdatePerson(ContextAs(caller).get(), request, out);
   }
 
-  static inline ScratchDatabase* db_ = nullptr;
-  static inline ServiceProcess* service_ = nullptr;
-  static inline profiles::v1::ProfilesService::Stub* stub_ = nullptr;
 };
 
 TEST_F(ProfilesServiceTest, CreateThenGetReturnsTheSamePerson) {

@@ -222,6 +222,23 @@ profiles::v1::Person SamplePerson(const std::string& tag) {
   return p;
 }
 
+void ProfilesServiceSuite::SetUpTestSuite() {
+  db_ = new ScratchDatabase(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+  service_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(db_->url()));
+  auto started = service_->Start();
+  ASSERT_TRUE(started.ok()) << started;
+  stub_ = profiles::v1::ProfilesService::NewStub(service_->channel()).release();
+}
+
+void ProfilesServiceSuite::TearDownTestSuite() {
+  delete stub_;
+  delete service_;
+  delete db_;
+  stub_ = nullptr;
+  service_ = nullptr;
+  db_ = nullptr;
+}
+
 struct EventCollector::Impl {
   kafka::HandlePtr rk;
   std::vector<events::v1::EventEnvelope> collected;

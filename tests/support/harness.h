@@ -5,6 +5,7 @@
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -92,6 +93,17 @@ class EventCollector {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// One profiles service process and scratch database shared by every test of a suite.
+class ProfilesServiceSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  static inline ScratchDatabase* db_ = nullptr;
+  static inline ServiceProcess* service_ = nullptr;
+  static inline profiles::v1::ProfilesService::Stub* stub_ = nullptr;
 };
 
 // Stops or starts one of the stack's servers ("postgres", "redis", "kafka") via deploy/stack.sh.

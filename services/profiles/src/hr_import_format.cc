@@ -166,13 +166,7 @@ HrRow MapHrRecord(const ImportRecord& record) {
   HrRow row;
   row.line = record.line;
   const auto fail = [&](const std::string& field, const std::string& rule, const std::string& description) {
-    v1::ImportRowError error;
-    error.set_line(record.line);
-    error.set_hr_employee_id(row.hr_employee_id);
-    error.set_field(field);
-    error.set_rule(rule);
-    error.set_description(description);
-    row.errors.push_back(std::move(error));
+    row.errors.push_back(RowError(record.line, row.hr_employee_id, field, rule, description));
   };
   if (!record.malformed.empty()) {
     fail("", "malformed", record.malformed);
@@ -226,6 +220,17 @@ HrRow MapHrRecord(const ImportRecord& record) {
     fail(ColumnOf(v.field()), v.rule(), v.description());
   }
   return row;
+}
+
+v1::ImportRowError RowError(int64_t line, const std::string& hr_employee_id, const std::string& field,
+                            const std::string& rule, const std::string& description) {
+  v1::ImportRowError error;
+  error.set_line(line);
+  error.set_hr_employee_id(hr_employee_id);
+  error.set_field(field);
+  error.set_rule(rule);
+  error.set_description(description);
+  return error;
 }
 
 void ApplyHrFields(const v1::Person& from, v1::Person& into) {

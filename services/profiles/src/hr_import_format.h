@@ -57,6 +57,9 @@ struct HrRow {
 
 HrRow MapHrRecord(const ImportRecord& record);
 
+v1::ImportRowError RowError(int64_t line, const std::string& hr_employee_id, const std::string& field,
+                            const std::string& rule, const std::string& description);
+
 // Copies the HR-owned fields of `from` into `into`, leaving the mentoring profile, goals,
 // exclusions and consent (owned by the person) as they are.
 void ApplyHrFields(const v1::Person& from, v1::Person& into);

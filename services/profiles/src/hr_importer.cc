@@ -45,13 +45,7 @@ void HrImporter::Fail(v1::ImportRowError error) {
 
 void HrImporter::Fail(const HrRow& row, const std::string& field, const std::string& rule,
                       const std::string& description) {
-  v1::ImportRowError error;
-  error.set_line(row.line);
-  error.set_hr_employee_id(row.hr_employee_id);
-  error.set_field(field);
-  error.set_rule(rule);
-  error.set_description(description);
-  Fail(std::move(error));
+  Fail(RowError(row.line, row.hr_employee_id, field, rule, description));
 }
 
 absl::Status HrImporter::AddChunk(std::string_view data) {
@@ -116,14 +110,8 @@ absl::Status HrImporter::RejectUnresolvableManagers() {
     if (!rejected.ok()) return rejected.status();
     if (rejected->rows() == 0) return absl::OkStatus();
     for (int i = 0; i < rejected->rows(); ++i) {
-      v1::ImportRowError error;
-      error.set_line(rejected->Int(i, 0));
-      error.set_hr_employee_id(std::string(rejected->Text(i, 1)));
-      error.set_field("manager_id");
-      error.set_rule("exists");
-      error.set_description("no person with employee id " + std::string(rejected->Text(i, 2)) +
-                            " in the file or the directory");
-      Fail(std::move(error));
+      Fail(RowError(rejected->Int(i, 0), std::string(rejected->Text(i, 1)), "manager_id", "exists",
+                    "no person with employee id " + std::string(rejected->Text(i, 2)) + " in the file or the directory"));
     }
   }
 }
@@ -149,13 +137,8 @@ absl::Status HrImporter::RejectManagerCycles() {
   std::vector<std::string> in_cycle;
   for (int i = 0; i < cycles->rows(); ++i) {
     in_cycle.emplace_back(cycles->Text(i, 1));
-    v1::ImportRowError error;
-    error.set_line(cycles->Int(i, 0));
-    error.set_hr_employee_id(in_cycle.back());
-    error.set_field("manager_id");
-    error.set_rule("no_cycle");
-    error.set_description("the reporting line loops back to this person");
-    Fail(std::move(error));
+    Fail(RowError(cycles->Int(i, 0), in_cycle.back(), "manager_id", "no_cycle",
+                  "the reporting line loops back to this person"));
   }
   if (in_cycle.empty()) return absl::OkStatus();
   return pool_.Exec("DELETE FROM import_rows WHERE import_id = $1 AND hr_employee_id = ANY($2::text[])",
@@ -229,12 +212,9 @@ absl::Status HrImporter::ApplyBatch(const pg::Result& rows, bool one_transaction
       }
       changed_people.resize(changed_before);
       if (status.code() == absl::StatusCode::kUnavailable) return status;
-      v1::ImportRowError error;
-      error.set_line(rows.Int(i, 0));
-      error.set_hr_employee_id(std::string(rows.Text(i, 1)));
-      error.set_rule(status.code() == absl::StatusCode::kAlreadyExists ? "unique" : "rejected");
-      error.set_description(std::string(status.message()));
-      Fail(std::move(error));
+      Fail(RowError(rows.Int(i, 0), std::string(rows.Text(i, 1)), "",
+                    status.code() == absl::StatusCode::kAlreadyExists ? "unique" : "rejected",
+                    std::string(status.message())));
     }
   }
   report_.set_created(report_.created() + created);

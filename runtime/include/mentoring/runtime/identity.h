@@ -35,6 +35,9 @@ struct Caller {
   bool IsService() const { return Has(roles::kService); }
 };
 
+// The shared secret kept in a file (one line; a trailing newline is not part of it).
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path);
+
 struct InternalTokenSettings {
   std::string secret;  // shared HS256 key, at least 32 bytes
   std::string issuer = "mentoring-gateway";
