@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include <absl/random/random.h>
+#include <absl/strings/ascii.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
@@ -89,7 +90,8 @@ std::vector<std::string> Query(const std::string& url, const std::string& sql) {
 }
 
 ScratchDatabase::ScratchDatabase(const std::string& prefix) {
-  name_ = absl::StrCat("test_", prefix, "_", getpid(), "_", RandomSuffix());
+  // Lower case: PostgreSQL folds the unquoted name, and the URL must match it.
+  name_ = absl::AsciiStrToLower(absl::StrCat("test_", prefix, "_", getpid(), "_", RandomSuffix()));
   Query(AdminUrl(), "CREATE DATABASE " + name_);
   url_ = absl::StrCat("postgresql://", StackValue("PG_USER"), "@", StackValue("PG_HOST"), ":", StackValue("PG_PORT"),
                       "/", name_);
@@ -223,10 +225,9 @@ profiles::v1::Person SamplePerson(const std::string& tag) {
 }
 
 void ProfilesServiceSuite::SetUpTestSuite() {
-  db_ = new ScratchDatabase(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+  db_ = new ScratchDatabase("suite");
   service_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(db_->url()));
-  auto started = service_->Start();
-  ASSERT_TRUE(started.ok()) << started;
+  started_ = service_->Start();
   stub_ = profiles::v1::ProfilesService::NewStub(service_->channel()).release();
 }
 

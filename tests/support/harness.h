@@ -96,10 +96,15 @@ class EventCollector {
 };
 
 // One profiles service process and scratch database shared by every test of a suite.
+// A failure to start fails every test of the suite (gtest would otherwise report them as
+// skipped, which must never pass for a green run).
 class ProfilesServiceSuite : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
   static void TearDownTestSuite();
+  void SetUp() override { ASSERT_TRUE(started_.ok()) << started_; }
+
+  static inline absl::Status started_;
 
   static inline ScratchDatabase* db_ = nullptr;
   static inline ServiceProcess* service_ = nullptr;
