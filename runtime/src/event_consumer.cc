@@ -117,8 +117,11 @@ absl::Status EventConsumer::Apply(const events::EventEnvelope& event) {
         {settings_.name, event.event_id()});
     if (!first.ok()) return first.status();
     if (first->affected() == 0) return absl::OkStatus();  // seen before: the effect is already there
+    // A handler that parks may have written something first: undo that, keep the record.
+    if (auto savepoint = txn.Exec("SAVEPOINT before_handler"); !savepoint.ok()) return savepoint.status();
     auto handled = handler_(txn, event);
     if (IsPark(handled)) {
+      if (auto undone = txn.Exec("ROLLBACK TO SAVEPOINT before_handler"); !undone.ok()) return undone.status();
       parked = true;
       auto park = txn.Exec(
           "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
@@ -150,8 +153,17 @@ void EventConsumer::RetryParked() {
     events::EventEnvelope event;
     if (!event.ParseFromString(parked->Bytes(i, 1))) continue;
     auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+      // Claim the parked row first: another replica retrying it at the same time skips it,
+      // and one that comes after finds it gone. Either way the effect happens once.
+      auto claimed = txn.Exec(
+          "SELECT 1 FROM parked_events WHERE consumer = $1 AND event_id = $2 FOR UPDATE SKIP LOCKED",
+          {settings_.name, event.event_id()});
+      if (!claimed.ok()) return claimed.status();
+      if (claimed->rows() == 0) return absl::OkStatus();
+      if (auto savepoint = txn.Exec("SAVEPOINT before_handler"); !savepoint.ok()) return savepoint.status();
       auto handled = handler_(txn, event);
       if (IsPark(handled)) {
+        if (auto undone = txn.Exec("ROLLBACK TO SAVEPOINT before_handler"); !undone.ok()) return undone.status();
         return txn.Exec("UPDATE parked_events SET attempts = attempts + 1 WHERE consumer = $1 AND event_id = $2",
                         {settings_.name, event.event_id()}).status();
       }

@@ -3,6 +3,8 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 namespace mentoring::kafka {
 namespace {
 
@@ -88,10 +90,17 @@ Producer::~Producer() {
 std::vector<absl::Status> Producer::ProduceAndWait(const std::vector<OutgoingMessage>& messages) {
   std::vector<absl::Status> results(messages.size(), absl::UnavailableError("not delivered"));
   std::vector<Delivery> deliveries(messages.size());
+  std::set<std::pair<std::string, std::string>> refused_keys;  // (topic, key) refused at enqueue
   int outstanding = 0;
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
     deliveries[i] = Delivery{&results, i, &outstanding};
+    // Once a key's message was refused, its later ones wait for the next round, so they
+    // can never reach the partition ahead of it.
+    if (refused_keys.contains({m.topic, m.key})) {
+      results[i] = absl::UnavailableError("an earlier message of this key was not accepted");
+      continue;
+    }
     rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
     for (const auto& [name, value] : m.headers) {
       rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
@@ -112,6 +121,7 @@ std::vector<absl::Status> Producer::ProduceAndWait(const std::vector<OutgoingMes
       ++outstanding;  // headers now belong to the message
     } else {
       rd_kafka_headers_destroy(headers);
+      refused_keys.insert({m.topic, m.key});
       results[i] = absl::UnavailableError(absl::StrCat("kafka produce failed: ", rd_kafka_err2str(err)));
     }
   }

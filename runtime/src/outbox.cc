@@ -101,7 +101,11 @@ OutboxRelay::OutboxRelay(const pg::Pool& pool, RelaySettings settings, const Clo
                          prometheus::Registry& registry)
     : settings_(std::move(settings)),
       clock_(clock),
-      conn_(pool.NewDedicatedConnection()),
+      conn_([&pool] {
+        auto conn = pool.NewDedicatedConnection();
+        conn->set_auto_reconnect(false);
+        return conn;
+      }()),
       published_(prometheus::BuildCounter()
                      .Name("mentoring_outbox_published_total")
                      .Help("Events the relay published to Kafka and marked published")
@@ -167,6 +171,7 @@ void OutboxRelay::Backoff() {
 void OutboxRelay::RunOnce() {
   const std::string lock_key = "outbox:" + settings_.outbox_name;
   if (!active_) {
+    (void)conn_->EnsureConnected();  // only a standby makes a new session
     auto locked = conn_->Exec("SELECT pg_try_advisory_lock(hashtext($1))", {lock_key});
     if (!locked.ok() || !locked->Bool(0, 0)) {
       RefreshLag();
@@ -204,8 +209,8 @@ void OutboxRelay::RunOnce() {
   const absl::Time selected = absl::Now();
   if (!rows.ok()) return lose_lock(rows.status());
   RefreshLag();
+  Prune();  // on its own timer, so steady traffic does not postpone it forever
   if (rows->rows() == 0) {
-    Prune();
     stop_.WaitForNotificationWithTimeout(settings_.poll_interval);
     return;
   }

@@ -121,6 +121,7 @@ absl::Status Connection::EnsureConnected() {
 }
 
 absl::StatusOr<Result> Connection::Exec(std::string_view sql, const Params& params) {
+  if (!auto_reconnect_ && broken()) return errors::Unavailable("postgresql", "session lost");
   if (auto status = EnsureConnected(); !status.ok()) return status;
   std::vector<const char*> values(params.size());
   std::vector<int> lengths(params.size());
@@ -144,16 +145,23 @@ absl::StatusOr<Result> Connection::Exec(std::string_view sql, const Params& para
 }
 
 absl::StatusOr<Result> Transaction::Exec(std::string_view sql, const Params& params) {
+  // A new session would run the rest outside the transaction: never reconnect here.
+  if (began_ && conn_->broken()) return errors::Unavailable("postgresql", "connection lost inside a transaction");
+  began_ = true;
   return conn_->Exec(sql, params);
 }
 
 absl::Status Transaction::Commit() {
   done_ = true;
+  if (conn_->broken()) return errors::Unavailable("postgresql", "connection lost before COMMIT");
   auto result = conn_->Exec("COMMIT");
   if (!result.ok() && result.status().code() == absl::StatusCode::kUnavailable) {
     return errors::Unavailable("postgresql", "connection lost during COMMIT; outcome unknown");
   }
-  return result.status();
+  if (!result.ok()) return result.status();
+  // COMMIT of a transaction that already failed answers ROLLBACK, not an error.
+  if (result->command_status() != "COMMIT") return absl::AbortedError("transaction was rolled back");
+  return absl::OkStatus();
 }
 
 Transaction::~Transaction() {

@@ -120,6 +120,24 @@ TEST_F(HrImportTest, FullSyncDeactivatesWhoeverTheFileNoLongerLists) {
   EXPECT_GE(std::stoi(Scalar("SELECT count(*) FROM outbox WHERE event_type = 'profile.deactivated'")), 1);
 }
 
+TEST_F(HrImportTest, AFullSyncWithAFailedRowDeactivatesNobody) {
+  const std::string t = Tag();
+  ImportReport setup;
+  ASSERT_TRUE(Import(std::string(kHeader) + "K1" + t + ",,Keeps,k1" + t + "@example.com,5,UTC,active,Ops\n" +
+                         "T1" + t + ",,Typo,t1" + t + "@example.com,5,UTC,active,Ops\n",
+                     &setup)
+                  .ok());
+  ImportReport sync;
+  ASSERT_TRUE(Import(std::string(kHeader) + "K1" + t + ",,Keeps,k1" + t + "@example.com,5,UTC,active,Ops\n" +
+                         "T1" + t + ",,Typo,t1" + t + "@example.com,5,Mars/Base,active,Ops\n",
+                     &sync, /*full_sync=*/true)
+                  .ok());
+  EXPECT_EQ(sync.failed(), 1);
+  EXPECT_TRUE(sync.full_sync_skipped());
+  EXPECT_EQ(sync.deactivated(), 0);
+  EXPECT_EQ(Scalar("SELECT employment_status FROM people WHERE hr_employee_id = 'T1" + t + "'"), "1");
+}
+
 TEST_F(HrImportTest, ReadsJsonLines) {
   const std::string t = Tag();
   const std::string file = "{\"employee_id\":\"J1" + t + "\",\"display_name\":\"Jay Son\",\"email\":\"j1" + t +

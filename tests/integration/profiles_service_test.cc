@@ -103,6 +103,22 @@ TEST_F(ProfilesServiceTest, AnEmployeeCannotCreatePeopleOrEditSomeoneElse) {
   EXPECT_EQ(Update(edited, other->version(), &out, employee).error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(ProfilesServiceTest, PeopleCannotChangeWhatHrOwnsAboutThem) {
+  auto created = Create(SamplePerson("self-edit"));
+  ASSERT_TRUE(created.ok());
+  Person edited = *created;
+  edited.set_employment_status(common::v1::EMPLOYMENT_STATUS_DEPARTED);
+  edited.set_career_level(15);
+  edited.set_hr_employee_id("SOMEONE-ELSE");
+  edited.mutable_mentoring_profile()->set_preferred_cadence_rrule("FREQ=WEEKLY");
+  Person out;
+  ASSERT_TRUE(Update(edited, 1, &out, {created->person_id(), {roles::kEmployee}}).ok());
+  EXPECT_EQ(out.employment_status(), created->employment_status());
+  EXPECT_EQ(out.career_level(), created->career_level());
+  EXPECT_EQ(out.hr_employee_id(), created->hr_employee_id());
+  EXPECT_EQ(out.mentoring_profile().preferred_cadence_rrule(), "FREQ=WEEKLY") << "their own part is theirs";
+}
+
 TEST_F(ProfilesServiceTest, AColleagueSeesNoGoalsButThePersonThemselfDoes) {
   Person p = SamplePerson("goals");
   auto* goal = p.add_goals();

@@ -160,8 +160,12 @@ absl::Status HrImporter::ApplyBatch(const pg::Result& rows, bool one_transaction
       new_people.push_back(std::move(staged));  // written together at the end of the batch
       return absl::OkStatus();
     }
-    Person before;
-    before.ParseFromString(rows.Bytes(i, 5));
+    // Read again under the row lock: the batch was read outside this transaction, and an
+    // edit committed since must be built upon, not overwritten.
+    auto current = PersonStore::GetForUpdate(txn, std::string(rows.Text(i, 3)));
+    if (!current.ok()) return current.status();
+    if (!current->has_value()) return errors::NotFound("person", std::string(rows.Text(i, 3)));
+    const Person before = **current;
     Person after = before;
     ApplyHrFields(staged, after);
     auto changed = WritePersonChange(txn, before, after, write_context_);
@@ -306,7 +310,15 @@ absl::StatusOr<v1::ImportReport> HrImporter::Finish() {
     if (report_.rows() - report_.failed() <= 0) {
       return errors::FailedPrecondition("EMPTY_FULL_SYNC", "a full sync needs at least one valid row");
     }
-    if (auto status = DeactivateAbsent(); !status.ok()) return status;
+    // A rejected row's person is in the file, just not readable: deactivating them (and
+    // whoever reports to them) for a typo would be wrong. Nobody is deactivated until the
+    // file imports cleanly.
+    if (report_.failed() == 0) {
+      if (auto status = DeactivateAbsent(); !status.ok()) return status;
+    } else {
+      spdlog::warn("HR import {}: {} rows failed, so the full sync deactivated nobody", import_id_, report_.failed());
+      report_.set_full_sync_skipped(true);
+    }
   }
   spdlog::info("HR import {} from '{}': {} rows, {} created, {} updated, {} unchanged, {} deactivated, {} failed",
                import_id_, options_.source(), report_.rows(), report_.created(), report_.updated(),

@@ -6,6 +6,7 @@
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/outbox.h"
+#include "hr_import_format.h"
 #include "person_rules.h"
 
 namespace mentoring::profiles {
@@ -141,8 +142,12 @@ absl::StatusOr<Person> ProfilesApp::Update(const CallContext& call, Person perso
   if (expected_version <= 0) {
     return errors::InvalidArgument("expected_version", "required", "pass the version you read (optimistic concurrency)");
   }
+  const bool administrative = IsAdministrative(call.caller);
   return Change(call, person.person_id(), expected_version, [&](Person& stored) {
-    stored = person;
+    Person requested = person;
+    // HR owns identity, org position and employment: people edit the rest of their profile.
+    if (!administrative) ApplyHrFields(stored, requested);
+    stored = std::move(requested);
     return absl::OkStatus();
   });
 }

@@ -88,7 +88,7 @@ class ImportPeopleReactor final : public grpc::ServerReadReactor<v1::ImportPeopl
  public:
   ImportPeopleReactor(grpc::CallbackServerContext* ctx, ProfilesApp& app, pg::Pool& pool, const Clock& clock,
                       WorkerPool& workers, const InternalTokenVerifier& verifier, v1::ImportReport* response)
-      : app_(app), pool_(pool), clock_(clock), workers_(workers), response_(response) {
+      : ctx_(ctx), app_(app), pool_(pool), clock_(clock), workers_(workers), response_(response) {
     auto call = ReadCallContext(*ctx, verifier);
     if (!call.ok()) {
       Finish(errors::ToGrpcStatus(call.status()));
@@ -103,6 +103,12 @@ class ImportPeopleReactor final : public grpc::ServerReadReactor<v1::ImportPeopl
   }
 
   void OnReadDone(bool ok) override {
+    // The stream also ends this way when the client cancels or the connection drops: a
+    // partial file must never be applied (a full sync would deactivate the rest).
+    if (!ok && ctx_->IsCancelled()) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "upload cancelled; nothing applied"));
+      return;
+    }
     workers_.Submit([this, ok] {
       auto status = ok ? Take() : Complete();
       if (!status.ok()) {
@@ -141,6 +147,7 @@ class ImportPeopleReactor final : public grpc::ServerReadReactor<v1::ImportPeopl
     return absl::OkStatus();
   }
 
+  grpc::CallbackServerContext* ctx_;
   ProfilesApp& app_;
   pg::Pool& pool_;
   const Clock& clock_;

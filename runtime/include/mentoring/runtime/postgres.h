@@ -61,6 +61,7 @@ class Result {
   int64_t Int(int row, int col) const;
   bool Bool(int row, int col) const { return Text(row, col) == "t"; }
   std::string Bytes(int row, int col) const;  // a bytea column
+  std::string command_status() const { return PQcmdStatus(result_.get()); }
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
@@ -81,10 +82,14 @@ class Connection {
   // Reconnects when the connection is bad; cheap when it is fine.
   absl::Status EnsureConnected();
   bool broken() const;
+  // Off: Exec on a broken connection fails instead of reconnecting (a session that holds
+  // an advisory lock must not be silently replaced by one that does not).
+  void set_auto_reconnect(bool on) { auto_reconnect_ = on; }
 
  private:
   std::string conninfo_;
   PGconn* conn_ = nullptr;
+  bool auto_reconnect_ = true;
 };
 
 class Pool;
@@ -102,6 +107,7 @@ class Transaction {
   Transaction(Pool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
   Pool* pool_;
   std::unique_ptr<Connection> conn_;
+  bool began_ = false;  // the first statement (BEGIN) may reconnect a stale pooled connection
   bool done_ = false;
 };
 
