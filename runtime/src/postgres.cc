@@ -29,10 +29,12 @@ absl::Status StatusFromResult(const PGresult* result, PGconn* conn) {
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   const std::string sqlstate = state ? state : "";
   const std::string message = PQresultErrorMessage(result);
+  // Connection trouble, the server shutting down or refusing more connections: retry.
   if (PQstatus(conn) == CONNECTION_BAD || sqlstate.starts_with("08") || sqlstate == "57P01" ||
-      sqlstate == "57P02" || sqlstate == "57P03") {
+      sqlstate == "57P02" || sqlstate == "57P03" || sqlstate == "53300") {
     return errors::Unavailable("postgresql", message);
   }
+  if (sqlstate == "57014") return absl::DeadlineExceededError(message);  // statement timeout or cancel
   if (sqlstate == "23505") return absl::AlreadyExistsError(message);
   if (sqlstate == "40001" || sqlstate == "40P01") {
     // Marked, so InTransaction retries it but not a domain version conflict (also ABORTED).
