@@ -23,6 +23,7 @@ apt_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev prometheus-cpp-dev
   libboost-dev liblemon-dev libical-dev libjwt-dev
   postgresql redis-server kcat openjdk-17-jre-headless maven python3
+  python3-scipy  # bench/cohort.sh: the dense linear_sum_assignment baseline
 )
 
 log() { printf 'install: %s\n' "$*" >&2; }
