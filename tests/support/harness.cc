@@ -199,6 +199,20 @@ std::map<std::string, std::string> ProfilesEnv(const std::string& database_url) 
   };
 }
 
+std::string MatchingBinary() { return MATCHING_SERVICE_BIN; }
+
+std::map<std::string, std::string> MatchingEnv(const std::string& database_url, const std::string& profiles_addr) {
+  return {
+      {"MATCHING_DATABASE_URL", database_url},
+      {"MATCHING_KAFKA_BOOTSTRAP", StackValue("KAFKA_BOOTSTRAP")},
+      {"MATCHING_PROFILES_ADDR", profiles_addr},
+      {"MATCHING_INTERNAL_TOKEN_SECRET", kTestTokenSecret},
+      {"MATCHING_GRPC_LISTEN", "127.0.0.1:0"},
+      {"MATCHING_ADMIN_LISTEN", "127.0.0.1:0"},
+      {"MATCHING_LOG_LEVEL", "info"},
+  };
+}
+
 std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Duration deadline) {
   static const InternalTokenSigner signer({.secret = kTestTokenSecret}, SystemClock::Instance());
   auto ctx = std::make_unique<grpc::ClientContext>();

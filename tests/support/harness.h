@@ -72,6 +72,9 @@ class ServiceProcess {
 // The profiles service with a scratch database and the stack's Redis and Kafka.
 std::map<std::string, std::string> ProfilesEnv(const std::string& database_url);
 std::string ProfilesBinary();
+// The matching service, reading facts from the profiles service at `profiles_addr`.
+std::map<std::string, std::string> MatchingEnv(const std::string& database_url, const std::string& profiles_addr);
+std::string MatchingBinary();
 
 // A client context carrying a signed internal token for `caller` and a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Duration deadline = absl::Seconds(10));

@@ -14,6 +14,7 @@
 #include "mentoring/runtime/postgres.h"
 #include "mentoring/runtime/redis.h"
 #include "mentoring/runtime/server.h"
+#include "mentoring/runtime/service_main.h"
 #include "profiles_app.h"
 #include "profiles_service.h"
 
@@ -79,18 +80,6 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   return s;
 }
 
-// At start the database may still be coming up (a pod scheduled before it): wait, bounded.
-absl::Status MigrateWhenReachable(pg::Pool& pool, absl::Duration timeout) {
-  const absl::Time give_up = absl::Now() + timeout;
-  while (true) {
-    absl::Status status = pg::ApplyMigrations(pool, "runtime", RuntimeMigrations());
-    if (status.ok()) status = pg::ApplyMigrations(pool, "profiles", profiles::Migrations());
-    if (status.ok() || status.code() != absl::StatusCode::kUnavailable || absl::Now() > give_up) return status;
-    spdlog::warn("database not reachable yet, retrying: {}", status.ToString());
-    absl::SleepFor(absl::Seconds(1));
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,20 +94,13 @@ int main(int argc, char** argv) {
 
   MetricsEndpoint metrics(settings->admin_listen);
   pg::Pool pool({.conninfo = settings->database_url, .size = settings->db_pool_size});
-  if (auto migrated = MigrateWhenReachable(pool, settings->startup_timeout); !migrated.ok()) {
+  if (auto migrated = MigrateWhenReachable(pool, "profiles", profiles::Migrations(), settings->startup_timeout); !migrated.ok()) {
     spdlog::critical("cannot prepare the database: {}", migrated.ToString());
     return 1;
   }
-  // Topics are never auto-created: a missing one is a deployment error, said at once.
-  // Kafka being unreachable is not: writes go to the outbox and wait for it.
-  const std::string topic = events::TopicFor(profiles::kProducer);
-  if (auto partitions = kafka::PartitionCount(settings->kafka_bootstrap, topic, absl::Seconds(5)); partitions.ok()) {
-    spdlog::info("publishing to {} ({} partitions)", topic, *partitions);
-  } else if (partitions.status().code() == absl::StatusCode::kNotFound) {
-    spdlog::critical("Kafka topic {} does not exist: create it (deploy/stack.sh up, or the Helm chart's topics job)", topic);
+  if (auto topic = CheckProducerTopic(settings->kafka_bootstrap, profiles::kProducer); !topic.ok()) {
+    spdlog::critical("{}", topic.ToString());
     return 1;
-  } else {
-    spdlog::warn("Kafka not reachable at start ({}); events wait in the outbox", partitions.status().ToString());
   }
   redis::Client redis({.host = settings->redis_host, .port = settings->redis_port});
   redis::VersionedCache cache(redis, "profiles:person:", settings->cache_ttl, metrics.registry());
@@ -143,11 +125,7 @@ int main(int argc, char** argv) {
   }
   const int admin_port = metrics.ports().empty() ? 0 : metrics.ports().front();
   spdlog::info("profiles serving gRPC on port {}, metrics on port {}", server.port(), admin_port);
-  if (!settings->port_file.empty()) {
-    // Written last and renamed into place, so a reader never sees a half-written file.
-    std::ofstream(settings->port_file + ".tmp") << "GRPC_PORT=" << server.port() << "\nADMIN_PORT=" << admin_port << "\n";
-    std::rename((settings->port_file + ".tmp").c_str(), settings->port_file.c_str());
-  }
+  WritePortFile(settings->port_file, server.port(), admin_port);
 
   const int signal = WaitForShutdownSignal();
   spdlog::info("signal {} received: draining", signal);

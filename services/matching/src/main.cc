@@ -1,0 +1,161 @@
+// The matching service: main wires the runtime and the service together and nothing else.
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "directory.h"
+#include "matching_app.h"
+#include "matching_service.h"
+#include "mentoring/runtime/config.h"
+#include "mentoring/runtime/event_consumer.h"
+#include "mentoring/runtime/events.h"
+#include "mentoring/runtime/logging.h"
+#include "mentoring/runtime/outbox.h"
+#include "mentoring/runtime/postgres.h"
+#include "mentoring/runtime/server.h"
+#include "mentoring/runtime/service_main.h"
+
+namespace mentoring::matching {
+const std::vector<pg::Migration>& Migrations();  // generated from migrations/*.sql
+}
+
+namespace {
+
+using namespace mentoring;
+
+struct Settings {
+  std::string log_level;
+  std::string grpc_listen;
+  std::string admin_listen;
+  std::string database_url;
+  std::string kafka_bootstrap;
+  std::string profiles_addr;
+  std::string token_secret;
+  int db_pool_size = 0;
+  int workers = 0;
+  int solver_threads = 0;
+  absl::Duration drain_delay;
+  absl::Duration shutdown_grace;
+  absl::Duration outbox_retention;
+  absl::Duration startup_timeout;
+  std::string port_file;
+};
+
+absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
+  Config config = Config::FromProcess("MATCHING", argc, argv);
+  Settings s;
+  s.log_level = config.String("LOG_LEVEL", "info");
+  s.grpc_listen = config.String("GRPC_LISTEN", "127.0.0.1:50062");
+  s.admin_listen = config.String("ADMIN_LISTEN", "127.0.0.1:9462");
+  s.database_url = config.RequiredString("DATABASE_URL");
+  s.kafka_bootstrap = config.RequiredString("KAFKA_BOOTSTRAP");
+  s.profiles_addr = config.RequiredString("PROFILES_ADDR");
+  s.token_secret = config.RequiredString("INTERNAL_TOKEN_SECRET");
+  s.db_pool_size = static_cast<int>(config.Int("DB_POOL_SIZE", 16, 1, 200));
+  s.workers = static_cast<int>(config.Int("WORKERS", 16, 1, 256));
+  s.solver_threads = static_cast<int>(config.Int("SOLVER_THREADS", 2, 1, 64));
+  s.drain_delay = config.Duration("DRAIN_DELAY", absl::ZeroDuration());
+  s.shutdown_grace = config.Duration("SHUTDOWN_GRACE", absl::Seconds(20));
+  s.outbox_retention = config.Duration("OUTBOX_RETENTION", absl::Hours(24 * 7));
+  s.startup_timeout = config.Duration("STARTUP_TIMEOUT", absl::Seconds(60));
+  s.port_file = config.String("PORT_FILE", "");
+  auto status = config.Check();
+  std::string problems = status.ok() ? "" : std::string(status.message());
+  if (!s.token_secret.empty() && s.token_secret.size() < 32) {
+    problems += (problems.empty() ? "invalid configuration: " : "; ") +
+                std::string("INTERNAL_TOKEN_SECRET: must be at least 32 bytes");
+  }
+  if (!problems.empty()) return absl::InvalidArgumentError(problems);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BlockShutdownSignals();  // before any thread starts, so only main receives SIGTERM
+  auto settings = ReadSettings(argc, argv);
+  if (!settings.ok()) {
+    std::fprintf(stderr, "matching: %s\n", std::string(settings.status().message()).c_str());
+    return 2;
+  }
+  InitLogging("matching", settings->log_level);
+  const Clock& clock = SystemClock::Instance();
+
+  MetricsEndpoint metrics(settings->admin_listen);
+  pg::Pool pool({.conninfo = settings->database_url, .size = settings->db_pool_size});
+  if (auto migrated = MigrateWhenReachable(pool, "matching", matching::Migrations(), settings->startup_timeout);
+      !migrated.ok()) {
+    spdlog::critical("cannot prepare the database: {}", migrated.ToString());
+    return 1;
+  }
+  if (auto topic = CheckProducerTopic(settings->kafka_bootstrap, matching::kProducer); !topic.ok()) {
+    spdlog::critical("{}", topic.ToString());
+    return 1;
+  }
+
+  OutboxRelay relay(pool,
+                    {.outbox_name = matching::kProducer, .kafka_bootstrap = settings->kafka_bootstrap,
+                     .retention = settings->outbox_retention},
+                    clock, metrics.registry());
+  relay.Start();
+
+  const InternalTokenSettings token_settings{.secret = settings->token_secret};
+  InternalTokenVerifier verifier(token_settings, clock);
+  InternalTokenSigner signer(token_settings, clock);
+  matching::ProfilesSource profiles(grpc::CreateChannel(settings->profiles_addr, grpc::InsecureChannelCredentials()),
+                                    signer);
+  matching::Directory directory(pool, clock);
+  matching::MatchingApp app(pool, directory, clock, settings->solver_threads);
+
+  // The read model: a first full load from profiles when empty (retried until profiles
+  // answers), then profile.* events keep it current.
+  absl::Notification stopping;
+  std::thread initial_load([&] {
+    auto known = pool.Exec("SELECT count(*) FROM people");
+    if (known.ok() && known->Int(0, 0) > 0) return;
+    while (!stopping.HasBeenNotified()) {
+      auto loaded = profiles.SyncAll(pool);
+      if (loaded.ok()) {
+        spdlog::info("read model loaded from profiles: {} people", *loaded);
+        return;
+      }
+      spdlog::warn("cannot load the read model from profiles yet: {}", loaded.status().ToString());
+      stopping.WaitForNotificationWithTimeout(absl::Seconds(2));
+    }
+  });
+  EventConsumer consumer(
+      pool,
+      {.name = "matching",
+       .kafka_bootstrap = settings->kafka_bootstrap,
+       .topics = {events::TopicFor("profiles"), events::TopicFor("evaluation")}},
+      [&](pg::Transaction& txn, const events::EventEnvelope& event) { return app.OnEvent(txn, event, profiles); },
+      metrics.registry());
+  if (auto started = consumer.Start(); !started.ok()) {
+    spdlog::critical("cannot start the event consumer: {}", started.ToString());
+    return 1;
+  }
+
+  WorkerPool workers(settings->workers);
+  matching::MatchingService service(app, workers, verifier);
+  GrpcServer server({.listen_address = settings->grpc_listen,
+                     .drain_delay = settings->drain_delay,
+                     .shutdown_grace = settings->shutdown_grace});
+  server.AddService(&service);
+  if (auto started = server.Start(); !started.ok()) {
+    spdlog::critical("{}", started.ToString());
+    return 1;
+  }
+  const int admin_port = metrics.ports().empty() ? 0 : metrics.ports().front();
+  spdlog::info("matching serving gRPC on port {}, metrics on port {}", server.port(), admin_port);
+  WritePortFile(settings->port_file, server.port(), admin_port);
+
+  const int signal = WaitForShutdownSignal();
+  spdlog::info("signal {} received: draining", signal);
+  server.Drain();
+  consumer.Stop();
+  stopping.Notify();
+  initial_load.join();
+  relay.Stop();
+  spdlog::info("matching stopped cleanly");
+  return 0;
+}

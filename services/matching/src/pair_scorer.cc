@@ -1,0 +1,220 @@
+#include "pair_scorer.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+
+namespace mentoring::matching {
+namespace {
+
+constexpr FocusMask kAllAreas = 0b1111110;  // FocusArea 1..6
+constexpr int kSkillsForFullPoints = 3;
+constexpr int kLevelDecay = 3;  // points fall to zero this many levels outside the wanted window
+
+bool Contains(const std::vector<int32_t>& sorted, int32_t value) {
+  return std::binary_search(sorted.begin(), sorted.end(), value);
+}
+
+bool ShareAny(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  auto i = a.begin();
+  auto j = b.begin();
+  while (i != a.end() && j != b.end()) {
+    if (*i == *j) return true;
+    if (*i < *j) ++i; else ++j;
+  }
+  return false;
+}
+
+// A fraction num/den of one criterion's weight, rounded down: integers add up exactly.
+struct Fraction {
+  int32_t num = 0;
+  int32_t den = 1;
+  int32_t Of(int32_t weight) const { return den == 0 ? 0 : weight * num / den; }
+};
+
+std::string Plural(int n, const char* one, const char* many) { return absl::StrCat(n, " ", n == 1 ? one : many); }
+
+}  // namespace
+
+const char* CriterionName(Criterion criterion) {
+  static constexpr const char* kNames[kCriteria] = {"goal_focus", "skills", "level_gap", "cross_boundary",
+                                                    "languages", "availability_overlap", "meeting_modes"};
+  return kNames[static_cast<int>(criterion)];
+}
+
+const char* RejectionName(Rejection rejection) {
+  static constexpr const char* kNames[kRejections] = {
+      "none", "same_person", "mentor_unavailable", "mentee_unavailable", "excluded", "management_chain",
+      "level_gap", "time_zone", "same_department", "no_shared_language", "no_open_focus_area", "blocked"};
+  return kNames[static_cast<int>(rejection)];
+}
+
+int32_t MatchPolicy::max_score() const {
+  int32_t total = 0;
+  for (int32_t w : weights) total += w;
+  return total;
+}
+
+struct PairScorer::Parts {
+  Fraction f[kCriteria];
+  // Raw measures for the sentence.
+  int goal_shared = 0, goal_total = 0;
+  std::vector<int32_t> stronger_skills;
+  int level_gap = 0;
+  bool other_department = false, other_industry = false;
+  int shared_languages = 0;
+  int overlap_minutes = 0;
+  int shared_modes = 0, mentee_modes = 0;
+};
+
+int32_t PairScorer::LevelGap(const Candidate& mentee, const Candidate& mentor) const {
+  return policy_.reverse ? mentee.career_level - mentor.career_level : mentor.career_level - mentee.career_level;
+}
+
+Rejection PairScorer::Check(int mentee_index, int mentor_index, const MenteeContext& context) const {
+  if (mentee_index == mentor_index) return Rejection::kSamePerson;
+  const Candidate& mentee = people_.at(mentee_index);
+  const Candidate& mentor = people_.at(mentor_index);
+  if (!mentor.active) return Rejection::kMentorUnavailable;
+  if (!mentee.active) return Rejection::kMenteeUnavailable;
+  // Cheap integer checks before the list lookups: most pairs fail here when they fail.
+  if (LevelGap(mentee, mentor) < policy_.min_level_gap) return Rejection::kLevelGap;
+  int zone_distance = std::abs(mentee.utc_offset_minutes - mentor.utc_offset_minutes);
+  zone_distance = std::min(zone_distance, 24 * 60 - zone_distance);  // clocks wrap around the date line
+  if (zone_distance > policy_.max_time_zone_difference_hours * 60) return Rejection::kTimeZone;
+  if (Contains(mentee.exclusions, mentor_index) || Contains(mentor.exclusions, mentee_index)) return Rejection::kExcluded;
+  if (Contains(mentee.ancestors, mentor_index) || Contains(mentor.ancestors, mentee_index)) {
+    return Rejection::kManagementChain;
+  }
+  if (policy_.require_cross_department && mentee.department >= 0 && mentee.department == mentor.department) {
+    return Rejection::kSameDepartment;
+  }
+  if (policy_.require_shared_language && !ShareAny(mentee.languages, mentor.languages)) {
+    return Rejection::kNoSharedLanguage;
+  }
+  if (FocusOf(mentee_index, mentor_index, context) == 0) return Rejection::kNoOpenFocusArea;
+  if (Contains(context.blocked_mentors, mentor_index)) return Rejection::kBlocked;
+  return Rejection::kNone;
+}
+
+FocusMask PairScorer::FocusOf(int mentee_index, int mentor_index, const MenteeContext& context) const {
+  const Candidate& mentee = people_.at(mentee_index);
+  // Without goals a mentee is open to any area; areas that already have a mentor are not.
+  const FocusMask needs = (mentee.goal_areas ? mentee.goal_areas : kAllAreas) & ~context.covered_areas;
+  return needs & people_.at(mentor_index).expertise;
+}
+
+PairScorer::Parts PairScorer::Measure(const Candidate& mentee, const Candidate& mentor) const {
+  Parts p;
+  p.goal_total = std::popcount(mentee.goal_areas);
+  p.goal_shared = std::popcount(static_cast<FocusMask>(mentee.goal_areas & mentor.expertise));
+  p.f[0] = {p.goal_shared, p.goal_total};
+
+  auto mine = mentor.skills.begin();
+  for (const auto& [skill, level] : mentee.skills) {
+    while (mine != mentor.skills.end() && mine->first < skill) ++mine;
+    if (mine != mentor.skills.end() && mine->first == skill && mine->second > level) p.stronger_skills.push_back(skill);
+  }
+  p.f[1] = {std::min<int32_t>(static_cast<int32_t>(p.stronger_skills.size()), kSkillsForFullPoints),
+            kSkillsForFullPoints};
+
+  p.level_gap = LevelGap(mentee, mentor);
+  const int outside = p.level_gap < policy_.wanted_gap_min   ? policy_.wanted_gap_min - p.level_gap
+                      : p.level_gap > policy_.wanted_gap_max ? p.level_gap - policy_.wanted_gap_max
+                                                             : 0;
+  p.f[2] = {std::max(0, kLevelDecay - outside), kLevelDecay};
+
+  p.other_department = mentee.department >= 0 && mentor.department >= 0 && mentee.department != mentor.department;
+  p.other_industry = std::any_of(mentor.industries.begin(), mentor.industries.end(),
+                                 [&](int32_t industry) { return !Contains(mentee.industries, industry); });
+  p.f[3] = {int32_t{p.other_department} + int32_t{p.other_industry}, 2};
+
+  for (int32_t language : mentee.languages) p.shared_languages += Contains(mentor.languages, language);
+  p.f[4] = {p.shared_languages > 0 ? 1 : 0, 1};
+
+  p.overlap_minutes = mentee.availability.OverlapMinutes(mentor.availability);
+  const int32_t wanted = std::max(1, policy_.wanted_overlap_hours) * 60;
+  p.f[5] = {std::min(p.overlap_minutes, wanted), wanted};
+
+  p.mentee_modes = std::popcount(mentee.modes);
+  p.shared_modes = std::popcount(static_cast<ModeMask>(mentee.modes & mentor.modes));
+  p.f[6] = {p.shared_modes, p.mentee_modes};
+  return p;
+}
+
+int32_t PairScorer::Score(int mentee, int mentor, const MenteeContext& context) const {
+  if (Check(mentee, mentor, context) != Rejection::kNone) return kNotAllowed;
+  const Parts parts = Measure(people_.at(mentee), people_.at(mentor));
+  int32_t score = 0;
+  for (int c = 0; c < kCriteria; ++c) score += parts.f[c].Of(policy_.weights[c]);
+  return score;
+}
+
+ScoredPair PairScorer::Explain(int mentee_index, int mentor_index, const MenteeContext& context) const {
+  ScoredPair out;
+  out.rejection = Check(mentee_index, mentor_index, context);
+  if (out.rejection != Rejection::kNone) {
+    out.explanation = absl::StrCat("not allowed: ", RejectionName(out.rejection));
+    return out;
+  }
+  const Candidate& mentee = people_.at(mentee_index);
+  const Candidate& mentor = people_.at(mentor_index);
+  const Parts p = Measure(mentee, mentor);
+  out.focus_areas = FocusAreasOf(FocusOf(mentee_index, mentor_index, context));
+
+  std::string details[kCriteria];
+  details[0] = p.goal_total == 0 ? "no goals set yet"
+                                 : absl::StrCat("shares ", p.goal_shared, " of ", p.goal_total, " goal areas");
+  if (p.stronger_skills.empty()) {
+    details[1] = "no stronger skills in common";
+  } else {
+    std::vector<std::string> names;
+    for (int32_t skill : p.stronger_skills) names.push_back(people_.skill_name(skill));
+    details[1] = absl::StrCat("stronger in ", absl::StrJoin(names, ", "));
+  }
+  const int gap = std::abs(p.level_gap);
+  const bool above = (p.level_gap >= 0) != policy_.reverse;
+  details[2] = gap == 0 ? "same career level" : absl::StrCat(Plural(gap, "level", "levels"), above ? " above" : " below");
+  if (p.other_department && p.other_industry) {
+    details[3] = "another department and industry background";
+  } else if (p.other_department) {
+    details[3] = "another department";
+  } else if (p.other_industry) {
+    details[3] = "another industry background";
+  } else {
+    details[3] = "same department and background";
+  }
+  details[4] = p.shared_languages == 0 ? "no shared language"
+                                       : absl::StrCat(Plural(p.shared_languages, "shared language", "shared languages"));
+  const int overlap_hours = p.overlap_minutes / 60;
+  const int overlap_rest = p.overlap_minutes % 60;
+  details[5] = p.overlap_minutes == 0 ? "no overlapping availability"
+               : overlap_rest == 0    ? absl::StrCat(overlap_hours, " h of overlapping weekly availability")
+                                      : absl::StrCat(overlap_hours, " h ", overlap_rest,
+                                                     " min of overlapping weekly availability");
+  details[6] = p.mentee_modes == 0 ? "no meeting modes stated"
+                                   : absl::StrCat("shares ", p.shared_modes, " of ", p.mentee_modes, " meeting modes");
+
+  out.score = 0;
+  std::vector<const Contribution*> positive;
+  for (int c = 0; c < kCriteria; ++c) {
+    Contribution contribution{static_cast<Criterion>(c), p.f[c].Of(policy_.weights[c]), policy_.weights[c],
+                              std::move(details[c])};
+    out.score += contribution.points;
+    out.contributions.push_back(std::move(contribution));
+  }
+  // The sentence names what earned points, biggest first.
+  for (const auto& contribution : out.contributions) {
+    if (contribution.points > 0) positive.push_back(&contribution);
+  }
+  std::stable_sort(positive.begin(), positive.end(), [](auto* a, auto* b) { return a->points > b->points; });
+  std::vector<std::string> parts;
+  for (const auto* contribution : positive) parts.push_back(contribution->detail);
+  out.explanation = parts.empty() ? "meets every requirement; no criterion scored" : absl::StrJoin(parts, "; ");
+  return out;
+}
+
+}  // namespace mentoring::matching

@@ -1,0 +1,85 @@
+#pragma once
+// Matching's read model of the people it matches, compiled for scoring: strings interned to
+// small integers, availability turned into UTC slots of the week, the reporting line turned
+// into a sorted list of ancestors. Built from profiles' Person messages (never a network
+// call per candidate); holds no names, e-mails or free text.
+#include <absl/time/time.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mentoring/common/v1/common.pb.h"
+#include "mentoring/profiles/v1/profiles.pb.h"
+
+namespace mentoring::matching {
+
+using FocusMask = uint8_t;  // bit n set: FocusArea n (1..6)
+using ModeMask = uint8_t;   // bit n set: MeetingMode n (1..4)
+
+FocusMask FocusBit(common::v1::FocusArea area);
+std::vector<common::v1::FocusArea> FocusAreasOf(FocusMask mask);
+
+// The week in 15-minute UTC slots (15 so that +05:30 and +05:45 zones line up exactly).
+class WeekSlots {
+ public:
+  static constexpr int kSlotMinutes = 15;
+  static constexpr int kSlots = 7 * 24 * 60 / kSlotMinutes;  // 672
+  // Marks [start, end) minutes of the week (UTC, Monday 00:00 = 0); wraps around Sunday night.
+  void Add(int start_minute_of_week, int end_minute_of_week);
+  int OverlapMinutes(const WeekSlots& other) const;
+  int Minutes() const;
+
+ private:
+  std::array<uint64_t, (kSlots + 63) / 64> bits_{};
+};
+
+// One person as the scorer sees them. Indexes refer to PeopleIndex's interned tables.
+struct Candidate {
+  bool active = false;          // employed, not on leave, consented to matching
+  int32_t career_level = 0;
+  int32_t utc_offset_minutes = 0;
+  int32_t department = -1;
+  FocusMask goal_areas = 0;     // focus areas of the active goals (as a mentee)
+  FocusMask expertise = 0;      // focus areas offered (as a mentor)
+  ModeMask modes = 0;
+  std::vector<int32_t> industries;                 // sorted
+  std::vector<int32_t> languages;                  // sorted
+  std::vector<std::pair<int32_t, int32_t>> skills; // (skill, level), sorted by skill
+  std::vector<int32_t> ancestors;                  // managers up the chain, sorted person indexes
+  std::vector<int32_t> exclusions;                 // declared conflicts, sorted person indexes
+  WeekSlots availability;
+  int32_t max_active_mentees = 0;
+  int32_t hours_per_month = 0;
+};
+
+class PeopleIndex {
+ public:
+  // `people` in any order; `reference` fixes the UTC offsets (daylight saving) used for
+  // time-zone distance and availability overlap, e.g. a programme's start.
+  PeopleIndex(std::vector<profiles::v1::Person> people, absl::Time reference);
+
+  int size() const { return static_cast<int>(people_.size()); }
+  // -1 when unknown.
+  int IndexOf(const std::string& person_id) const;
+  const Candidate& at(int index) const { return candidates_[index]; }
+  const profiles::v1::Person& person(int index) const { return people_[index]; }
+  const std::string& id(int index) const { return people_[index].person_id(); }
+  const std::string& skill_name(int32_t skill) const { return skill_names_[skill]; }
+  const std::string& language_name(int32_t language) const { return language_names_[language]; }
+  absl::Time reference() const { return reference_; }
+
+ private:
+  std::vector<profiles::v1::Person> people_;  // sorted by person id: index order is id order
+  std::vector<Candidate> candidates_;
+  std::vector<std::string> skill_names_;
+  std::vector<std::string> language_names_;
+  absl::Time reference_;
+};
+
+// The facts matching keeps about a person: the Person message without what identifies them
+// to a human (name, e-mail, title, location, goal descriptions, HR id).
+profiles::v1::Person MatchingFactsOf(const profiles::v1::Person& person);
+
+}  // namespace mentoring::matching
