@@ -18,9 +18,28 @@ bool IsPark(const absl::Status& status) {
 
 // Commits stored offsets before partitions go to another member, so nothing processed is
 // processed again needlessly and nothing unprocessed is skipped.
-void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions, void*) {
+// On assignment, partitions this group never committed start at `start_from` (when set)
+// rather than at the earliest event kept: a service that loaded a snapshot at that time
+// needs only what happened since.
+void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     spdlog::info("consumer assigned {} partitions", partitions->cnt);
+    const absl::Time start_from = *static_cast<const absl::Time*>(opaque);
+    if (start_from != absl::InfinitePast() && rd_kafka_committed(rk, partitions, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      kafka::TopicPartitionListPtr fresh(rd_kafka_topic_partition_list_new(partitions->cnt));
+      for (int i = 0; i < partitions->cnt; ++i) {
+        if (partitions->elems[i].offset != RD_KAFKA_OFFSET_INVALID) continue;
+        rd_kafka_topic_partition_list_add(fresh.get(), partitions->elems[i].topic, partitions->elems[i].partition)
+            ->offset = absl::ToUnixMillis(start_from);
+      }
+      if (fresh->cnt > 0 && rd_kafka_offsets_for_times(rk, fresh.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < fresh->cnt; ++i) {
+          auto* target = rd_kafka_topic_partition_list_find(partitions, fresh->elems[i].topic, fresh->elems[i].partition);
+          // -1: nothing at or after that time yet, so start at the end.
+          target->offset = fresh->elems[i].offset < 0 ? RD_KAFKA_OFFSET_END : fresh->elems[i].offset;
+        }
+      }
+    }
     rd_kafka_assign(rk, partitions);
   } else {
     spdlog::info("consumer revoking {} partitions", partitions->cnt);
@@ -76,6 +95,7 @@ absl::Status EventConsumer::Start() {
   });
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(*conf, &OnRebalance);
+  rd_kafka_conf_set_opaque(*conf, &settings_.first_start_from);
   char error[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof(error));
   if (rk == nullptr) {

@@ -76,6 +76,7 @@ class MatchingServiceTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(started_.ok()) << started_; }
 
+ public:  // also for the organisation builder below
   // A person in profiles: goals (as mentee) and expertise (as mentor), London, English.
   static absl::StatusOr<Person> NewPerson(const std::string& tag, int level, std::vector<FocusArea> goals,
                                           std::vector<FocusArea> offers, const std::string& zone = "Europe/London",
@@ -119,7 +120,9 @@ class MatchingServiceTest : public ::testing::Test {
         auto rows = Query(matching_db_->url(), absl::StrCat("SELECT profile_version FROM people WHERE person_id = '",
                                                             p.person_id(), "' AND NOT erased"));
         if (!rows.empty() && std::stoll(rows[0]) >= p.version()) break;
-        ASSERT_LT(absl::Now(), give_up) << "matching never learned about " << p.person_id();
+        const std::string log = matching_->log();
+        ASSERT_LT(absl::Now(), give_up) << "matching never learned about " << p.person_id() << "; its log ends:\n"
+                                        << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
         absl::SleepFor(absl::Milliseconds(50));
       }
     }
@@ -362,7 +365,9 @@ TEST_F(MatchingServiceTest, CohortDraftIsOptimalExplainedEditableAndPublishable)
       absl::Seconds(15));
   EXPECT_TRUE(DeliveredExactlyAsPromised(received, {{r.relationship_id(), {1}}}));
   for (const auto& e : received) {
-    if (e.aggregate_id() == r.relationship_id()) EXPECT_TRUE(e.has_match_proposed());
+    if (e.aggregate_id() == r.relationship_id()) {
+      EXPECT_TRUE(e.has_match_proposed());
+    }
   }
 }
 

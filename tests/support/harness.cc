@@ -126,7 +126,7 @@ absl::Status ServiceProcess::Start(absl::Duration timeout) {
   if (pid_ == 0) {
     unsetenv("MENTORING_ENV_FILE");
     for (const auto& [key, value] : env_) setenv(key.c_str(), value.c_str(), 1);
-    setenv("PROFILES_PORT_FILE", port_file.c_str(), 1);
+    setenv("PORT_FILE", port_file.c_str(), 1);  // every service reads PREFIX_NAME or NAME
     const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
@@ -206,6 +206,7 @@ std::map<std::string, std::string> MatchingEnv(const std::string& database_url, 
       {"MATCHING_DATABASE_URL", database_url},
       {"MATCHING_KAFKA_BOOTSTRAP", StackValue("KAFKA_BOOTSTRAP")},
       {"MATCHING_PROFILES_ADDR", profiles_addr},
+      {"MATCHING_CONSUMER_GROUP", "matching-test-" + RandomSuffix()},
       {"MATCHING_INTERNAL_TOKEN_SECRET", kTestTokenSecret},
       {"MATCHING_GRPC_LISTEN", "127.0.0.1:0"},
       {"MATCHING_ADMIN_LISTEN", "127.0.0.1:0"},

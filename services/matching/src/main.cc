@@ -30,6 +30,7 @@ struct Settings {
   std::string database_url;
   std::string kafka_bootstrap;
   std::string profiles_addr;
+  std::string consumer_group;
   std::string token_secret;
   int db_pool_size = 0;
   int workers = 0;
@@ -50,6 +51,7 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   s.database_url = config.RequiredString("DATABASE_URL");
   s.kafka_bootstrap = config.RequiredString("KAFKA_BOOTSTRAP");
   s.profiles_addr = config.RequiredString("PROFILES_ADDR");
+  s.consumer_group = config.String("CONSUMER_GROUP", "matching");
   s.token_secret = config.RequiredString("INTERNAL_TOKEN_SECRET");
   s.db_pool_size = static_cast<int>(config.Int("DB_POOL_SIZE", 16, 1, 200));
   s.workers = static_cast<int>(config.Int("WORKERS", 16, 1, 256));
@@ -108,12 +110,14 @@ int main(int argc, char** argv) {
   matching::MatchingApp app(pool, directory, clock, settings->solver_threads);
 
   // The read model: a first full load from profiles when empty (retried until profiles
-  // answers), then profile.* events keep it current.
+  // answers), then profile.* events keep it current. A fresh group starts consuming a few
+  // minutes before the load began (the load covers everything earlier; the overlap is
+  // harmless: facts are stored only when newer).
+  auto known = pool.Exec("SELECT count(*) FROM people");
+  const bool needs_load = known.ok() && known->Int(0, 0) == 0;
   absl::Notification stopping;
   std::thread initial_load([&] {
-    auto known = pool.Exec("SELECT count(*) FROM people");
-    if (known.ok() && known->Int(0, 0) > 0) return;
-    while (!stopping.HasBeenNotified()) {
+    while (needs_load && !stopping.HasBeenNotified()) {
       auto loaded = profiles.SyncAll(pool);
       if (loaded.ok()) {
         spdlog::info("read model loaded from profiles: {} people", *loaded);
@@ -125,9 +129,10 @@ int main(int argc, char** argv) {
   });
   EventConsumer consumer(
       pool,
-      {.name = "matching",
+      {.name = settings->consumer_group,
        .kafka_bootstrap = settings->kafka_bootstrap,
-       .topics = {events::TopicFor("profiles"), events::TopicFor("evaluation")}},
+       .topics = {events::TopicFor("profiles"), events::TopicFor("evaluation")},
+       .first_start_from = needs_load ? clock.Now() - absl::Minutes(5) : absl::InfinitePast()},
       [&](pg::Transaction& txn, const events::EventEnvelope& event) { return app.OnEvent(txn, event, profiles); },
       metrics.registry());
   if (auto started = consumer.Start(); !started.ok()) {

@@ -169,7 +169,8 @@ int FreeSeats(int programme_seats, const Load& load, const Candidate& mentor) {
 // to propose again (current ones, and previous ones behind a rematch offer).
 template <class Db>
 absl::StatusOr<std::vector<MenteeContext>> ContextsOf(Db& db, const PeopleIndex& people,
-                                                      const std::vector<int32_t>& mentees) {
+                                                      const std::vector<int32_t>& mentees,
+                                                      const std::string& being_replaced = "") {
   std::vector<std::string> ids;
   absl::flat_hash_map<std::string, size_t> position;
   for (size_t i = 0; i < mentees.size(); ++i) {
@@ -177,15 +178,18 @@ absl::StatusOr<std::vector<MenteeContext>> ContextsOf(Db& db, const PeopleIndex&
     position[ids.back()] = i;
   }
   std::vector<MenteeContext> contexts(mentees.size());
-  auto open = db.Exec(absl::StrCat("SELECT mentee_id, mentor_id, body FROM relationships WHERE state IN ", kOpenStates,
-                                   " AND mentee_id = ANY($1)"),
+  auto open = db.Exec(absl::StrCat("SELECT mentee_id, mentor_id, body, relationship_id FROM relationships "
+                                   "WHERE state IN ", kOpenStates, " AND mentee_id = ANY($1)"),
                       {pg::Param::TextArray(ids)});
   if (!open.ok()) return open.status();
   for (int i = 0; i < open->rows(); ++i) {
     auto& context = contexts[position[std::string(open->Text(i, 0))]];
     v1::Relationship r;
     r.ParseFromString(open->Bytes(i, 2));
-    for (int area : r.agreement().focus_areas()) context.covered_areas |= FocusBit(static_cast<FocusArea>(area));
+    // A relationship a rematch would replace leaves its focus areas open (its mentor stays blocked).
+    if (open->Text(i, 3) != being_replaced) {
+      for (int area : r.agreement().focus_areas()) context.covered_areas |= FocusBit(static_cast<FocusArea>(area));
+    }
     if (int32_t mentor = people.IndexOf(std::string(open->Text(i, 1))); mentor >= 0) {
       context.blocked_mentors.push_back(mentor);
     }
@@ -467,7 +471,8 @@ absl::StatusOr<std::vector<v1::Enrollment>> MatchingApp::ListEnrollments(const C
 
 absl::StatusOr<std::vector<v1::Recommendation>> MatchingApp::RecommendationsFor(const v1::Programme& programme,
                                                                                 const std::string& mentee_id, int limit,
-                                                                                v1::RecommendResponse* diagnostics) {
+                                                                                v1::RecommendResponse* diagnostics,
+                                                                                const std::string& being_replaced) {
   auto people = directory_.Current();
   if (!people.ok()) return people.status();
   const PeopleIndex& index = **people;
@@ -484,7 +489,7 @@ absl::StatusOr<std::vector<v1::Recommendation>> MatchingApp::RecommendationsFor(
     const int32_t mentor = index.IndexOf(e.person_id());
     if (mentor >= 0 && FreeSeats(e.seats(), (*loads)[e.person_id()], index.at(mentor)) > 0) pool.push_back(mentor);
   }
-  auto contexts = ContextsOf(pool_, index, {mentee});
+  auto contexts = ContextsOf(pool_, index, {mentee}, being_replaced);
   if (!contexts.ok()) return contexts.status();
   const PairScorer scorer(PolicyOf(programme), index);
   std::vector<v1::Recommendation> out;
@@ -875,6 +880,10 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::CreateRequest(const CallConte
       return errors::InvalidArgument("request.focus_areas", "one_mentor_per_focus_area",
                                      "the mentee already has a mentor for one of these focus areas");
     }
+    if ((index.at(mentor).expertise & asked) == 0) {
+      return errors::InvalidArgument("request.focus_areas", "offered_by_mentor",
+                                     "the mentor offers none of these focus areas");
+    }
     // Informal mentoring keeps the hard rules about people (conflicts, reporting line,
     // availability); a programme adds its own policy.
     MatchPolicy policy = programme ? PolicyOf(*programme) : MatchPolicy{};
@@ -883,13 +892,10 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::CreateRequest(const CallConte
       policy.require_shared_language = false;
     }
     const PairScorer scorer(policy, index);
+    contexts->front().wanted_areas = asked;
     if (Rejection why = scorer.Check(mentee, mentor, contexts->front()); why != Rejection::kNone) {
       return errors::InvalidArgument("request.mentor_id", absl::StrCat("constraint_", RejectionName(why)),
                                      "this mentor cannot be asked: a hard matching rule forbids the pair");
-    }
-    if ((index.at(mentor).expertise & asked) == 0) {
-      return errors::InvalidArgument("request.focus_areas", "offered_by_mentor",
-                                     "the mentor offers none of these focus areas");
     }
     auto pending = txn.Exec("SELECT count(*) FROM requests WHERE mentee_id = $1 AND state = 1", {request.mentee_id()});
     if (!pending.ok()) return pending.status();
@@ -1316,7 +1322,8 @@ absl::StatusOr<std::vector<v1::RematchOffer>> MatchingApp::ListRematchOffers(con
     if (!offer.programme_id().empty()) {
       auto programme = LoadProgramme(pool_, offer.programme_id());
       if (!programme.ok()) return programme.status();
-      auto recommendations = RecommendationsFor(*programme, mentee_id, kDefaultLimit, nullptr);
+      auto recommendations =
+          RecommendationsFor(*programme, mentee_id, kDefaultLimit, nullptr, offer.previous_relationship_id());
       if (!recommendations.ok()) return recommendations.status();
       for (auto& r : *recommendations) *offer.add_recommendations() = std::move(r);
     }
@@ -1342,8 +1349,16 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
         // The event says what changed, never the facts: fetch them (profiles reads are
         // never stale after a write, so this is at least the event's version).
         auto person = profiles.Fetch(person_id);
-        if (person.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();  // erased since
-        if (!person.ok()) return errors::Unavailable("profiles", person.status().ToString());
+        if (!person.ok()) {
+          const auto code = person.status().code();
+          if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded ||
+              code == absl::StatusCode::kResourceExhausted || code == absl::StatusCode::kInternal) {
+            return errors::Unavailable("profiles", person.status().ToString());  // retried
+          }
+          // A definite answer (erased since, not a person profiles knows): nothing to keep.
+          spdlog::warn("profile event for {} skipped: {}", person_id, person.status().ToString());
+          return absl::OkStatus();
+        }
         if (auto stored = Directory::Upsert(txn, *person); !stored.ok()) return stored.status();
         departed = person->employment_status() == common::v1::EMPLOYMENT_STATUS_DEPARTED;
       }

@@ -76,7 +76,8 @@ class MatchingApp {
                                                   bool mentors_for_mentee);
   absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsFor(const v1::Programme& programme,
                                                                      const std::string& mentee_id, int limit,
-                                                                     v1::RecommendResponse* diagnostics);
+                                                                     v1::RecommendResponse* diagnostics,
+                                                                     const std::string& being_replaced = "");
 
   pg::Pool& pool_;
   Directory& directory_;

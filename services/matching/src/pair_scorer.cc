@@ -103,7 +103,8 @@ Rejection PairScorer::Check(int mentee_index, int mentor_index, const MenteeCont
 FocusMask PairScorer::FocusOf(int mentee_index, int mentor_index, const MenteeContext& context) const {
   const Candidate& mentee = people_.at(mentee_index);
   // Without goals a mentee is open to any area; areas that already have a mentor are not.
-  const FocusMask needs = (mentee.goal_areas ? mentee.goal_areas : kAllAreas) & ~context.covered_areas;
+  const FocusMask wanted = context.wanted_areas ? context.wanted_areas : mentee.goal_areas;
+  const FocusMask needs = (wanted ? wanted : kAllAreas) & ~context.covered_areas;
   return needs & people_.at(mentor_index).expertise;
 }
 

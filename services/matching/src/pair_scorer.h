@@ -61,6 +61,8 @@ struct MatchPolicy {
 // mentor (never two mentors for one focus area) and mentors this mentee must not get again.
 struct MenteeContext {
   FocusMask covered_areas = 0;
+  // What the mentee asks for when they ask a mentor directly; 0: their goals' areas.
+  FocusMask wanted_areas = 0;
   std::vector<int32_t> blocked_mentors;  // sorted person indexes
 };
 

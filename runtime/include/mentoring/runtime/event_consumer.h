@@ -33,6 +33,9 @@ struct ConsumerSettings {
   std::vector<std::string> topics;
   absl::Duration retry_backoff = absl::Milliseconds(200);
   int max_handler_failures = 5;  // a handler error (not a dependency outage) this often parks the event
+  // Where a partition this group has never committed starts: the first event at or after
+  // this time (a service that just loaded a snapshot), or the earliest kept (InfinitePast).
+  absl::Time first_start_from = absl::InfinitePast();
 };
 
 class EventConsumer {
