@@ -65,7 +65,13 @@ start_one() {  # service
   local upper=${s^^}
   port_file="$run_dir/$s.ports"
   rm -f "$port_file"
-  env MENTORING_ENV_FILE="$env_file" INTERNAL_TOKEN_SECRET="$(secret)" \
+  local extra=()
+  if [[ $s == matching ]]; then
+    # Matching reads its facts about people from profiles.
+    [[ -f $run_dir/profiles.ports ]] || die "matching needs profiles running: deploy/services.sh start profiles"
+    extra+=("MATCHING_PROFILES_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/profiles.ports")")
+  fi
+  env MENTORING_ENV_FILE="$env_file" INTERNAL_TOKEN_SECRET="$(secret)" "${extra[@]}" \
     "${upper}_GRPC_LISTEN=127.0.0.1:$(free_port_from "${grpc_port[$s]}")" \
     "${upper}_ADMIN_LISTEN=127.0.0.1:$(free_port_from "${admin_port[$s]}")" \
     "${upper}_PORT_FILE=$port_file" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The first command: takes a fresh Debian 12 machine to the whole suite running on
-# loopback with a demo organisation loaded. Installs what is missing, builds, starts
+# loopback with a demo organisation and a matched demo programme loaded. Installs what is missing, builds, starts
 # PostgreSQL, Redis and Kafka (deploy/stack.sh), starts every built service
-# (deploy/services.sh) and loads deploy/demo/people.jsonl. Safe to run again.
+# (deploy/services.sh), loads deploy/demo/people.jsonl and a demo programme whose
+# cohort is matched and published. Safe to run again.
 # Usage: deploy/up.sh        (BUILD_DIR and STACK_DIR may be set; defaults build/ and .stack/)
 set -euo pipefail
 
@@ -19,12 +20,14 @@ cmake --build "$build_dir"
 # shellcheck source=/dev/null
 source "$stack_dir/services.env"
 "$build_dir/tools/demo_loader" --target="127.0.0.1:$PROFILES_GRPC_PORT" \
-  --file="$repo_root/deploy/demo/people.jsonl" --secret-file="$INTERNAL_TOKEN_SECRET_FILE"
+  --file="$repo_root/deploy/demo/people.jsonl" --secret-file="$INTERNAL_TOKEN_SECRET_FILE" \
+  --matching-target="127.0.0.1:$MATCHING_GRPC_PORT"
 
 cat <<SUMMARY
 
 The suite is up.
   profiles   gRPC 127.0.0.1:$PROFILES_GRPC_PORT   metrics http://127.0.0.1:$PROFILES_ADMIN_PORT/metrics
+  matching   gRPC 127.0.0.1:$MATCHING_GRPC_PORT   metrics http://127.0.0.1:$MATCHING_ADMIN_PORT/metrics
   stack      $("$repo_root/deploy/stack.sh" env)
 Stop everything with: deploy/down.sh
 SUMMARY

@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "mentoring/common/v1/rpc_status.pb.h"
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/events.h"
@@ -61,8 +62,13 @@ TEST(Errors, InvalidArgumentCarriesFieldAndRuleToGrpc) {
   const grpc::Status status = errors::ToGrpcStatus(v.ToStatus());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("person.email"), std::string::npos);
-  common::v1::ErrorDetails details;
-  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  // The trailer is a google.rpc.Status (what grpcurl and gateways expect) holding our details.
+  common::v1::RpcStatus rpc_status;
+  ASSERT_TRUE(rpc_status.ParseFromString(status.error_details()));
+  EXPECT_EQ(rpc_status.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  ASSERT_EQ(rpc_status.details_size(), 1);
+  EXPECT_EQ(rpc_status.details(0).type_url(), "type.googleapis.com/mentoring.common.v1.ErrorDetails");
+  const common::v1::ErrorDetails details = errors::DetailsOf(status);
   ASSERT_EQ(details.field_violations_size(), 2);
   EXPECT_EQ(details.field_violations(1).rule(), "range_1_15");
   // And back again, as a client of another service sees it.

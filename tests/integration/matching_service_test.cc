@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "mentoring/matching/v1/matching.grpc.pb.h"
 #include "mentoring/runtime/clock.h"
+#include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/kafka.h"
 
@@ -37,8 +38,7 @@ common::v1::Date Day(int y, int m, int d) {
 }
 
 std::vector<std::pair<std::string, std::string>> Violations(const grpc::Status& status) {
-  common::v1::ErrorDetails details;
-  details.ParseFromString(status.error_details());
+  const common::v1::ErrorDetails details = errors::DetailsOf(status);
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& v : details.field_violations()) out.emplace_back(v.field(), v.rule());
   return out;
@@ -114,7 +114,8 @@ class MatchingServiceTest : public ::testing::Test {
 
   // Waits until matching's read model holds these people at (at least) these versions.
   static void WaitKnown(const std::vector<Person>& people) {
-    const absl::Time give_up = absl::Now() + absl::Seconds(20);
+    // Generous: a liveness bound for a loaded 2-core CI machine, not a performance claim.
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
     for (const auto& p : people) {
       while (true) {
         auto rows = Query(matching_db_->url(), absl::StrCat("SELECT profile_version FROM people WHERE person_id = '",

@@ -5,6 +5,7 @@
 #include "event_checks.h"
 #include "harness.h"
 #include "mentoring/common/v1/common.pb.h"
+#include "mentoring/runtime/errors.h"
 
 namespace mentoring::testing {
 namespace {
@@ -57,8 +58,7 @@ TEST_F(ProfilesServiceTest, BadInputNamesTheFieldAndRuleAndWritesNothing) {
   Person response;
   const auto status = stub_->CreatePerson(ContextAs(HrCaller()).get(), request, &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  common::v1::ErrorDetails details;
-  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  const common::v1::ErrorDetails details = errors::DetailsOf(status);
   ASSERT_EQ(details.field_violations_size(), 1);
   EXPECT_EQ(details.field_violations(0).field(), "person.time_zone");
   EXPECT_EQ(details.field_violations(0).rule(), "iana_time_zone");

@@ -13,6 +13,7 @@
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/outbox.h"
+#include "cohort_scores.h"
 #include "recommender.h"
 
 namespace mentoring::matching {
@@ -272,30 +273,6 @@ v1::UnmatchedReason ReasonFrom(const std::array<int, kRejections>& counts, bool 
       return v1::UNMATCHED_REASON_NO_ELIGIBLE_MENTOR;
   }
 }
-
-// The solver's view of a cohort: rows of pair scores computed on demand.
-class CohortScores final : public ScoreSource {
- public:
-  CohortScores(const PairScorer& scorer, const std::vector<int32_t>& mentees, const std::vector<int32_t>& mentors,
-               const std::vector<MenteeContext>& contexts)
-      : scorer_(scorer), mentees_(mentees), mentors_(mentors), contexts_(contexts) {}
-  int mentee_count() const override { return static_cast<int>(mentees_.size()); }
-  int mentor_count() const override { return static_cast<int>(mentors_.size()); }
-  void ScoreRow(int mentee, std::span<int32_t> row) const override {
-    const int32_t person = mentees_[mentee];
-    const MenteeContext& context = contexts_[mentee];
-    for (size_t j = 0; j < mentors_.size(); ++j) {
-      const int32_t score = scorer_.Score(person, mentors_[j], context);
-      row[j] = score == kNotAllowed ? kInfeasible : score;
-    }
-  }
-
- private:
-  const PairScorer& scorer_;
-  const std::vector<int32_t>& mentees_;
-  const std::vector<int32_t>& mentors_;
-  const std::vector<MenteeContext>& contexts_;
-};
 
 EventEnvelope NewEvent(const CallContext* call, const char* aggregate, const std::string& id, int64_t sequence,
                        const Clock& clock) {

@@ -41,6 +41,8 @@ class Violations {
 
 // The ErrorDetails payload of a status (empty when there is none).
 mentoring::common::v1::ErrorDetails DetailsOf(const absl::Status& status);
+// The ErrorDetails a gRPC status carries in its grpc-status-details-bin trailer.
+mentoring::common::v1::ErrorDetails DetailsOf(const grpc::Status& status);
 
 // The single domain → gRPC mapping. INTERNAL and UNKNOWN lose their message (logged by the
 // caller) so internal details never leak to clients.
