@@ -114,6 +114,10 @@ REDIS_ADDR: {{ $s.redisAddr | quote }}
 LOG_LEVEL: {{ $svc.logLevel | default $s.logLevel | quote }}
 DRAIN_DELAY: {{ printf "%ds" (int $s.drainDelaySeconds) | quote }}
 SHUTDOWN_GRACE: {{ printf "%ds" (int $s.shutdownGraceSeconds) | quote }}
+{{- if eq .key "matching" }}
+{{- /* matching keeps a read model of people, fetched from profiles over gRPC */}}
+MATCHING_PROFILES_ADDR: {{ printf "%s:%d" (include "mentoring.componentName" (dict "root" $root "svc" $root.Values.profiles)) (int $root.Values.profiles.grpcPort) | quote }}
+{{- end }}
 {{- range $name, $value := $svc.env }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
