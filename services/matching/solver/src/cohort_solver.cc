@@ -131,6 +131,7 @@ struct RowScratch {
   std::vector<int> kept_stamp;  // == mentee + 1 when that mentor is in the mentee's pairs
   std::vector<std::pair<int64_t, int>> violators;  // (reduced cost, pair index; < 0: new pair)
   std::vector<int> free_feasible_count;            // per mentor, for the first pass
+  int32_t last_cut_score = 0;                      // the score at the previous row's cut
 };
 
 std::string PairName(int mentee, int mentor) {
@@ -294,32 +295,41 @@ class CohortSolver {
       for (int mentee = first; mentee < last; ++mentee) {
         ScoreRowChecked(mentee, row);
         const int fixed = fixed_mentor_[At(mentee)];
-        // One pass keeps the best kept_pairs + 1 pairs (the last one for the bound): a pair below
-        // the (kept_pairs + 1)-th best seen so far cannot make the cut and is skipped, and the
-        // buffer is cut back whenever it has grown by as much again.
-        const size_t cut = kept_pairs + 1;
-        int32_t threshold = 0;
-        int feasible = 0;
-        scratch.pairs.clear();
-        // Counting first, without branches (feasibility is close to random, a branch on it
-        // would be mispredicted on every other pair); then collecting, where the one branch is
-        // rarely taken once the threshold has risen.
+        // Counting first, without branches: feasibility is close to random, so a branch on it
+        // would be mispredicted on every other pair.
         const bool free_mentee = fixed < 0;
+        int feasible = 0;
         for (int mentor = 0; mentor < mentor_count_; ++mentor) {
           const bool counts = (row[At(mentor)] != kInfeasible) & (seat_state_[At(mentor)] != SeatState::kNone);
           feasible += counts;
           scratch.free_feasible_count[At(mentor)] += counts & (seat_state_[At(mentor)] == SeatState::kFree) & free_mentee;
         }
-        for (int mentor = 0; free_mentee && mentor < mentor_count_; ++mentor) {
-          const int32_t score = row[At(mentor)];  // kInfeasible is below any threshold
-          if (score < threshold || seat_state_[At(mentor)] != SeatState::kFree) continue;
-          scratch.pairs.push_back({mentor, score});
-          if (scratch.pairs.size() >= 2 * cut + 32) {
-            std::nth_element(scratch.pairs.begin(), scratch.pairs.begin() + static_cast<ptrdiff_t>(cut - 1),
-                             scratch.pairs.end(), Better);
-            scratch.pairs.resize(cut);
-            threshold = scratch.pairs.back().score;
+        // Then the best kept_pairs + 1 pairs (the last one for the bound). A pair below the
+        // (kept_pairs + 1)-th best seen so far cannot make the cut, so it is skipped and the
+        // buffer cut back whenever it has grown by as much again. Starting a little below the
+        // previous row's cut skips most pairs from the start; if fewer than kept_pairs + 1 pairs
+        // reach it, the row is collected again from zero.
+        const size_t cut = kept_pairs + 1;
+        auto collect = [&](int32_t threshold) {
+          scratch.pairs.clear();
+          for (int mentor = 0; mentor < mentor_count_; ++mentor) {
+            const int32_t score = row[At(mentor)];  // kInfeasible is below any threshold
+            if (score < threshold || seat_state_[At(mentor)] != SeatState::kFree) continue;
+            scratch.pairs.push_back({mentor, score});
+            if (scratch.pairs.size() >= 2 * cut + 32) {
+              std::nth_element(scratch.pairs.begin(), scratch.pairs.begin() + static_cast<ptrdiff_t>(cut - 1),
+                               scratch.pairs.end(), Better);
+              scratch.pairs.resize(cut);
+              threshold = scratch.pairs.back().score;
+            }
           }
+          return threshold;
+        };
+        if (free_mentee) {
+          const int32_t guess = std::max(0, scratch.last_cut_score - std::max(1, problem_.max_score / 16));
+          int32_t reached = collect(guess);
+          if (scratch.pairs.size() < cut && guess > 0) reached = collect(0);
+          scratch.last_cut_score = reached;
         }
         solution_.feasible_mentors[At(mentee)] = feasible;
         if (fixed >= 0) {

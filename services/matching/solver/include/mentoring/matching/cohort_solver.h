@@ -51,7 +51,7 @@ struct CohortProblem {
   // How the proof is run; the defaults suit cohorts of thousands. None changes the objective.
   // The first network holds each mentee's best few candidates; pricing adds the others when
   // they matter (a network solve costs far more per arc than pricing outside it).
-  int initial_arcs_per_mentee = 3;
+  int initial_arcs_per_mentee = 1;
   // Besides its k candidates, each mentee keeps this many next-best pairs in memory, so the
   // proof prices them without scoring the row again; all others are bounded by the best score
   // left out, and the row is scored again only when that bound cannot rule them out.
@@ -59,7 +59,8 @@ struct CohortProblem {
   // Pricing adds at most this many violating pairs per mentee per round (the most negative).
   int max_arcs_added_per_mentee = 8;
   // false: stop at the optimum over the top-k candidates, without pricing the pruned pairs
-  // (a draft; proven_optimal = false). Shows what pruning alone would give.
+  // (a draft; proven_optimal = false unless nobody could be placed at all). Shows what
+  // pruning alone would give.
   bool prove_optimality = true;
 };
 
