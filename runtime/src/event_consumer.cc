@@ -18,6 +18,47 @@ bool IsPark(const absl::Status& status) {
 
 // Commits stored offsets before partitions go to another member, so nothing processed is
 // processed again needlessly and nothing unprocessed is skipped.
+// Sets partitions this group never committed to the first offset at or after `start_from`.
+// A fresh group's coordinator may still be loading, so the lookups are retried: falling
+// back to the earliest event would replay the whole retention period.
+void StartNewPartitionsAt(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions, absl::Time start_from) {
+  constexpr int kAttempts = 10;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    err = rd_kafka_committed(rk, partitions, 5000);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    spdlog::warn("consumer: reading committed offsets failed ({}), retrying", rd_kafka_err2str(err));
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::error("consumer: committed offsets unknown; new partitions start at the earliest event");
+    return;
+  }
+  kafka::TopicPartitionListPtr fresh(rd_kafka_topic_partition_list_new(partitions->cnt));
+  for (int i = 0; i < partitions->cnt; ++i) {
+    if (partitions->elems[i].offset != RD_KAFKA_OFFSET_INVALID) continue;
+    rd_kafka_topic_partition_list_add(fresh.get(), partitions->elems[i].topic, partitions->elems[i].partition)->offset =
+        absl::ToUnixMillis(start_from);
+  }
+  if (fresh->cnt == 0) return;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    err = rd_kafka_offsets_for_times(rk, fresh.get(), 5000);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    spdlog::warn("consumer: looking up offsets by time failed ({}), retrying", rd_kafka_err2str(err));
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::error("consumer: offsets by time unknown; new partitions start at the earliest event");
+    return;
+  }
+  for (int i = 0; i < fresh->cnt; ++i) {
+    auto* target = rd_kafka_topic_partition_list_find(partitions, fresh->elems[i].topic, fresh->elems[i].partition);
+    // -1: nothing at or after that time yet, so start at the end.
+    target->offset = fresh->elems[i].offset < 0 ? RD_KAFKA_OFFSET_END : fresh->elems[i].offset;
+  }
+  spdlog::info("consumer: {} new partitions start at {}", fresh->cnt, absl::FormatTime(start_from));
+}
+
 // On assignment, partitions this group never committed start at `start_from` (when set)
 // rather than at the earliest event kept: a service that loaded a snapshot at that time
 // needs only what happened since.
@@ -25,21 +66,7 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     spdlog::info("consumer assigned {} partitions", partitions->cnt);
     const absl::Time start_from = *static_cast<const absl::Time*>(opaque);
-    if (start_from != absl::InfinitePast() && rd_kafka_committed(rk, partitions, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      kafka::TopicPartitionListPtr fresh(rd_kafka_topic_partition_list_new(partitions->cnt));
-      for (int i = 0; i < partitions->cnt; ++i) {
-        if (partitions->elems[i].offset != RD_KAFKA_OFFSET_INVALID) continue;
-        rd_kafka_topic_partition_list_add(fresh.get(), partitions->elems[i].topic, partitions->elems[i].partition)
-            ->offset = absl::ToUnixMillis(start_from);
-      }
-      if (fresh->cnt > 0 && rd_kafka_offsets_for_times(rk, fresh.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        for (int i = 0; i < fresh->cnt; ++i) {
-          auto* target = rd_kafka_topic_partition_list_find(partitions, fresh->elems[i].topic, fresh->elems[i].partition);
-          // -1: nothing at or after that time yet, so start at the end.
-          target->offset = fresh->elems[i].offset < 0 ? RD_KAFKA_OFFSET_END : fresh->elems[i].offset;
-        }
-      }
-    }
+    if (start_from != absl::InfinitePast()) StartNewPartitionsAt(rk, partitions, start_from);
     rd_kafka_assign(rk, partitions);
   } else {
     spdlog::info("consumer revoking {} partitions", partitions->cnt);

@@ -115,6 +115,33 @@ TEST_F(ConsumerTest, RedeliveredThroughKafkaIsAppliedOnce) {
   EXPECT_EQ(Count("SELECT count(*) FROM effects"), "1");
 }
 
+TEST_F(ConsumerTest, AFreshGroupWithAStartTimeSkipsWhatCameBefore) {
+  const std::string topic = "test.consumer.start-time." + NewUuidV7();
+  ASSERT_TRUE(kafka::CreateTopic(StackValue("KAFKA_BOOTSTRAP"), topic, 2).ok());
+  auto producer = kafka::Producer::Create(StackValue("KAFKA_BOOTSTRAP"), absl::Seconds(10));
+  ASSERT_TRUE(producer.ok());
+  const auto before = MatchMade(NewUuidV7());
+  for (const auto& r : (*producer)->ProduceAndWait({{topic, before.aggregate_id(), before.SerializeAsString(), {}}})) {
+    ASSERT_TRUE(r.ok()) << r;
+  }
+  absl::SleepFor(absl::Milliseconds(50));  // broker timestamps are in milliseconds
+  const absl::Time snapshot = absl::Now();
+  absl::SleepFor(absl::Milliseconds(50));
+  const auto after = MatchMade(NewUuidV7());
+  for (const auto& r : (*producer)->ProduceAndWait({{topic, after.aggregate_id(), after.SerializeAsString(), {}}})) {
+    ASSERT_TRUE(r.ok()) << r;
+  }
+  EventConsumer consumer(pool_,
+                         {.name = "start-" + NewUuidV7(), .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"),
+                          .topics = {topic}, .first_start_from = snapshot},
+                         Handler(), registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  for (int i = 0; i < 300 && Count("SELECT count(*) FROM effects") == "0"; ++i) absl::SleepFor(absl::Milliseconds(100));
+  absl::SleepFor(absl::Seconds(1));  // time for an earlier event to show up, were it delivered
+  consumer.Stop();
+  EXPECT_EQ(Query(db_.url(), "SELECT aggregate_id FROM effects"), std::vector<std::string>{after.aggregate_id()});
+}
+
 TEST_F(ConsumerTest, AGroupRebalanceLosesNothingAndAppliesNothingTwice) {
   const std::string topic = "test.consumer.rebalance." + NewUuidV7();
   ASSERT_TRUE(kafka::CreateTopic(StackValue("KAFKA_BOOTSTRAP"), topic, 6).ok());

@@ -90,7 +90,8 @@ absl::Status SaveRelationship(pg::Transaction& txn, const v1::Relationship& r) {
   return txn
       .Exec("INSERT INTO relationships (relationship_id, programme_id, mentee_id, mentor_id, state, body, version, "
             "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (relationship_id) DO UPDATE SET "
-            "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
+            "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version, "
+            "change_seq = nextval('relationships_change_seq')",
             {r.relationship_id(), r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()),
              r.mentee_id(), r.mentor_id(), static_cast<int>(r.state()), pg::Param::Bytes(r.SerializeAsString()),
              r.version()})
@@ -132,6 +133,11 @@ events::v1::AgreementTerms TermsOf(const v1::Agreement& a) {
   t.set_mentee_time_share_percent(a.mentee_time_share_percent());
   t.set_confidential(a.confidential());
   return t;
+}
+
+absl::Status BumpRoster(pg::Transaction& txn, const std::string& programme_id) {
+  return txn.Exec("UPDATE programmes SET roster_version = roster_version + 1 WHERE programme_id = $1", {programme_id})
+      .status();
 }
 
 // Serialises every change to one mentor's load: whoever holds it counts and takes seats.
@@ -419,22 +425,28 @@ absl::StatusOr<v1::Enrollment> MatchingApp::Enroll(const CallContext& call, v1::
   }
   enrollment.set_seats(enrollment.role() == v1::PARTICIPANT_ROLE_MENTOR ? SeatsFor(enrollment, *programme) : 0);
   SetTimestamp(enrollment.mutable_enrolled_at(), clock_.Now());
-  auto saved = pool_.Exec(
-      "INSERT INTO enrollments (programme_id, person_id, role, body) VALUES ($1, $2, $3, $4) "
-      "ON CONFLICT (programme_id, person_id, role) DO UPDATE SET body = EXCLUDED.body",
-      {enrollment.programme_id(), enrollment.person_id(), static_cast<int>(enrollment.role()),
-       pg::Param::Bytes(enrollment.SerializeAsString())});
-  if (!saved.ok()) return saved.status();
+  auto saved = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    auto written = txn.Exec(
+        "INSERT INTO enrollments (programme_id, person_id, role, body) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (programme_id, person_id, role) DO UPDATE SET body = EXCLUDED.body",
+        {enrollment.programme_id(), enrollment.person_id(), static_cast<int>(enrollment.role()),
+         pg::Param::Bytes(enrollment.SerializeAsString())});
+    if (!written.ok()) return written.status();
+    return BumpRoster(txn, enrollment.programme_id());
+  });
+  if (!saved.ok()) return saved;
   return enrollment;
 }
 
 absl::Status MatchingApp::WithdrawEnrollment(const CallContext& call, const v1::WithdrawEnrollmentRequest& request) {
   if (auto allowed = RequireSelfOrAdmin(call, request.person_id(), "withdrawing"); !allowed.ok()) return allowed;
-  auto deleted = pool_.Exec("DELETE FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = $3",
+  return pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    auto deleted = txn.Exec("DELETE FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = $3",
                             {request.programme_id(), request.person_id(), static_cast<int>(request.role())});
-  if (!deleted.ok()) return deleted.status();
-  if (deleted->affected() == 0) return errors::NotFound("enrollment", request.person_id());
-  return absl::OkStatus();
+    if (!deleted.ok()) return deleted.status();
+    if (deleted->affected() == 0) return errors::NotFound("enrollment", request.person_id());
+    return BumpRoster(txn, request.programme_id());
+  });
 }
 
 absl::StatusOr<std::vector<v1::Enrollment>> MatchingApp::ListEnrollments(const CallContext& call,
@@ -446,6 +458,44 @@ absl::StatusOr<std::vector<v1::Enrollment>> MatchingApp::ListEnrollments(const C
 
 // ---------------------------------------------------------------- recommendations
 
+absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> MatchingApp::AvailableMentors(
+    const std::string& programme_id, const std::shared_ptr<const PeopleIndex>& people) {
+  // Two indexed lookups tell whether the cached pool still holds: the programme's roster
+  // version (enrollments) and the latest relationship change (seats).
+  auto versions = pool_.Exec(
+      "SELECT roster_version, (SELECT coalesce(max(change_seq), 0) FROM relationships) FROM programmes "
+      "WHERE programme_id = $1",
+      {programme_id});
+  if (!versions.ok()) return versions.status();
+  if (versions->rows() == 0) return errors::NotFound("programme", programme_id);
+  const int64_t roster = versions->Int(0, 0);
+  const int64_t seats = versions->Int(0, 1);
+  {
+    absl::MutexLock lock(&pools_mu_);
+    auto it = pools_.find(programme_id);
+    if (it != pools_.end() && it->second.people == people && it->second.roster_version == roster &&
+        it->second.seats_change == seats) {
+      return it->second.mentors;
+    }
+  }
+  auto mentors = EnrollmentsOf(pool_, programme_id, v1::PARTICIPANT_ROLE_MENTOR);
+  if (!mentors.ok()) return mentors.status();
+  std::vector<std::string> mentor_ids;
+  for (const auto& e : *mentors) mentor_ids.push_back(e.person_id());
+  auto loads = LoadsOf(pool_, mentor_ids, programme_id);
+  if (!loads.ok()) return loads.status();
+  auto available = std::make_shared<std::vector<int32_t>>();
+  for (const auto& e : *mentors) {
+    const int32_t mentor = people->IndexOf(e.person_id());
+    if (mentor >= 0 && FreeSeats(e.seats(), (*loads)[e.person_id()], people->at(mentor)) > 0) {
+      available->push_back(mentor);
+    }
+  }
+  absl::MutexLock lock(&pools_mu_);
+  pools_[programme_id] = {people, roster, seats, available};
+  return std::shared_ptr<const std::vector<int32_t>>(available);
+}
+
 absl::StatusOr<std::vector<v1::Recommendation>> MatchingApp::RecommendationsFor(const v1::Programme& programme,
                                                                                 const std::string& mentee_id, int limit,
                                                                                 v1::RecommendResponse* diagnostics,
@@ -455,17 +505,9 @@ absl::StatusOr<std::vector<v1::Recommendation>> MatchingApp::RecommendationsFor(
   const PeopleIndex& index = **people;
   const int32_t mentee = index.IndexOf(mentee_id);
   if (mentee < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "the mentee is not in the directory");
-  auto mentors = EnrollmentsOf(pool_, programme.programme_id(), v1::PARTICIPANT_ROLE_MENTOR);
-  if (!mentors.ok()) return mentors.status();
-  std::vector<std::string> mentor_ids;
-  for (const auto& e : *mentors) mentor_ids.push_back(e.person_id());
-  auto loads = LoadsOf(pool_, mentor_ids, programme.programme_id());
-  if (!loads.ok()) return loads.status();
-  std::vector<int32_t> pool;  // enrolled mentors with a free seat
-  for (const auto& e : *mentors) {
-    const int32_t mentor = index.IndexOf(e.person_id());
-    if (mentor >= 0 && FreeSeats(e.seats(), (*loads)[e.person_id()], index.at(mentor)) > 0) pool.push_back(mentor);
-  }
+  auto available = AvailableMentors(programme.programme_id(), *people);
+  if (!available.ok()) return available.status();
+  const std::vector<int32_t>& pool = **available;
   auto contexts = ContextsOf(pool_, index, {mentee}, being_replaced);
   if (!contexts.ok()) return contexts.status();
   const PairScorer scorer(PolicyOf(programme), index);

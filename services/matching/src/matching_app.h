@@ -3,6 +3,10 @@
 // it causes (outbox), checks who is calling, and leaves nothing half-written on error.
 // The rules live in matching_rules, pair_scorer and the solver; this class orchestrates.
 #include <absl/status/statusor.h>
+#include <absl/synchronization/mutex.h>
+
+#include <map>
+#include <memory>
 
 #include <string>
 #include <vector>
@@ -79,10 +83,24 @@ class MatchingApp {
                                                                      v1::RecommendResponse* diagnostics,
                                                                      const std::string& being_replaced = "");
 
+  // The programme's enrolled mentors with a free seat, as PeopleIndex indexes: cached per
+  // programme and rebuilt when the roster, any relationship or the people snapshot changed.
+  absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> AvailableMentors(
+      const std::string& programme_id, const std::shared_ptr<const PeopleIndex>& people);
+
   pg::Pool& pool_;
   Directory& directory_;
   const Clock& clock_;
   int solver_threads_;
+
+  struct MentorPool {
+    std::shared_ptr<const PeopleIndex> people;
+    int64_t roster_version = -1;
+    int64_t seats_change = -1;
+    std::shared_ptr<const std::vector<int32_t>> mentors;
+  };
+  absl::Mutex pools_mu_;
+  std::map<std::string, MentorPool> pools_ ABSL_GUARDED_BY(pools_mu_);
 };
 
 }  // namespace mentoring::matching
