@@ -4,6 +4,7 @@
 #include <absl/strings/str_join.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdlib>
 
@@ -62,7 +63,8 @@ struct PairScorer::Parts {
   Fraction f[kCriteria];
   // Raw measures for the sentence.
   int goal_shared = 0, goal_total = 0;
-  std::vector<int32_t> stronger_skills;
+  int stronger_count = 0;
+  std::array<int32_t, 8> stronger_skills{};  // the first few, for the sentence (no allocation)
   int level_gap = 0;
   bool other_department = false, other_industry = false;
   int shared_languages = 0;
@@ -86,9 +88,7 @@ Rejection PairScorer::Check(int mentee_index, int mentor_index, const MenteeCont
   zone_distance = std::min(zone_distance, 24 * 60 - zone_distance);  // clocks wrap around the date line
   if (zone_distance > policy_.max_time_zone_difference_hours * 60) return Rejection::kTimeZone;
   if (Contains(mentee.exclusions, mentor_index) || Contains(mentor.exclusions, mentee_index)) return Rejection::kExcluded;
-  if (Contains(mentee.ancestors, mentor_index) || Contains(mentor.ancestors, mentee_index)) {
-    return Rejection::kManagementChain;
-  }
+  if (InSameChain(mentee, mentor)) return Rejection::kManagementChain;
   if (policy_.require_cross_department && mentee.department >= 0 && mentee.department == mentor.department) {
     return Rejection::kSameDepartment;
   }
@@ -117,9 +117,12 @@ PairScorer::Parts PairScorer::Measure(const Candidate& mentee, const Candidate& 
   auto mine = mentor.skills.begin();
   for (const auto& [skill, level] : mentee.skills) {
     while (mine != mentor.skills.end() && mine->first < skill) ++mine;
-    if (mine != mentor.skills.end() && mine->first == skill && mine->second > level) p.stronger_skills.push_back(skill);
+    if (mine != mentor.skills.end() && mine->first == skill && mine->second > level) {
+      if (p.stronger_count < static_cast<int>(p.stronger_skills.size())) p.stronger_skills[p.stronger_count] = skill;
+      ++p.stronger_count;
+    }
   }
-  p.f[1] = {std::min<int32_t>(static_cast<int32_t>(p.stronger_skills.size()), kSkillsForFullPoints),
+  p.f[1] = {std::min<int32_t>(p.stronger_count, kSkillsForFullPoints),
             kSkillsForFullPoints};
 
   p.level_gap = LevelGap(mentee, mentor);
@@ -169,11 +172,13 @@ ScoredPair PairScorer::Explain(int mentee_index, int mentor_index, const MenteeC
   std::string details[kCriteria];
   details[0] = p.goal_total == 0 ? "no goals set yet"
                                  : absl::StrCat("shares ", p.goal_shared, " of ", p.goal_total, " goal areas");
-  if (p.stronger_skills.empty()) {
+  if (p.stronger_count == 0) {
     details[1] = "no stronger skills in common";
   } else {
     std::vector<std::string> names;
-    for (int32_t skill : p.stronger_skills) names.push_back(people_.skill_name(skill));
+    for (int k = 0; k < std::min<int>(p.stronger_count, static_cast<int>(p.stronger_skills.size())); ++k) {
+      names.push_back(people_.skill_name(p.stronger_skills[k]));
+    }
     details[1] = absl::StrCat("stronger in ", absl::StrJoin(names, ", "));
   }
   const int gap = std::abs(p.level_gap);

@@ -9,7 +9,6 @@ namespace mentoring::matching {
 namespace {
 
 constexpr int kMinutesPerWeek = 7 * 24 * 60;
-constexpr int kMaxChainDepth = 64;  // deeper than any real organisation; also stops cycles
 
 class Interner {
  public:
@@ -130,14 +129,79 @@ PeopleIndex::PeopleIndex(std::vector<profiles::v1::Person> people, absl::Time re
     c.max_active_mentees = profile.capacity().max_active_mentees();
     c.hours_per_month = profile.capacity().hours_per_month();
   }
-  // The reporting line: each person's managers up to the top (a cycle stops the walk).
+  // The reporting line as intervals of a depth-first walk of the management forest. A
+  // manager cycle (which profiles refuses, but a read model must survive) is walked as one
+  // node, below.
+  std::vector<std::vector<int32_t>> reports(people_.size());
+  std::vector<int32_t> tops;
   for (size_t i = 0; i < people_.size(); ++i) {
-    int32_t manager = lookup(people_[i].manager_id());
-    for (int depth = 0; manager >= 0 && depth < kMaxChainDepth && manager != static_cast<int32_t>(i); ++depth) {
-      candidates_[i].ancestors.push_back(manager);
-      manager = lookup(people_[manager].manager_id());
+    const int32_t manager = lookup(people_[i].manager_id());
+    if (manager >= 0 && manager != static_cast<int32_t>(i)) {
+      reports[manager].push_back(static_cast<int32_t>(i));
+    } else {
+      tops.push_back(static_cast<int32_t>(i));
     }
-    SortUnique(candidates_[i].ancestors);
+  }
+  std::vector<bool> visited(people_.size(), false);
+  int32_t clock = 0;
+  std::vector<std::pair<int32_t, size_t>> stack;  // (person, next report to visit)
+  // Whoever the walks from the tops miss belongs to, or hangs below, a manager cycle. Every
+  // member of a cycle is in every other member's chain, so a cycle becomes one node: its
+  // members share one interval (and InSameChain treats a shared interval as the same chain).
+  std::vector<std::vector<int32_t>> cycles;
+  const auto collapse_cycle_of = [&](int32_t person) {
+    // Climbing as many steps as there are people surely lands inside the cycle.
+    for (size_t step = 0; step < people_.size(); ++step) person = lookup(people_[person].manager_id());
+    std::vector<int32_t> members;
+    int32_t member = person;
+    do {
+      members.push_back(member);
+      member = lookup(people_[member].manager_id());
+    } while (member != person);
+    std::vector<int32_t> merged;
+    for (int32_t m : members) {
+      for (int32_t report : reports[m]) {
+        if (std::find(members.begin(), members.end(), report) == members.end()) merged.push_back(report);
+      }
+      reports[m].clear();
+      visited[m] = true;
+    }
+    reports[person] = std::move(merged);
+    visited[person] = false;
+    cycles.push_back(std::move(members));
+    return person;
+  };
+  for (size_t next_top = 0;; ++next_top) {
+    if (next_top == tops.size()) {
+      auto missed = std::find(visited.begin(), visited.end(), false);
+      if (missed == visited.end()) break;
+      tops.push_back(collapse_cycle_of(static_cast<int32_t>(missed - visited.begin())));
+    }
+    const int32_t top = tops[next_top];
+    if (visited[top]) continue;
+    visited[top] = true;
+    candidates_[top].chain_in = ++clock;
+    stack.emplace_back(top, 0);
+    while (!stack.empty()) {
+      auto& [person, next] = stack.back();
+      if (next < reports[person].size()) {
+        const int32_t report = reports[person][next++];
+        if (visited[report]) continue;
+        visited[report] = true;
+        candidates_[report].chain_in = ++clock;
+        stack.emplace_back(report, 0);
+      } else {
+        candidates_[person].chain_out = clock;
+        stack.pop_back();
+      }
+    }
+  }
+  for (const auto& members : cycles) {
+    const Candidate& representative = candidates_[members.front()];
+    for (int32_t m : members) {
+      candidates_[m].chain_in = representative.chain_in;
+      candidates_[m].chain_out = representative.chain_out;
+    }
   }
   skill_names_ = skills.TakeNames();
   language_names_ = languages.TakeNames();

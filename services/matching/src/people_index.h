@@ -1,7 +1,7 @@
 #pragma once
 // Matching's read model of the people it matches, compiled for scoring: strings interned to
 // small integers, availability turned into UTC slots of the week, the reporting line turned
-// into a sorted list of ancestors. Built from profiles' Person messages (never a network
+// into intervals of a walk of the management tree. Built from profiles' Person messages (never a network
 // call per candidate); holds no names, e-mails or free text.
 #include <absl/time/time.h>
 
@@ -47,12 +47,24 @@ struct Candidate {
   std::vector<int32_t> industries;                 // sorted
   std::vector<int32_t> languages;                  // sorted
   std::vector<std::pair<int32_t, int32_t>> skills; // (skill, level), sorted by skill
-  std::vector<int32_t> ancestors;                  // managers up the chain, sorted person indexes
+  // Position in a depth-first walk of the reporting tree: a is in b's management chain iff
+  // b.chain_in < a.chain_in && a.chain_out <= b.chain_out (one comparison, any depth). The
+  // members of a manager cycle share one interval.
+  int32_t chain_in = 0;
+  int32_t chain_out = 0;
   std::vector<int32_t> exclusions;                 // declared conflicts, sorted person indexes
   WeekSlots availability;
   int32_t max_active_mentees = 0;
   int32_t hours_per_month = 0;
 };
+
+// True when one of the two manages the other, directly or further up.
+inline bool InSameChain(const Candidate& a, const Candidate& b) {
+  const auto above = [](const Candidate& high, const Candidate& low) {
+    return high.chain_in < low.chain_in && low.chain_out <= high.chain_out;
+  };
+  return a.chain_in == b.chain_in || above(a, b) || above(b, a);  // equal: one manager cycle
+}
 
 class PeopleIndex {
  public:

@@ -142,6 +142,26 @@ TEST_F(ScorerTest, RefusesEachHardConstraint) {
   }
 }
 
+TEST(ReportingLine, AnyDepthAndSurvivesAManagerCycle) {
+  // a -> b -> c -> a is a cycle (profiles refuses one; a read model must still hold up), and
+  // d and e hang below it.
+  std::vector<profiles::v1::Person> people;
+  for (const char* id : {"a", "b", "c", "d", "e", "f"}) people.push_back(MakePerson(id, 5));
+  people[0].set_manager_id("b");
+  people[1].set_manager_id("c");
+  people[2].set_manager_id("a");
+  people[3].set_manager_id("a");
+  people[4].set_manager_id("d");
+  const PeopleIndex index(people, kReference);
+  auto chain = [&](const char* x, const char* y) { return InSameChain(index.at(index.IndexOf(x)), index.at(index.IndexOf(y))); };
+  for (auto [x, y] : {std::pair{"a", "b"}, {"b", "c"}, {"c", "a"}, {"d", "a"}, {"e", "d"}, {"e", "a"}, {"e", "b"}}) {
+    EXPECT_TRUE(chain(x, y)) << x << " and " << y;
+    EXPECT_TRUE(chain(y, x)) << y << " and " << x;
+  }
+  EXPECT_FALSE(chain("f", "a"));
+  EXPECT_FALSE(chain("e", "f"));
+}
+
 TEST_F(ScorerTest, TimeZoneDistanceWrapsAroundTheDateLine) {
   mentee_.set_time_zone("Pacific/Auckland");  // +13 in January
   mentor_.set_time_zone("Pacific/Honolulu");  // -10: 23 h apart on paper, 1 h on the clock

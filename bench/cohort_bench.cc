@@ -1,0 +1,226 @@
+// Matching benchmarks on a synthetic organisation, with the service's real scorer, policy
+// and solver (not a model of them):
+//
+//   cohort_bench cohort    [--mentees 10000] [--mentors 5000] [--seats 2] [--threads 2] [--k 40]
+//                          [--dump-costs FILE]
+//       builds the read model, scores every pair under a policy with every criterion and
+//       hard rule on, prunes, solves and proves the result optimal (SolveCohort); prints
+//       JSON with the phases, the objective and peak RSS. --dump-costs writes the dense cost
+//       matrix (mentors repeated per seat) for dense_baseline.py (scipy).
+//   cohort_bench recommend [--mentors 50000] [--queries 2000] [--k 10]
+//       top-k recommendations (hard rules, scores, explanations of the k) for random
+//       mentees among all mentors; prints the latency distribution.
+//
+// The organisation: a reporting tree, 30 departments, 12 time zones over three regions,
+// five languages, twenty skills, declared conflicts, people on leave, goals and expertise
+// across the six focus areas, weekly availability windows.
+#include <absl/strings/str_cat.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cohort_scores.h"
+#include "mentoring/matching/cohort_dump.h"
+#include "people_index.h"
+#include "recommender.h"
+
+namespace {
+
+using namespace mentoring;
+using namespace mentoring::matching;
+using profiles::v1::Person;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+long PeakRssKib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// People ids are zero-padded so that index order is creation order.
+std::string IdOf(int i) {
+  char id[16];
+  std::snprintf(id, sizeof(id), "p%08d", i);
+  return id;
+}
+
+std::vector<Person> SyntheticOrganisation(int mentees, int mentors, uint32_t seed) {
+  static const char* kZones[] = {"America/Los_Angeles", "America/Denver",  "America/Chicago", "America/New_York",
+                                 "America/Sao_Paulo",   "Europe/London",   "Europe/Berlin",   "Europe/Helsinki",
+                                 "Asia/Kolkata",        "Asia/Singapore",  "Asia/Tokyo",      "Australia/Sydney"};
+  static const char* kLanguages[] = {"en", "es", "de", "fr", "ja"};
+  static const char* kIndustries[] = {"technology", "finance", "retail", "healthcare", "consulting", "public-sector"};
+  std::mt19937 rng(seed);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
+  const int total = mentees + mentors;
+  std::vector<Person> people(total);
+  for (int i = 0; i < total; ++i) {
+    const bool mentor = i >= mentees;
+    Person& p = people[i];
+    p.set_person_id(IdOf(i));
+    p.set_version(1);
+    p.set_career_level(mentor ? 5 + pick(10) : 1 + pick(9));
+    p.set_department(absl::StrCat("dept-", pick(30)));
+    const int zone = pick(12);
+    p.set_time_zone(kZones[zone]);
+    p.add_languages("en");
+    if (pick(3) == 0) p.add_languages(kLanguages[1 + pick(4)]);
+    p.add_industries(kIndustries[pick(6)]);
+    if (pick(4) == 0) p.add_industries(kIndustries[pick(6)]);
+    p.set_employment_status(pick(40) == 0 ? common::v1::EMPLOYMENT_STATUS_ON_LEAVE : common::v1::EMPLOYMENT_STATUS_ACTIVE);
+    p.set_matching_consent(true);
+    // A reporting tree: managers are more senior people with a lower index among mentors.
+    if (i > 0) p.set_manager_id(IdOf(mentees + pick(std::max(1, std::min(i, mentors)))));
+    auto* profile = p.mutable_mentoring_profile();
+    profile->set_role(mentor ? common::v1::MENTORING_ROLE_MENTOR : common::v1::MENTORING_ROLE_MENTEE);
+    for (int s = 1 + pick(5); s > 0; --s) {
+      auto* skill = profile->add_skills();
+      skill->set_name(absl::StrCat("skill-", pick(20)));
+      skill->set_level(1 + pick(5));
+    }
+    for (int m = 1 + pick(3); m > 0; --m) profile->add_meeting_modes(static_cast<common::v1::MeetingMode>(1 + pick(4)));
+    for (int w = 2 + pick(4); w > 0; --w) {
+      auto* window = profile->add_availability();
+      window->set_weekday(1 + pick(5));
+      window->set_start_minute(8 * 60 + 30 * pick(16));
+      window->set_end_minute(window->start_minute() + 60 + 30 * pick(6));
+    }
+    if (mentor) {
+      for (int e = 1 + pick(3); e > 0; --e) profile->add_expertise()->set_focus_area(static_cast<common::v1::FocusArea>(1 + pick(6)));
+      profile->mutable_capacity()->set_max_active_mentees(2 + pick(3));
+      profile->mutable_capacity()->set_hours_per_month(4);
+    } else {
+      for (int g = 1 + pick(3); g > 0; --g) {
+        auto* goal = p.add_goals();
+        goal->set_focus_area(static_cast<common::v1::FocusArea>(1 + pick(6)));
+        goal->set_status(common::v1::GOAL_STATUS_ACTIVE);
+      }
+    }
+    if (pick(20) == 0) p.add_excluded_person_ids(IdOf(mentees + pick(mentors)));  // a declared conflict
+  }
+  return people;
+}
+
+// Every criterion weighted, every hard rule on.
+MatchPolicy FullPolicy() {
+  MatchPolicy policy;
+  policy.weights = {300, 150, 150, 100, 50, 150, 100};
+  policy.min_level_gap = 1;
+  policy.wanted_gap_min = 2;
+  policy.wanted_gap_max = 5;
+  policy.max_time_zone_difference_hours = 8;
+  policy.require_cross_department = true;
+  policy.require_shared_language = true;
+  policy.wanted_overlap_hours = 3;
+  return policy;
+}
+
+int Flag(int argc, char** argv, const char* name, int fallback) {
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
+  }
+  return fallback;
+}
+
+std::string StringFlag(int argc, char** argv, const char* name) {
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return "";
+}
+
+const absl::Time kReference = absl::FromCivil(absl::CivilSecond(2027, 1, 15, 12, 0, 0), absl::UTCTimeZone());
+
+int Cohort(int argc, char** argv) {
+  const int mentees = Flag(argc, argv, "--mentees", 10000);
+  const int mentors = Flag(argc, argv, "--mentors", 5000);
+  const int seats = Flag(argc, argv, "--seats", 2);
+  auto started = Clock::now();
+  const PeopleIndex index(SyntheticOrganisation(mentees, mentors, 20261122), kReference);
+  const double index_seconds = Seconds(started);
+  std::vector<int32_t> mentee_ids(mentees), mentor_ids(mentors);
+  for (int i = 0; i < mentees; ++i) mentee_ids[i] = i;
+  for (int j = 0; j < mentors; ++j) mentor_ids[j] = mentees + j;
+  const std::vector<MenteeContext> contexts(mentees);
+  const PairScorer scorer(FullPolicy(), index);
+  const CohortScores scores(scorer, mentee_ids, mentor_ids, contexts);
+  CohortProblem problem;
+  problem.scores = &scores;
+  problem.seats.assign(mentors, seats);
+  problem.max_score = scorer.policy().max_score();
+  problem.extra_seat_cost = 50;
+  problem.threads = Flag(argc, argv, "--threads", 2);
+  problem.candidates_per_mentee = Flag(argc, argv, "--k", problem.candidates_per_mentee);
+  problem.reserve_per_mentee = Flag(argc, argv, "--reserve", problem.reserve_per_mentee);
+  problem.max_arcs_added_per_mentee = Flag(argc, argv, "--max-added", problem.max_arcs_added_per_mentee);
+  started = Clock::now();
+  const CohortSolution solution = SolveCohort(problem);
+  const double solve_seconds = Seconds(started);
+  std::printf(
+      "{\"mentees\": %d, \"mentors\": %d, \"seats_per_mentor\": %d, \"read_model_seconds\": %.3f, "
+      "\"solve_cohort_seconds\": %.3f, \"score_and_prune_seconds\": %.3f, \"rounds\": %d, \"candidate_arcs\": %lld, "
+      "\"arcs_added_by_pricing\": %lld, \"rows_rescored\": %lld, \"proven_optimal\": %s, \"matched\": %d, "
+      "\"total_score\": %lld, \"total_seat_cost\": %lld, \"peak_rss_mib\": %.1f}\n",
+      mentees, mentors, seats, index_seconds, solve_seconds, solution.score_seconds, solution.rounds,
+      static_cast<long long>(solution.candidate_arcs), static_cast<long long>(solution.arcs_added_by_pricing),
+      static_cast<long long>(solution.rows_rescored), solution.proven_optimal ? "true" : "false", solution.matched,
+      static_cast<long long>(solution.total_score), static_cast<long long>(solution.total_seat_cost),
+      PeakRssKib() / 1024.0);
+  for (const auto& round : solution.round_log) {
+    std::fprintf(stderr, "round: arcs %lld solve %.3f s pricing %.3f s priced %lld rescored %lld added %lld\n",
+                 static_cast<long long>(round.pair_arcs), round.solve_seconds, round.pricing_seconds,
+                 static_cast<long long>(round.pairs_priced), static_cast<long long>(round.rows_rescored),
+                 static_cast<long long>(round.arcs_added));
+  }
+  if (const std::string dump = StringFlag(argc, argv, "--dump-costs"); !dump.empty()) {
+    WriteDenseCosts(dump, scores, problem, solution);
+  }
+  return solution.proven_optimal ? 0 : 1;
+}
+
+int Recommend(int argc, char** argv) {
+  const int mentors = Flag(argc, argv, "--mentors", 50000);
+  const int queries = Flag(argc, argv, "--queries", 2000);
+  const int k = Flag(argc, argv, "--k", 10);
+  const int mentees = 1000;
+  const PeopleIndex index(SyntheticOrganisation(mentees, mentors, 7), kReference);
+  std::vector<int32_t> pool(mentors);
+  for (int j = 0; j < mentors; ++j) pool[j] = mentees + j;
+  const PairScorer scorer(FullPolicy(), index);
+  std::vector<double> millis;
+  millis.reserve(queries);
+  size_t returned = 0;
+  for (int q = 0; q < queries; ++q) {
+    const int32_t mentee = q % mentees;
+    const MenteeContext context;
+    const auto started = Clock::now();
+    const auto top = TopMentors(scorer, mentee, pool, context, k);
+    for (const auto& ranked : top) returned += scorer.Explain(mentee, ranked.person, context).explanation.size() > 0;
+    millis.push_back(Seconds(started) * 1000);
+  }
+  std::sort(millis.begin(), millis.end());
+  auto at = [&](double q) { return millis[std::min(millis.size() - 1, static_cast<size_t>(q * millis.size()))]; };
+  std::printf("{\"mentors\": %d, \"queries\": %d, \"k\": %d, \"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f, "
+              "\"max_ms\": %.2f, \"mean_returned\": %.2f}\n",
+              mentors, queries, k, at(0.5), at(0.9), at(0.99), millis.back(),
+              static_cast<double>(returned) / queries);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "cohort") return Cohort(argc, argv);
+  if (mode == "recommend") return Recommend(argc, argv);
+  std::fprintf(stderr, "usage: cohort_bench cohort|recommend [flags] (see the comment at the top)\n");
+  return 2;
+}
