@@ -9,7 +9,11 @@
 //       matrix (mentors repeated per seat) for dense_baseline.py (scipy).
 //   cohort_bench recommend [--mentors 50000] [--queries 2000] [--k 10]
 //       top-k recommendations (hard rules, scores, explanations of the k) for random
-//       mentees among all mentors; prints the latency distribution.
+//       mentees among all mentors, in process; prints the latency distribution.
+//   cohort_bench seed --database-url URL [--mentors 50000] [--mentees 1000]
+//       fills a migrated matching database with that organisation as its read model and one
+//       programme enrolling everyone, for the service-level benchmark (bench/cohort.sh);
+//       prints the programme id and a mentee id.
 //
 // The organisation: a reporting tree, 30 departments, 12 time zones over three regions,
 // five languages, twenty skills, declared conflicts, people on leave, goals and expertise
@@ -26,6 +30,10 @@
 #include <vector>
 
 #include "cohort_scores.h"
+#include "directory.h"
+#include "matching_rules.h"
+#include "mentoring/runtime/ids.h"
+#include "mentoring/runtime/postgres.h"
 #include "mentoring/matching/cohort_dump.h"
 #include "people_index.h"
 #include "recommender.h"
@@ -215,12 +223,95 @@ int Recommend(int argc, char** argv) {
   return 0;
 }
 
+int Seed(int argc, char** argv) {
+  const std::string url = StringFlag(argc, argv, "--database-url");
+  const int mentors = Flag(argc, argv, "--mentors", 50000);
+  const int mentees = Flag(argc, argv, "--mentees", 1000);
+  if (url.empty()) {
+    std::fprintf(stderr, "seed needs --database-url\n");
+    return 2;
+  }
+  pg::Pool pool({.conninfo = url, .size = 2});
+  const std::vector<Person> people = SyntheticOrganisation(mentees, mentors, 7);
+  constexpr size_t kBatch = 1000;
+  for (size_t from = 0; from < people.size(); from += kBatch) {
+    auto stored = pool.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+      for (size_t i = from; i < std::min(people.size(), from + kBatch); ++i) {
+        if (auto upserted = Directory::Upsert(txn, people[i]); !upserted.ok()) return upserted.status();
+      }
+      return absl::OkStatus();
+    });
+    if (!stored.ok()) {
+      std::fprintf(stderr, "seed: %s\n", stored.ToString().c_str());
+      return 1;
+    }
+  }
+  v1::Programme programme;
+  programme.set_programme_id(NewUuidV7());
+  programme.set_name("Recommendation benchmark");
+  programme.set_type(common::v1::PROGRAMME_TYPE_ONE_TO_ONE);
+  programme.mutable_start_date()->set_year(2027);
+  programme.mutable_start_date()->set_month(1);
+  programme.mutable_start_date()->set_day(1);
+  programme.mutable_end_date()->set_year(2027);
+  programme.mutable_end_date()->set_month(12);
+  programme.mutable_end_date()->set_day(31);
+  auto* policy = programme.mutable_policy();
+  const MatchPolicy full = FullPolicy();
+  auto* w = policy->mutable_weights();
+  w->set_goal_focus(full.weights[0]);
+  w->set_skills(full.weights[1]);
+  w->set_level_gap(full.weights[2]);
+  w->set_cross_boundary(full.weights[3]);
+  w->set_languages(full.weights[4]);
+  w->set_availability_overlap(full.weights[5]);
+  w->set_meeting_modes(full.weights[6]);
+  policy->set_min_level_gap(full.min_level_gap);
+  policy->set_wanted_level_gap_min(full.wanted_gap_min);
+  policy->set_wanted_level_gap_max(full.wanted_gap_max);
+  policy->set_max_time_zone_difference_hours(full.max_time_zone_difference_hours);
+  policy->set_require_cross_department(full.require_cross_department);
+  policy->set_require_shared_language(full.require_shared_language);
+  policy->set_wanted_overlap_hours_per_week(full.wanted_overlap_hours);
+  if (auto valid = NormaliseProgramme(programme); !valid.ok()) {
+    std::fprintf(stderr, "seed: %s\n", valid.ToString().c_str());
+    return 1;
+  }
+  programme.set_version(1);
+  auto status = pool.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    auto inserted = txn.Exec("INSERT INTO programmes (programme_id, body, version, created_at) VALUES ($1, $2, 1, now())",
+                             {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString())});
+    if (!inserted.ok()) return inserted.status();
+    for (size_t i = 0; i < people.size(); ++i) {
+      v1::Enrollment e;
+      e.set_programme_id(programme.programme_id());
+      e.set_person_id(people[i].person_id());
+      e.set_role(static_cast<int>(i) < mentees ? v1::PARTICIPANT_ROLE_MENTEE : v1::PARTICIPANT_ROLE_MENTOR);
+      e.set_consent(true);
+      e.set_hours_per_month(4);
+      if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) e.set_seats(SeatsFor(e, programme));
+      auto enrolled = txn.Exec("INSERT INTO enrollments (programme_id, person_id, role, body) VALUES ($1, $2, $3, $4)",
+                               {e.programme_id(), e.person_id(), static_cast<int>(e.role()),
+                                pg::Param::Bytes(e.SerializeAsString())});
+      if (!enrolled.ok()) return enrolled.status();
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    std::fprintf(stderr, "seed: %s\n", status.ToString().c_str());
+    return 1;
+  }
+  std::printf("PROGRAMME_ID=%s\nMENTEE_ID=%s\n", programme.programme_id().c_str(), people.front().person_id().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "cohort") return Cohort(argc, argv);
   if (mode == "recommend") return Recommend(argc, argv);
-  std::fprintf(stderr, "usage: cohort_bench cohort|recommend [flags] (see the comment at the top)\n");
+  if (mode == "seed") return Seed(argc, argv);
+  std::fprintf(stderr, "usage: cohort_bench cohort|recommend|seed [flags] (see the comment at the top)\n");
   return 2;
 }

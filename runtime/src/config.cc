@@ -109,6 +109,26 @@ std::string Config::RequiredString(const std::string& name) {
   return *value;
 }
 
+std::string Config::Secret(const std::string& name, size_t min_length) {
+  const std::string value = RequiredString(name);
+  if (!value.empty() && value.size() < min_length) {
+    Fail(name, "must be at least " + std::to_string(min_length) + " bytes", "<" + std::to_string(value.size()) + " bytes>");
+  }
+  return value;
+}
+
+std::pair<std::string, int> Config::RequiredHostPort(const std::string& name) {
+  const std::string value = RequiredString(name);
+  const auto colon = value.rfind(':');
+  int port = 0;
+  if (!value.empty() && (colon == std::string::npos || colon == 0 ||
+                         !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < 1 || port > 65535)) {
+    Fail(name, "must be host:port", value);
+    return {"", 0};
+  }
+  return value.empty() ? std::pair<std::string, int>{"", 0} : std::pair{value.substr(0, colon), port};
+}
+
 int64_t Config::Int(const std::string& name, int64_t fallback, int64_t min, int64_t max) {
   auto value = Lookup(name);
   if (!value) return fallback;

@@ -52,9 +52,20 @@ void StartNewPartitionsAt(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parti
     return;
   }
   for (int i = 0; i < fresh->cnt; ++i) {
-    auto* target = rd_kafka_topic_partition_list_find(partitions, fresh->elems[i].topic, fresh->elems[i].partition);
-    // -1: nothing at or after that time yet, so start at the end.
-    target->offset = fresh->elems[i].offset < 0 ? RD_KAFKA_OFFSET_END : fresh->elems[i].offset;
+    const auto& found = fresh->elems[i];
+    auto* target = rd_kafka_topic_partition_list_find(partitions, found.topic, found.partition);
+    target->offset = found.offset;
+    if (found.offset >= 0) continue;
+    // Nothing at or after that time yet: start at the end as it is now. The symbolic
+    // "end" would be resolved later, when fetching starts, and skip what arrived meanwhile.
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk, found.topic, found.partition, &low, &high, 5000) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      target->offset = high;
+    } else {
+      spdlog::error("consumer: end of {} [{}] unknown; starting at its earliest event", found.topic, found.partition);
+      target->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
   }
   spdlog::info("consumer: {} new partitions start at {}", fresh->cnt, absl::FormatTime(start_from));
 }

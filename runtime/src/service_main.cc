@@ -11,6 +11,25 @@
 
 namespace mentoring {
 
+ServiceSettings ServiceSettings::Read(Config& config, const std::string& default_grpc_listen,
+                                      const std::string& default_admin_listen) {
+  ServiceSettings s;
+  s.log_level = config.String("LOG_LEVEL", "info");
+  s.grpc_listen = config.String("GRPC_LISTEN", default_grpc_listen);
+  s.admin_listen = config.String("ADMIN_LISTEN", default_admin_listen);
+  s.database_url = config.RequiredString("DATABASE_URL");
+  s.kafka_bootstrap = config.RequiredString("KAFKA_BOOTSTRAP");
+  s.token_secret = config.Secret("INTERNAL_TOKEN_SECRET", 32);
+  s.db_pool_size = static_cast<int>(config.Int("DB_POOL_SIZE", 16, 1, 200));
+  s.workers = static_cast<int>(config.Int("WORKERS", 16, 1, 256));
+  s.drain_delay = config.Duration("DRAIN_DELAY", absl::ZeroDuration());
+  s.shutdown_grace = config.Duration("SHUTDOWN_GRACE", absl::Seconds(20));
+  s.outbox_retention = config.Duration("OUTBOX_RETENTION", absl::Hours(24 * 7));
+  s.startup_timeout = config.Duration("STARTUP_TIMEOUT", absl::Seconds(60));
+  s.port_file = config.String("PORT_FILE", "");
+  return s;
+}
+
 absl::Status MigrateWhenReachable(pg::Pool& pool, const std::string& component,
                                   const std::vector<pg::Migration>& migrations, absl::Duration timeout) {
   const absl::Time give_up = absl::Now() + timeout;

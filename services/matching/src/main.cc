@@ -1,4 +1,5 @@
 // The matching service: main wires the runtime and the service together and nothing else.
+#include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -23,51 +24,22 @@ namespace {
 
 using namespace mentoring;
 
-struct Settings {
-  std::string log_level;
-  std::string grpc_listen;
-  std::string admin_listen;
-  std::string database_url;
-  std::string kafka_bootstrap;
+// The shared settings (runtime/service_main.h) plus what matching alone needs.
+struct Settings : ServiceSettings {
   std::string profiles_addr;
   std::string consumer_group;
-  std::string token_secret;
-  int db_pool_size = 0;
-  int workers = 0;
   int solver_threads = 0;
-  absl::Duration drain_delay;
-  absl::Duration shutdown_grace;
-  absl::Duration outbox_retention;
-  absl::Duration startup_timeout;
-  std::string port_file;
 };
 
 absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   Config config = Config::FromProcess("MATCHING", argc, argv);
   Settings s;
-  s.log_level = config.String("LOG_LEVEL", "info");
-  s.grpc_listen = config.String("GRPC_LISTEN", "127.0.0.1:50062");
-  s.admin_listen = config.String("ADMIN_LISTEN", "127.0.0.1:9462");
-  s.database_url = config.RequiredString("DATABASE_URL");
-  s.kafka_bootstrap = config.RequiredString("KAFKA_BOOTSTRAP");
-  s.profiles_addr = config.RequiredString("PROFILES_ADDR");
+  static_cast<ServiceSettings&>(s) = ServiceSettings::Read(config, "127.0.0.1:50062", "127.0.0.1:9462");
+  const auto [profiles_host, profiles_port] = config.RequiredHostPort("PROFILES_ADDR");
+  s.profiles_addr = absl::StrCat(profiles_host, ":", profiles_port);
   s.consumer_group = config.String("CONSUMER_GROUP", "matching");
-  s.token_secret = config.RequiredString("INTERNAL_TOKEN_SECRET");
-  s.db_pool_size = static_cast<int>(config.Int("DB_POOL_SIZE", 16, 1, 200));
-  s.workers = static_cast<int>(config.Int("WORKERS", 16, 1, 256));
   s.solver_threads = static_cast<int>(config.Int("SOLVER_THREADS", 2, 1, 64));
-  s.drain_delay = config.Duration("DRAIN_DELAY", absl::ZeroDuration());
-  s.shutdown_grace = config.Duration("SHUTDOWN_GRACE", absl::Seconds(20));
-  s.outbox_retention = config.Duration("OUTBOX_RETENTION", absl::Hours(24 * 7));
-  s.startup_timeout = config.Duration("STARTUP_TIMEOUT", absl::Seconds(60));
-  s.port_file = config.String("PORT_FILE", "");
-  auto status = config.Check();
-  std::string problems = status.ok() ? "" : std::string(status.message());
-  if (!s.token_secret.empty() && s.token_secret.size() < 32) {
-    problems += (problems.empty() ? "invalid configuration: " : "; ") +
-                std::string("INTERNAL_TOKEN_SECRET: must be at least 32 bytes");
-  }
-  if (!problems.empty()) return absl::InvalidArgumentError(problems);
+  if (auto status = config.Check(); !status.ok()) return status;
   return s;
 }
 

@@ -348,6 +348,26 @@ void CloseRelationship(v1::Relationship& r, common::v1::ClosureReason reason, co
   out.push_back(std::move(event));
 }
 
+FocusMask FocusOfRequest(const v1::MentorshipRequest& request) {
+  FocusMask areas = 0;
+  for (int area : request.focus_areas()) areas |= FocusBit(static_cast<FocusArea>(area));
+  return areas;
+}
+
+// A pending request withdrawn by the system (another request accepted, a departure, an
+// erasure), with its request.withdrawn.
+absl::Status WithdrawInTransaction(pg::Transaction& txn, v1::MentorshipRequest& request, bool automatic,
+                                   const CallContext* call, const Clock& clock, std::vector<EventEnvelope>& out) {
+  request.set_state(v1::REQUEST_STATE_WITHDRAWN);
+  request.set_version(request.version() + 1);
+  if (auto saved = SaveRequest(txn, request); !saved.ok()) return saved;
+  auto withdrawn = NewEvent(call, "request", request.request_id(), request.version(), clock);
+  withdrawn.mutable_request_withdrawn()->set_request_id(request.request_id());
+  withdrawn.mutable_request_withdrawn()->set_automatic(automatic);
+  out.push_back(std::move(withdrawn));
+  return absl::OkStatus();
+}
+
 absl::Status OfferRematch(pg::Transaction& txn, const v1::Relationship& r, const std::string& trigger,
                           const Clock& clock) {
   return txn
@@ -673,25 +693,16 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::GetDraft(const CallContext& call, co
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::EditDraft(const CallContext& call, const v1::EditDraftRequest& request) {
-  if (auto allowed = RequireAdmin(call); !allowed.ok()) return allowed;
   if (request.edits().empty()) return errors::InvalidArgument("edits", "required", "at least one edit");
-  absl::StatusOr<v1::MatchDraft> result;
-  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto draft = LoadDraftForUpdate(txn, request.draft_id());
-    if (!draft.ok()) return draft.status();
-    if (draft->version() != request.expected_version()) {
-      return errors::VersionConflict("draft", request.expected_version(), draft->version());
-    }
-    if (draft->state() != v1::DRAFT_STATE_OPEN) {
-      return errors::FailedPrecondition("DRAFT_CLOSED", "only an open draft can be edited");
-    }
-    auto programme = LoadProgramme(txn, draft->programme_id());
+  return ChangeDraft(call, request.draft_id(), request.expected_version(), "edited",
+                     [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
+    auto programme = LoadProgramme(txn, draft.programme_id());
     if (!programme.ok()) return programme.status();
     auto people = directory_.Current();
     if (!people.ok()) return people.status();
     const PeopleIndex& index = **people;
     const PairScorer scorer(PolicyOf(*programme), index);
-    auto enrolled = EnrollmentsOf(txn, draft->programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED);
+    auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED);
     if (!enrolled.ok()) return enrolled.status();
     absl::flat_hash_map<std::string, int> seats;  // enrolled mentors' programme seats
     absl::flat_hash_map<std::string, bool> mentee_enrolled;
@@ -713,16 +724,16 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::EditDraft(const CallContext& call, c
         continue;
       }
       // Take the mentee out wherever they are, then place them as asked.
-      auto& pairs = *draft->mutable_pairs();
+      auto& pairs = *draft.mutable_pairs();
       pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
                                  [&](const auto& p) { return p.mentee_id() == edit.mentee_id(); }),
                   pairs.end());
-      auto& unmatched = *draft->mutable_unmatched();
+      auto& unmatched = *draft.mutable_unmatched();
       unmatched.erase(std::remove_if(unmatched.begin(), unmatched.end(),
                                      [&](const auto& u) { return u.mentee_id() == edit.mentee_id(); }),
                       unmatched.end());
       if (edit.mentor_id().empty()) {
-        auto* removed = draft->add_unmatched();
+        auto* removed = draft.add_unmatched();
         removed->set_mentee_id(edit.mentee_id());
         removed->set_reason(v1::UNMATCHED_REASON_REMOVED_BY_ADMIN);
         continue;
@@ -745,71 +756,58 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::EditDraft(const CallContext& call, c
                        "a hard constraint forbids this pair");
         continue;
       }
-      auto loads = LoadsOf(txn, {edit.mentor_id()}, draft->programme_id());
+      auto loads = LoadsOf(txn, {edit.mentor_id()}, draft.programme_id());
       if (!loads.ok()) return loads.status();
       const int free = FreeSeats(seats[edit.mentor_id()], (*loads)[edit.mentor_id()], index.at(mentor));
-      const int used = static_cast<int>(std::count_if(draft->pairs().begin(), draft->pairs().end(),
+      const int used = static_cast<int>(std::count_if(draft.pairs().begin(), draft.pairs().end(),
                                                       [&](const auto& p) { return p.mentor_id() == edit.mentor_id(); }));
       if (used >= free) {
         violations.Add(field + ".mentor_id", "seat_capacity", absl::StrCat("the mentor has ", free, " free seats"));
         continue;
       }
-      auto* pair = draft->add_pairs();
+      auto* pair = draft.add_pairs();
       FillPair(scored, edit.mentee_id(), edit.mentor_id(), pair);
       pair->set_edited(true);
     }
     if (!violations.empty()) return violations.ToStatus();
     int64_t total = 0;
-    for (const auto& pair : draft->pairs()) total += pair.score();
-    draft->mutable_stats()->set_matched(draft->pairs_size());
-    draft->mutable_stats()->set_total_score(total);
-    draft->mutable_stats()->set_proven_optimal(false);  // an edited draft is the admin's choice
-    draft->set_version(draft->version() + 1);
-    if (auto saved = SaveDraft(txn, *draft); !saved.ok()) return saved;
-    result = std::move(*draft);
+    for (const auto& pair : draft.pairs()) total += pair.score();
+    draft.mutable_stats()->set_matched(draft.pairs_size());
+    draft.mutable_stats()->set_total_score(total);
+    draft.mutable_stats()->set_proven_optimal(false);  // an edited draft is the admin's choice
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
-  return result;
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::PublishDraft(const CallContext& call, const std::string& draft_id,
                                                          int64_t expected) {
-  if (auto allowed = RequireAdmin(call); !allowed.ok()) return allowed;
-  absl::StatusOr<v1::MatchDraft> result;
-  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto draft = LoadDraftForUpdate(txn, draft_id);
-    if (!draft.ok()) return draft.status();
-    if (draft->version() != expected) return errors::VersionConflict("draft", expected, draft->version());
-    if (draft->state() != v1::DRAFT_STATE_OPEN) {
-      return errors::FailedPrecondition("DRAFT_CLOSED", "only an open draft can be published");
-    }
-    auto programme = LoadProgramme(txn, draft->programme_id());
+  return ChangeDraft(call, draft_id, expected, "published", [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
+    auto programme = LoadProgramme(txn, draft.programme_id());
     if (!programme.ok()) return programme.status();
     auto people = directory_.Current();
     if (!people.ok()) return people.status();
     const PeopleIndex& index = **people;
     const PairScorer scorer(PolicyOf(*programme), index);
-    auto enrolled = EnrollmentsOf(txn, draft->programme_id(), v1::PARTICIPANT_ROLE_MENTOR);
+    auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_MENTOR);
     if (!enrolled.ok()) return enrolled.status();
     absl::flat_hash_map<std::string, int> seats;
     for (const auto& e : *enrolled) seats[e.person_id()] = e.seats();
     // Lock every mentor involved, in id order (no deadlock with a concurrent publish or
     // accept), then re-check each pair against what is true now.
     std::vector<std::string> mentor_ids;
-    for (const auto& pair : draft->pairs()) mentor_ids.push_back(pair.mentor_id());
+    for (const auto& pair : draft.pairs()) mentor_ids.push_back(pair.mentor_id());
     std::sort(mentor_ids.begin(), mentor_ids.end());
     mentor_ids.erase(std::unique(mentor_ids.begin(), mentor_ids.end()), mentor_ids.end());
     for (const auto& mentor : mentor_ids) {
       if (auto locked = LockMentor(txn, mentor); !locked.ok()) return locked;
     }
-    auto loads = LoadsOf(txn, mentor_ids, draft->programme_id());
+    auto loads = LoadsOf(txn, mentor_ids, draft.programme_id());
     if (!loads.ok()) return loads.status();
     absl::flat_hash_map<std::string, int> taking;
     errors::Violations violations;
     std::vector<EventEnvelope> batch;
-    for (int k = 0; k < draft->pairs_size(); ++k) {
-      const auto& pair = draft->pairs(k);
+    for (int k = 0; k < draft.pairs_size(); ++k) {
+      const auto& pair = draft.pairs(k);
       const std::string field = absl::StrCat("pairs[", k, "]");
       const int32_t mentee = index.IndexOf(pair.mentee_id());
       const int32_t mentor = index.IndexOf(pair.mentor_id());
@@ -833,22 +831,25 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::PublishDraft(const CallContext& call
                                               FocusAreasOf(scorer.FocusOf(mentee, mentor, contexts->front())),
                                               "cohort", clock_, batch);
       if (!relationship.ok()) return relationship.status();
-      draft->add_relationship_ids(relationship->relationship_id());
+      draft.add_relationship_ids(relationship->relationship_id());
     }
     if (!violations.empty()) return violations.ToStatus();
-    draft->set_state(v1::DRAFT_STATE_PUBLISHED);
-    draft->set_version(draft->version() + 1);
-    if (auto saved = SaveDraft(txn, *draft); !saved.ok()) return saved;
-    if (auto appended = AppendAll(txn, batch, clock_); !appended.ok()) return appended;
-    result = std::move(*draft);
-    return absl::OkStatus();
+    draft.set_state(v1::DRAFT_STATE_PUBLISHED);
+    return AppendAll(txn, batch, clock_);
   });
-  if (!status.ok()) return status;
-  return result;
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::DiscardDraft(const CallContext& call, const std::string& draft_id,
                                                          int64_t expected) {
+  return ChangeDraft(call, draft_id, expected, "discarded", [](pg::Transaction&, v1::MatchDraft& draft) {
+    draft.set_state(v1::DRAFT_STATE_DISCARDED);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::MatchDraft> MatchingApp::ChangeDraft(const CallContext& call, const std::string& draft_id,
+                                                        int64_t expected, const char* action,
+                                                        const DraftMutation& mutation) {
   if (auto allowed = RequireAdmin(call); !allowed.ok()) return allowed;
   absl::StatusOr<v1::MatchDraft> result;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
@@ -856,9 +857,9 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::DiscardDraft(const CallContext& call
     if (!draft.ok()) return draft.status();
     if (draft->version() != expected) return errors::VersionConflict("draft", expected, draft->version());
     if (draft->state() != v1::DRAFT_STATE_OPEN) {
-      return errors::FailedPrecondition("DRAFT_CLOSED", "only an open draft can be discarded");
+      return errors::FailedPrecondition("DRAFT_CLOSED", absl::StrCat("only an open draft can be ", action));
     }
-    draft->set_state(v1::DRAFT_STATE_DISCARDED);
+    if (auto changed = mutation(txn, *draft); !changed.ok()) return changed;
     draft->set_version(draft->version() + 1);
     if (auto saved = SaveDraft(txn, *draft); !saved.ok()) return saved;
     result = std::move(*draft);
@@ -893,8 +894,7 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::CreateRequest(const CallConte
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
     auto contexts = ContextsOf(txn, index, {mentee});
     if (!contexts.ok()) return contexts.status();
-    FocusMask asked = 0;
-    for (int area : request.focus_areas()) asked |= FocusBit(static_cast<FocusArea>(area));
+    const FocusMask asked = FocusOfRequest(request);
     if (asked & contexts->front().covered_areas) {
       return errors::InvalidArgument("request.focus_areas", "one_mentor_per_focus_area",
                                      "the mentee already has a mentor for one of these focus areas");
@@ -950,85 +950,24 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::CreateRequest(const CallConte
   return result;
 }
 
-absl::StatusOr<v1::MentorshipRequest> MatchingApp::AcceptRequest(const CallContext& call,
-                                                                 const std::string& request_id) {
+absl::StatusOr<v1::MentorshipRequest> MatchingApp::AnswerRequest(const CallContext& call,
+                                                                 const std::string& request_id, Party who,
+                                                                 const RequestMutation& mutation) {
   absl::StatusOr<v1::MentorshipRequest> result;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
     auto request = LoadRequestForUpdate(txn, request_id);
     if (!request.ok()) return request.status();
-    if (call.caller.id != request->mentor_id()) return errors::PermissionDenied("only the mentor asked may accept");
+    if (call.caller.id != (who == Party::kMentor ? request->mentor_id() : request->mentee_id())) {
+      return errors::PermissionDenied(who == Party::kMentor ? "only the mentor asked may answer a request"
+                                                            : "only the mentee may withdraw their request");
+    }
     if (request->state() != v1::REQUEST_STATE_PENDING) {
       return errors::FailedPrecondition("REQUEST_NOT_PENDING", "the request was already decided or withdrawn");
     }
-    // The mentor's last seat goes to whoever takes this lock first.
-    if (auto locked = LockMentor(txn, request->mentor_id()); !locked.ok()) return locked;
-    std::optional<v1::Programme> programme;
-    if (!request->programme_id().empty()) {
-      auto loaded = LoadProgramme(txn, request->programme_id());
-      if (!loaded.ok()) return loaded.status();
-      programme = std::move(*loaded);
-    }
-    auto people = directory_.Current();
-    if (!people.ok()) return people.status();
-    const PeopleIndex& index = **people;
-    const int32_t mentee = index.IndexOf(request->mentee_id());
-    const int32_t mentor = index.IndexOf(request->mentor_id());
-    if (mentee < 0 || mentor < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "no longer in the directory");
-    auto loads = LoadsOf(txn, {request->mentor_id()}, request->programme_id());
-    if (!loads.ok()) return loads.status();
-    int programme_seats = -1;
-    if (programme) {
-      auto enrolled = txn.Exec("SELECT body FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = 2",
-                               {request->programme_id(), request->mentor_id()});
-      if (!enrolled.ok()) return enrolled.status();
-      if (enrolled->rows() > 0) {
-        v1::Enrollment e;
-        e.ParseFromString(enrolled->Bytes(0, 0));
-        programme_seats = e.seats();
-      }
-    }
-    if (FreeSeats(programme_seats, (*loads)[request->mentor_id()], index.at(mentor)) <= 0) {
-      return errors::FailedPrecondition("NO_CAPACITY", "the mentor has no free seat");
-    }
-    auto contexts = ContextsOf(txn, index, {mentee});
-    if (!contexts.ok()) return contexts.status();
-    FocusMask asked = 0;
-    for (int area : request->focus_areas()) asked |= FocusBit(static_cast<FocusArea>(area));
-    if (asked & contexts->front().covered_areas) {
-      return errors::FailedPrecondition("FOCUS_AREA_COVERED", "the mentee has a mentor for this focus area by now");
-    }
+    request->set_version(request->version() + 1);  // the events' sequence
     std::vector<EventEnvelope> batch;
-    std::vector<FocusArea> focus;
-    for (int area : request->focus_areas()) focus.push_back(static_cast<FocusArea>(area));
-    auto relationship = ProposeRelationship(txn, &call, programme ? &*programme : nullptr, request->mentee_id(),
-                                            request->mentor_id(), focus, "request", clock_, batch);
-    if (!relationship.ok()) return relationship.status();
-    request->set_state(v1::REQUEST_STATE_ACCEPTED);
-    request->set_relationship_id(relationship->relationship_id());
-    request->set_version(request->version() + 1);
+    if (auto answered = mutation(txn, *request, batch); !answered.ok()) return answered;
     if (auto saved = SaveRequest(txn, *request); !saved.ok()) return saved;
-    auto accepted = NewEvent(&call, "request", request->request_id(), request->version(), clock_);
-    accepted.mutable_request_accepted()->set_request_id(request->request_id());
-    accepted.mutable_request_accepted()->set_relationship_id(relationship->relationship_id());
-    batch.insert(batch.begin(), std::move(accepted));
-    // The mentee's other pending requests for these focus areas are answered now.
-    auto others = txn.Exec("SELECT body FROM requests WHERE mentee_id = $1 AND state = 1 AND request_id <> $2 FOR UPDATE",
-                           {request->mentee_id(), request->request_id()});
-    if (!others.ok()) return others.status();
-    for (int i = 0; i < others->rows(); ++i) {
-      v1::MentorshipRequest other;
-      other.ParseFromString(others->Bytes(i, 0));
-      FocusMask areas = 0;
-      for (int area : other.focus_areas()) areas |= FocusBit(static_cast<FocusArea>(area));
-      if ((areas & asked) == 0) continue;
-      other.set_state(v1::REQUEST_STATE_WITHDRAWN);
-      other.set_version(other.version() + 1);
-      if (auto saved = SaveRequest(txn, other); !saved.ok()) return saved;
-      auto withdrawn = NewEvent(&call, "request", other.request_id(), other.version(), clock_);
-      withdrawn.mutable_request_withdrawn()->set_request_id(other.request_id());
-      withdrawn.mutable_request_withdrawn()->set_automatic(true);
-      batch.push_back(std::move(withdrawn));
-    }
     if (auto appended = AppendAll(txn, batch, clock_); !appended.ok()) return appended;
     result = std::move(*request);
     return absl::OkStatus();
@@ -1037,54 +976,97 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::AcceptRequest(const CallConte
   return result;
 }
 
+absl::StatusOr<v1::MentorshipRequest> MatchingApp::AcceptRequest(const CallContext& call,
+                                                                 const std::string& request_id) {
+  return AnswerRequest(call, request_id, Party::kMentor, [&](pg::Transaction& txn, v1::MentorshipRequest& request,
+                                                             std::vector<EventEnvelope>& batch) -> absl::Status {
+    // The mentor's last seat goes to whoever takes this lock first.
+    if (auto locked = LockMentor(txn, request.mentor_id()); !locked.ok()) return locked;
+    std::optional<v1::Programme> programme;
+    if (!request.programme_id().empty()) {
+      auto loaded = LoadProgramme(txn, request.programme_id());
+      if (!loaded.ok()) return loaded.status();
+      programme = std::move(*loaded);
+    }
+    auto people = directory_.Current();
+    if (!people.ok()) return people.status();
+    const PeopleIndex& index = **people;
+    const int32_t mentee = index.IndexOf(request.mentee_id());
+    const int32_t mentor = index.IndexOf(request.mentor_id());
+    if (mentee < 0 || mentor < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "no longer in the directory");
+    auto loads = LoadsOf(txn, {request.mentor_id()}, request.programme_id());
+    if (!loads.ok()) return loads.status();
+    int programme_seats = -1;
+    if (programme) {
+      auto enrolled = txn.Exec("SELECT body FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = 2",
+                               {request.programme_id(), request.mentor_id()});
+      if (!enrolled.ok()) return enrolled.status();
+      if (enrolled->rows() > 0) {
+        v1::Enrollment e;
+        e.ParseFromString(enrolled->Bytes(0, 0));
+        programme_seats = e.seats();
+      }
+    }
+    if (FreeSeats(programme_seats, (*loads)[request.mentor_id()], index.at(mentor)) <= 0) {
+      return errors::FailedPrecondition("NO_CAPACITY", "the mentor has no free seat");
+    }
+    auto contexts = ContextsOf(txn, index, {mentee});
+    if (!contexts.ok()) return contexts.status();
+    const FocusMask asked = FocusOfRequest(request);
+    if (asked & contexts->front().covered_areas) {
+      return errors::FailedPrecondition("FOCUS_AREA_COVERED", "the mentee has a mentor for this focus area by now");
+    }
+    auto accepted = NewEvent(&call, "request", request.request_id(), request.version(), clock_);
+    batch.push_back(std::move(accepted));  // before match.proposed, which ProposeRelationship adds
+    auto relationship = ProposeRelationship(txn, &call, programme ? &*programme : nullptr, request.mentee_id(),
+                                            request.mentor_id(), FocusAreasOf(asked), "request", clock_, batch);
+    if (!relationship.ok()) return relationship.status();
+    request.set_state(v1::REQUEST_STATE_ACCEPTED);
+    request.set_relationship_id(relationship->relationship_id());
+    batch.front().mutable_request_accepted()->set_request_id(request.request_id());
+    batch.front().mutable_request_accepted()->set_relationship_id(relationship->relationship_id());
+    // The mentee's other pending requests for these focus areas are answered now.
+    auto others = txn.Exec("SELECT body FROM requests WHERE mentee_id = $1 AND state = 1 AND request_id <> $2 FOR UPDATE",
+                           {request.mentee_id(), request.request_id()});
+    if (!others.ok()) return others.status();
+    for (int i = 0; i < others->rows(); ++i) {
+      v1::MentorshipRequest other;
+      other.ParseFromString(others->Bytes(i, 0));
+      if ((FocusOfRequest(other) & asked) == 0) continue;
+      if (auto withdrawn = WithdrawInTransaction(txn, other, true, &call, clock_, batch); !withdrawn.ok()) {
+        return withdrawn;
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<v1::MentorshipRequest> MatchingApp::DeclineRequest(const CallContext& call,
                                                                   const std::string& request_id,
                                                                   const std::string& reason) {
   if (reason.empty()) return errors::InvalidArgument("reason", "required", "say why (only the mentee will see it)");
   if (reason.size() > 2000) return errors::InvalidArgument("reason", "max_length", "must be at most 2000 bytes");
-  absl::StatusOr<v1::MentorshipRequest> result;
-  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto request = LoadRequestForUpdate(txn, request_id);
-    if (!request.ok()) return request.status();
-    if (call.caller.id != request->mentor_id()) return errors::PermissionDenied("only the mentor asked may decline");
-    if (request->state() != v1::REQUEST_STATE_PENDING) {
-      return errors::FailedPrecondition("REQUEST_NOT_PENDING", "the request was already decided or withdrawn");
-    }
-    request->set_state(v1::REQUEST_STATE_DECLINED);
-    request->set_decline_reason(reason);
-    request->set_version(request->version() + 1);
-    if (auto saved = SaveRequest(txn, *request); !saved.ok()) return saved;
-    auto event = NewEvent(&call, "request", request->request_id(), request->version(), clock_);
-    event.mutable_request_declined()->set_request_id(request->request_id());
-    if (auto appended = Outbox::Append(txn, std::move(event), clock_); !appended.ok()) return appended;
-    result = std::move(*request);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return result;
+  return AnswerRequest(call, request_id, Party::kMentor,
+                       [&](pg::Transaction&, v1::MentorshipRequest& request, std::vector<EventEnvelope>& batch) {
+                         request.set_state(v1::REQUEST_STATE_DECLINED);
+                         request.set_decline_reason(reason);
+                         auto event = NewEvent(&call, "request", request.request_id(), request.version(), clock_);
+                         event.mutable_request_declined()->set_request_id(request.request_id());
+                         batch.push_back(std::move(event));
+                         return absl::OkStatus();
+                       });
 }
 
 absl::StatusOr<v1::MentorshipRequest> MatchingApp::WithdrawRequest(const CallContext& call,
                                                                    const std::string& request_id) {
-  absl::StatusOr<v1::MentorshipRequest> result;
-  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto request = LoadRequestForUpdate(txn, request_id);
-    if (!request.ok()) return request.status();
-    if (call.caller.id != request->mentee_id()) return errors::PermissionDenied("only the mentee may withdraw");
-    if (request->state() != v1::REQUEST_STATE_PENDING) {
-      return errors::FailedPrecondition("REQUEST_NOT_PENDING", "the request was already decided or withdrawn");
-    }
-    request->set_state(v1::REQUEST_STATE_WITHDRAWN);
-    request->set_version(request->version() + 1);
-    if (auto saved = SaveRequest(txn, *request); !saved.ok()) return saved;
-    auto event = NewEvent(&call, "request", request->request_id(), request->version(), clock_);
-    event.mutable_request_withdrawn()->set_request_id(request->request_id());
-    if (auto appended = Outbox::Append(txn, std::move(event), clock_); !appended.ok()) return appended;
-    result = std::move(*request);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return result;
+  return AnswerRequest(call, request_id, Party::kMentee,
+                       [&](pg::Transaction&, v1::MentorshipRequest& request, std::vector<EventEnvelope>& batch) {
+                         request.set_state(v1::REQUEST_STATE_WITHDRAWN);
+                         auto event = NewEvent(&call, "request", request.request_id(), request.version(), clock_);
+                         event.mutable_request_withdrawn()->set_request_id(request.request_id());
+                         batch.push_back(std::move(event));
+                         return absl::OkStatus();
+                       });
 }
 
 absl::StatusOr<std::vector<v1::MentorshipRequest>> MatchingApp::ListRequests(const CallContext& call,
@@ -1398,15 +1380,9 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
         v1::MentorshipRequest r;
         r.ParseFromString(rows->Bytes(i, 0));
         RedactRequest(r);
-        if (r.state() == v1::REQUEST_STATE_PENDING) {
-          r.set_state(v1::REQUEST_STATE_WITHDRAWN);
-          r.set_version(r.version() + 1);
-          auto withdrawn = NewEvent(nullptr, "request", r.request_id(), r.version(), clock_);
-          withdrawn.mutable_request_withdrawn()->set_request_id(r.request_id());
-          withdrawn.mutable_request_withdrawn()->set_automatic(true);
-          batch.push_back(std::move(withdrawn));
-        }
-        if (auto saved = SaveRequest(txn, r); !saved.ok()) return saved;
+        auto saved = r.state() == v1::REQUEST_STATE_PENDING ? WithdrawInTransaction(txn, r, true, nullptr, clock_, batch)
+                                                             : SaveRequest(txn, r);
+        if (!saved.ok()) return saved;
       }
       if (auto removed = txn.Exec("DELETE FROM rematch_offers WHERE mentee_id = $1", {person_id}); !removed.ok()) {
         return removed.status();
@@ -1434,13 +1410,7 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
     for (int i = 0; i < pending->rows(); ++i) {
       v1::MentorshipRequest r;
       r.ParseFromString(pending->Bytes(i, 0));
-      r.set_state(v1::REQUEST_STATE_WITHDRAWN);
-      r.set_version(r.version() + 1);
-      if (auto saved = SaveRequest(txn, r); !saved.ok()) return saved;
-      auto withdrawn = NewEvent(nullptr, "request", r.request_id(), r.version(), clock_);
-      withdrawn.mutable_request_withdrawn()->set_request_id(r.request_id());
-      withdrawn.mutable_request_withdrawn()->set_automatic(true);
-      batch.push_back(std::move(withdrawn));
+      if (auto withdrawn = WithdrawInTransaction(txn, r, true, nullptr, clock_, batch); !withdrawn.ok()) return withdrawn;
     }
   }
   auto open = txn.Exec(absl::StrCat("SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) ",

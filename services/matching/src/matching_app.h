@@ -74,6 +74,15 @@ class MatchingApp {
   struct Seats;
   struct Pool;
   using Mutation = std::function<absl::Status(v1::Relationship&, Party, std::vector<events::v1::EventEnvelope>&)>;
+  using RequestMutation = std::function<absl::Status(pg::Transaction&, v1::MentorshipRequest&,
+                                                     std::vector<events::v1::EventEnvelope>&)>;
+  using DraftMutation = std::function<absl::Status(pg::Transaction&, v1::MatchDraft&)>;
+  // A pending request answered by `who` (its version already bumped for the events).
+  absl::StatusOr<v1::MentorshipRequest> AnswerRequest(const CallContext& call, const std::string& request_id, Party who,
+                                                      const RequestMutation& mutation);
+  // An open draft changed by an admin, at the expected version; `action` names it in errors.
+  absl::StatusOr<v1::MatchDraft> ChangeDraft(const CallContext& call, const std::string& draft_id, int64_t expected,
+                                             const char* action, const DraftMutation& mutation);
   absl::StatusOr<v1::Relationship> Mutate(const CallContext& call, const std::string& id, int64_t expected,
                                           const Mutation& mutation);
   absl::StatusOr<v1::RecommendResponse> Recommend(const CallContext& call, const v1::RecommendRequest& request,

@@ -1,10 +1,8 @@
 // The profiles service: main wires the runtime and the service together and nothing else.
-#include <absl/strings/numbers.h>
-#include <absl/strings/str_split.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <fstream>
+#include <tuple>
 
 #include "mentoring/runtime/config.h"
 #include "mentoring/runtime/events.h"
@@ -26,57 +24,20 @@ namespace {
 
 using namespace mentoring;
 
-struct Settings {
-  std::string log_level;
-  std::string grpc_listen;
-  std::string admin_listen;
-  std::string database_url;
+// The shared settings (runtime/service_main.h) plus what profiles alone needs.
+struct Settings : ServiceSettings {
   std::string redis_host;
   int redis_port = 0;
-  std::string kafka_bootstrap;
-  std::string token_secret;
-  int db_pool_size = 0;
-  int workers = 0;
-  absl::Duration drain_delay;
-  absl::Duration shutdown_grace;
   absl::Duration cache_ttl;
-  absl::Duration outbox_retention;
-  absl::Duration startup_timeout;
-  std::string port_file;
 };
 
 absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   Config config = Config::FromProcess("PROFILES", argc, argv);
   Settings s;
-  s.log_level = config.String("LOG_LEVEL", "info");
-  s.grpc_listen = config.String("GRPC_LISTEN", "127.0.0.1:50061");
-  s.admin_listen = config.String("ADMIN_LISTEN", "127.0.0.1:9461");
-  s.database_url = config.RequiredString("DATABASE_URL");
-  const std::string redis_addr = config.RequiredString("REDIS_ADDR");
-  s.kafka_bootstrap = config.RequiredString("KAFKA_BOOTSTRAP");
-  s.token_secret = config.RequiredString("INTERNAL_TOKEN_SECRET");
-  s.db_pool_size = static_cast<int>(config.Int("DB_POOL_SIZE", 16, 1, 200));
-  s.workers = static_cast<int>(config.Int("WORKERS", 16, 1, 256));
-  s.drain_delay = config.Duration("DRAIN_DELAY", absl::ZeroDuration());
-  s.shutdown_grace = config.Duration("SHUTDOWN_GRACE", absl::Seconds(20));
+  static_cast<ServiceSettings&>(s) = ServiceSettings::Read(config, "127.0.0.1:50061", "127.0.0.1:9461");
+  std::tie(s.redis_host, s.redis_port) = config.RequiredHostPort("REDIS_ADDR");
   s.cache_ttl = config.Duration("CACHE_TTL", absl::Minutes(10));
-  s.outbox_retention = config.Duration("OUTBOX_RETENTION", absl::Hours(24 * 7));
-  s.startup_timeout = config.Duration("STARTUP_TIMEOUT", absl::Seconds(60));
-  s.port_file = config.String("PORT_FILE", "");
-  std::vector<std::string> host_port = absl::StrSplit(redis_addr, ':');
-  auto status = config.Check();
-  std::string problems = status.ok() ? "" : std::string(status.message());
-  if (!redis_addr.empty() && (host_port.size() != 2 || !absl::SimpleAtoi(host_port[1], &s.redis_port))) {
-    problems += (problems.empty() ? "invalid configuration: " : "; ") +
-                std::string("PROFILES_REDIS_ADDR (or REDIS_ADDR): must be host:port (got '") + redis_addr + "')";
-  } else if (!redis_addr.empty()) {
-    s.redis_host = host_port[0];
-  }
-  if (!s.token_secret.empty() && s.token_secret.size() < 32) {
-    problems += (problems.empty() ? "invalid configuration: " : "; ") +
-                std::string("INTERNAL_TOKEN_SECRET: must be at least 32 bytes");
-  }
-  if (!problems.empty()) return absl::InvalidArgumentError(problems);
+  if (auto status = config.Check(); !status.ok()) return status;
   return s;
 }
 

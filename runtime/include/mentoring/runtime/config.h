@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mentoring {
@@ -25,6 +26,10 @@ class Config {
 
   std::string String(const std::string& name, const std::string& fallback);
   std::string RequiredString(const std::string& name);
+  // A required secret of at least `min_length` bytes (its value is never echoed).
+  std::string Secret(const std::string& name, size_t min_length);
+  // A required "host:port".
+  std::pair<std::string, int> RequiredHostPort(const std::string& name);
   int64_t Int(const std::string& name, int64_t fallback, int64_t min, int64_t max);
   bool Bool(const std::string& name, bool fallback);
   // Accepts Go-style durations: "250ms", "30s", "5m", "1h".

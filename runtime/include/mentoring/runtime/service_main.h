@@ -7,9 +7,31 @@
 #include <string>
 #include <vector>
 
+#include "mentoring/runtime/config.h"
 #include "mentoring/runtime/postgres.h"
 
 namespace mentoring {
+
+// The settings every service reads the same way (docs/operations.md lists them).
+struct ServiceSettings {
+  std::string log_level;
+  std::string grpc_listen;
+  std::string admin_listen;
+  std::string database_url;
+  std::string kafka_bootstrap;
+  std::string token_secret;  // at least 32 bytes
+  int db_pool_size = 0;
+  int workers = 0;
+  absl::Duration drain_delay;
+  absl::Duration shutdown_grace;
+  absl::Duration outbox_retention;
+  absl::Duration startup_timeout;
+  std::string port_file;
+
+  // Records what is wrong in `config`; call config.Check() after reading the rest.
+  static ServiceSettings Read(Config& config, const std::string& default_grpc_listen,
+                              const std::string& default_admin_listen);
+};
 
 // Applies the runtime's migrations, then the service's. At start the database may still be
 // coming up (a pod scheduled before it): UNAVAILABLE is retried until `timeout`.
