@@ -81,11 +81,15 @@ enum class PairState : uint8_t { kOutside, kInNetwork, kDropped, kPinned };
 // What the solver keeps of one free mentee's row. Invariant: every feasible pair of the mentee
 // with an available mentor is in `pairs` or scores <= best_left_out.
 struct MenteeRow {
-  std::vector<ScoredMentor> pairs;       // top-k candidates, then the reserve of pruned pairs
+  std::vector<ScoredMentor> pairs;       // top-k candidates, then pruned pairs that entered the network
   std::vector<PairState> state;          // per pair
-  int32_t best_left_out = kNoneLeftOut;  // bound on every pair not in `pairs` (kNoneLeftOut: none)
+  // Pruned pairs kept in memory, in no particular order (never in `pairs`): priced exactly
+  // without scoring the row again. A reserve pair that enters the network moves to `pairs`.
+  std::vector<ScoredMentor> reserve;
+  int32_t reserve_best = kNoneLeftOut;   // >= every score in `reserve`
+  int32_t best_left_out = kNoneLeftOut;  // bound on every pair in neither (kNoneLeftOut: none)
   int top_k = 0;                         // pairs[0, top_k) are the candidates, the rest pruned
-  bool has_options() const { return !pairs.empty() || best_left_out >= 0; }
+  bool has_options() const { return !pairs.empty() || !reserve.empty() || best_left_out >= 0; }
 
   bool InNetwork(size_t pair) const {
     return state[pair] == PairState::kInNetwork || state[pair] == PairState::kPinned;
@@ -131,6 +135,7 @@ struct RowScratch {
   std::vector<int> kept_stamp;  // == mentee + 1 when that mentor is in the mentee's pairs
   std::vector<std::pair<int64_t, int>> violators;  // (reduced cost, pair index; < 0: new pair)
   std::vector<int> free_feasible_count;            // per mentor, for the first pass
+  std::vector<int> score_count;                    // per score (+1 for "not available"), first pass
   int32_t last_cut_score = 0;                      // the score at the previous row's cut
 };
 
@@ -175,15 +180,15 @@ class CohortSolver {
       ++solution_.rounds;
       const auto pricing_start = SteadyClock::now();
       const bool certified = CanonicalPotentialsAndCertificate(round);
-      // Candidates first: they cost nothing to price. Pruned pairs need rescoring whenever the
-      // bound fails, and it fails far more often while the potentials are still far from
-      // final, so they are priced only once the candidates barely change the flow any more
-      // (waiting for none at all would cost a round or two more).
+      // Pairs in memory (candidates and the reserve) are priced every round: no scoring, a few
+      // ms over all pairs. Pairs outside memory (only when the reserve is capped) need rescoring
+      // whenever the bound fails, and it fails far more often while the potentials are still
+      // far from final, so they are priced only once the flow barely changes any more.
       const int64_t settled = std::max<int64_t>(8, static_cast<int64_t>(round.active.size()) / 128);
       const bool pruned_too = problem_.prove_optimality && !first && previous_added <= settled;
-      if (certified) PriceLeftOutPairs(round, pruned_too, log);
+      if (certified) PriceLeftOutPairs(round, /*reserve_too=*/problem_.prove_optimality, pruned_too, log);
       if (certified && !pruned_too && log.arcs_added == 0 && problem_.prove_optimality)
-        PriceLeftOutPairs(round, /*pruned_too=*/true, log);
+        PriceLeftOutPairs(round, /*reserve_too=*/true, /*pruned_too=*/true, log);
       previous_added = log.arcs_added;
       log.pricing_seconds = SecondsSince(pricing_start);
       solution_.round_log.push_back(log);
@@ -217,6 +222,7 @@ class CohortSolver {
     if (problem_.extra_seat_cost < 0) throw std::invalid_argument("CohortProblem.extra_seat_cost < 0");
     if (problem_.candidates_per_mentee < 0) throw std::invalid_argument("CohortProblem.candidates_per_mentee < 0");
     if (problem_.reserve_per_mentee < 0) throw std::invalid_argument("CohortProblem.reserve_per_mentee < 0");
+    if (problem_.memory_budget_bytes < 0) throw std::invalid_argument("CohortProblem.memory_budget_bytes < 0");
     if (problem_.initial_arcs_per_mentee < 0) throw std::invalid_argument("CohortProblem.initial_arcs_per_mentee < 0");
     if (problem_.max_arcs_added_per_mentee < 1)
       throw std::invalid_argument("CohortProblem.max_arcs_added_per_mentee < 1");
@@ -288,7 +294,11 @@ class CohortSolver {
       scratch.free_feasible_count.assign(At(mentor_count_), 0);
     }
     const size_t top_k = At(problem_.candidates_per_mentee);
-    const size_t kept_pairs = top_k + At(problem_.reserve_per_mentee);
+    const size_t reserve = ReserveLimit();
+    // Scores are small integers in practice: then counting them selects in two linear passes.
+    const bool use_histogram = problem_.max_score <= 8 * std::max(mentor_count_, 512);
+    if (use_histogram)
+      for (RowScratch& scratch : scratch_) scratch.score_count.assign(At(problem_.max_score) + 2, 0);
     ParallelForRows(threads_, mentee_count_, [&](int worker, int first, int last) {
       RowScratch& scratch = scratch_[At(worker)];
       const std::span<int32_t> row(scratch.row);
@@ -304,33 +314,6 @@ class CohortSolver {
           feasible += counts;
           scratch.free_feasible_count[At(mentor)] += counts & (seat_state_[At(mentor)] == SeatState::kFree) & free_mentee;
         }
-        // Then the best kept_pairs + 1 pairs (the last one for the bound). A pair below the
-        // (kept_pairs + 1)-th best seen so far cannot make the cut, so it is skipped and the
-        // buffer cut back whenever it has grown by as much again. Starting a little below the
-        // previous row's cut skips most pairs from the start; if fewer than kept_pairs + 1 pairs
-        // reach it, the row is collected again from zero.
-        const size_t cut = kept_pairs + 1;
-        auto collect = [&](int32_t threshold) {
-          scratch.pairs.clear();
-          for (int mentor = 0; mentor < mentor_count_; ++mentor) {
-            const int32_t score = row[At(mentor)];  // kInfeasible is below any threshold
-            if (score < threshold || seat_state_[At(mentor)] != SeatState::kFree) continue;
-            scratch.pairs.push_back({mentor, score});
-            if (scratch.pairs.size() >= 2 * cut + 32) {
-              std::nth_element(scratch.pairs.begin(), scratch.pairs.begin() + static_cast<ptrdiff_t>(cut - 1),
-                               scratch.pairs.end(), Better);
-              scratch.pairs.resize(cut);
-              threshold = scratch.pairs.back().score;
-            }
-          }
-          return threshold;
-        };
-        if (free_mentee) {
-          const int32_t guess = std::max(0, scratch.last_cut_score - std::max(1, problem_.max_score / 16));
-          int32_t reached = collect(guess);
-          if (scratch.pairs.size() < cut && guess > 0) reached = collect(0);
-          scratch.last_cut_score = reached;
-        }
         solution_.feasible_mentors[At(mentee)] = feasible;
         if (fixed >= 0) {
           const int32_t score = row[At(fixed)];
@@ -339,25 +322,132 @@ class CohortSolver {
           fixed_score_[At(mentee)] = score;
           continue;
         }
+        // The k best pairs with an available mentor, sorted (the candidates), and up to
+        // `reserve` of the others, unsorted; the best score of the rest is the bound.
         MenteeRow& kept = rows_[At(mentee)];
-        KeepBest(scratch.pairs, kept_pairs, kept.best_left_out);
-        kept.pairs.assign(scratch.pairs.begin(), scratch.pairs.end());
-        kept.state.assign(kept.pairs.size(), PairState::kOutside);
-        kept.top_k = static_cast<int>(std::min(top_k, kept.pairs.size()));
+        if (use_histogram) SelectByScoreCount(row, top_k, reserve, scratch, kept);
+        else SelectBySorting(row, top_k, reserve, scratch, kept);
+        kept.reserve_best = kNoneLeftOut;
+        for (const ScoredMentor& pair : kept.reserve) kept.reserve_best = std::max(kept.reserve_best, pair.score);
       }
     });
   }
 
-  // Leaves the `keep` best pairs sorted (best first) and sets best_left_out to the best score
-  // among the others (the (keep+1)-th best), or kNoneLeftOut when nothing was dropped.
-  static void KeepBest(std::vector<ScoredMentor>& pairs, size_t keep, int32_t& best_left_out) {
+  void SelectBySorting(std::span<const int32_t> row, size_t top_k, size_t reserve, RowScratch& scratch,
+                       MenteeRow& kept) const {
+    auto& pairs = scratch.pairs;
+    pairs.clear();
+    for (int mentor = 0; mentor < mentor_count_; ++mentor) {
+      const int32_t score = row[At(mentor)];
+      if (score == kInfeasible || seat_state_[At(mentor)] != SeatState::kFree) continue;
+      pairs.push_back({mentor, score});
+    }
+    const size_t candidates = std::min(top_k, pairs.size());
+    if (candidates < pairs.size())
+      std::nth_element(pairs.begin(), pairs.begin() + static_cast<ptrdiff_t>(candidates), pairs.end(), Better);
+    std::sort(pairs.begin(), pairs.begin() + static_cast<ptrdiff_t>(candidates), Better);
+    kept.pairs.assign(pairs.begin(), pairs.begin() + static_cast<ptrdiff_t>(candidates));
+    kept.state.assign(candidates, PairState::kOutside);
+    kept.top_k = static_cast<int>(candidates);
+    pairs.erase(pairs.begin(), pairs.begin() + static_cast<ptrdiff_t>(candidates));
+    KeepUnsorted(pairs, reserve, kept.best_left_out);
+    kept.reserve.assign(pairs.begin(), pairs.end());
+  }
+
+  // The same selection as SelectBySorting (best score first, then the lower mentor index), from
+  // a count of pairs per score: the cut scores for the candidates and the reserve are read off
+  // the counts, then one pass in mentor order takes, at a cut score, the lowest mentors first.
+  void SelectByScoreCount(std::span<const int32_t> row, size_t top_k, size_t reserve, RowScratch& scratch,
+                          MenteeRow& kept) const {
+    std::vector<int>& count = scratch.score_count;  // all zero on entry and on return
+    const int32_t unavailable = problem_.max_score + 1;
+    for (int mentor = 0; mentor < mentor_count_; ++mentor) {
+      const int32_t score = row[At(mentor)];
+      const bool available = (score != kInfeasible) & (seat_state_[At(mentor)] == SeatState::kFree);
+      ++count[At(available ? score : unavailable)];
+    }
+    count[At(unavailable)] = 0;
+    // Cut for the best `keep` pairs: every pair scoring above `score` is in, and `at_cut` of
+    // those scoring exactly `score`. score == -1 when all pairs fit.
+    struct Cut {
+      int32_t score = -1;
+      int64_t at_cut = 0;
+    };
+    auto cut_for = [&](int64_t keep) {
+      Cut cut;
+      int64_t above = 0;
+      for (int32_t score = problem_.max_score; score >= 0; --score) {
+        if (above + count[At(score)] >= keep) {
+          if (above + count[At(score)] > keep || keep == 0) return Cut{score, keep - above};
+          // Exactly `keep` pairs score >= score: the cut is below the next lower used score.
+          for (int32_t lower = score - 1; lower >= 0; --lower)
+            if (count[At(lower)] > 0) return Cut{lower, 0};
+          return Cut{};
+        }
+        above += count[At(score)];
+      }
+      return Cut{};
+    };
+    const Cut candidate_cut = cut_for(static_cast<int64_t>(top_k));
+    const int64_t total_kept = static_cast<int64_t>(std::min(top_k, SIZE_MAX - reserve) + reserve);
+    const Cut reserve_cut = cut_for(total_kept);
+    // The bound: the best score among pairs kept in neither place.
+    kept.best_left_out = kNoneLeftOut;
+    if (reserve_cut.score >= 0) {
+      if (reserve_cut.at_cut < count[At(reserve_cut.score)]) {
+        kept.best_left_out = reserve_cut.score;
+      } else {
+        for (int32_t lower = reserve_cut.score - 1; lower >= 0; --lower)
+          if (count[At(lower)] > 0) {
+            kept.best_left_out = lower;
+            break;
+          }
+      }
+    }
+    int64_t available = 0;
+    for (int c : count) available += c;
+    std::fill(count.begin(), count.end(), 0);
+
+    const int64_t candidates = std::min<int64_t>(static_cast<int64_t>(top_k), available);
+    kept.pairs.clear();
+    kept.pairs.reserve(At(candidates));
+    kept.reserve.clear();
+    kept.reserve.reserve(At(std::min(total_kept, available) - candidates));
+    int64_t candidates_at_cut = candidate_cut.at_cut, reserve_at_cut = reserve_cut.at_cut;
+    for (int mentor = 0; mentor < mentor_count_; ++mentor) {
+      const int32_t score = row[At(mentor)];
+      if (score == kInfeasible || seat_state_[At(mentor)] != SeatState::kFree) continue;
+      if (score > candidate_cut.score || (score == candidate_cut.score && candidates_at_cut > 0)) {
+        candidates_at_cut -= score == candidate_cut.score;
+        reserve_at_cut -= score == reserve_cut.score;
+        kept.pairs.push_back({mentor, score});
+      } else if (score > reserve_cut.score || (score == reserve_cut.score && reserve_at_cut > 0)) {
+        reserve_at_cut -= score == reserve_cut.score;
+        kept.reserve.push_back({mentor, score});
+      }
+    }
+    std::sort(kept.pairs.begin(), kept.pairs.end(), Better);
+    kept.state.assign(kept.pairs.size(), PairState::kOutside);
+    kept.top_k = static_cast<int>(kept.pairs.size());
+  }
+
+  // How many pruned pairs per mentee stay in memory: reserve_per_mentee, capped by the memory
+  // budget (a pair takes sizeof(ScoredMentor) bytes; the candidates are not counted).
+  size_t ReserveLimit() const {
+    const int64_t per_mentee = problem_.memory_budget_bytes /
+                               (static_cast<int64_t>(sizeof(ScoredMentor)) * std::max(1, mentee_count_));
+    return At(std::max<int64_t>(0, std::min<int64_t>(problem_.reserve_per_mentee, per_mentee)));
+  }
+
+  // Leaves `keep` best pairs, in no particular order, and sets best_left_out to the best score
+  // among the others, or kNoneLeftOut when nothing was dropped.
+  static void KeepUnsorted(std::vector<ScoredMentor>& pairs, size_t keep, int32_t& best_left_out) {
     best_left_out = kNoneLeftOut;
     if (pairs.size() > keep) {
       std::nth_element(pairs.begin(), pairs.begin() + static_cast<ptrdiff_t>(keep), pairs.end(), Better);
       best_left_out = pairs[keep].score;
       pairs.resize(keep);
     }
-    std::sort(pairs.begin(), pairs.end(), Better);
   }
 
   // Seats the network offers per mentor, its seat arcs, and the reward M per matched mentee.
@@ -534,15 +624,27 @@ class CohortSolver {
       for (size_t a = 0; a < active; ++a) supply[mentee_node[a]] = 1;
       supply[sink] = -static_cast<int64_t>(active);
     }
-    FlowSolver solver(graph);
-    solver.costMap(ArcValues{graph, cost}).upperMap(ArcValues{graph, capacity}).supplyMap(supply);
-    if (solver.run() != FlowSolver::OPTIMAL)
-      // Cannot happen: every mentee can stay unmatched, every capacity is finite, and a warm
-      // start's zero circulation is feasible.
-      throw std::logic_error("cohort flow network not solved to optimality");
+    std::vector<int64_t> arc_flow(cost.size()), node_potential(At(graph.nodeNum()));
+    auto run = [&]<typename Solver>(Solver& solver) {
+      solver.costMap(ArcValues{graph, cost}).upperMap(ArcValues{graph, capacity}).supplyMap(supply);
+      if (solver.run() != Solver::OPTIMAL)
+        // Cannot happen: every mentee can stay unmatched, every capacity is finite, and a warm
+        // start's zero circulation is feasible.
+        throw std::logic_error("cohort flow network not solved to optimality");
+      for (size_t id = 0; id < arc_flow.size(); ++id) arc_flow[id] = solver.flow(graph.arcFromId(static_cast<int>(id)));
+      for (size_t id = 0; id < node_potential.size(); ++id)
+        node_potential[id] = solver.potential(graph.nodeFromId(static_cast<int>(id)));
+    };
+    FlowSolver solver_run(graph);
+    run(solver_run);
 
     // Back to flows and potentials of the network itself (warm: previous plus circulation).
-    auto flow_on = [&](int id) { return solver.flow(graph.arcFromId(id)); };
+    auto flow_on = [&](int id) { return arc_flow[At(id)]; };
+    struct {
+      const Graph& graph;
+      const std::vector<int64_t>& values;
+      int64_t potential(Graph::Node node) const { return values[At(graph.id(node))]; }
+    } solver{graph, node_potential};
     const int64_t sink_potential = solver.potential(sink);
     round.chosen.assign(active, -1);
     round.mentee_potential.resize(active);
@@ -706,7 +808,7 @@ class CohortSolver {
   // cost >= -(M + b) + pi(i) - max_mentor_potential: when that is >= 0 the row needs no
   // rescoring; otherwise the row is scored again and every such pair priced exactly. Without
   // pruned_too only the pairs in memory are priced.
-  void PriceLeftOutPairs(const FlowRound& round, bool pruned_too, PricingRound& log) {
+  void PriceLeftOutPairs(const FlowRound& round, bool reserve_too, bool pruned_too, PricingRound& log) {
     int64_t max_mentor_potential = kMinusInfinity;
     for (int mentor = 0; mentor < mentor_count_; ++mentor)
       if (usable_seats_[At(mentor)] > 0)
@@ -735,10 +837,25 @@ class CohortSolver {
               row.state[p] = PairState::kDropped;
             continue;
           }
-          // The reserve belongs to the pruned pairs, priced only with them.
-          if (!pruned_too && p >= At(row.top_k) && row.state[p] == PairState::kOutside) continue;
           ++priced;
           if (rc < 0) scratch.violators.push_back({rc, static_cast<int>(p)});
+        }
+        // The reserve: exactly, unless even its best score to the dearest mentor is no violator.
+        const int reserve_base = static_cast<int>(row.pairs.size());
+        if (reserve_too && !row.reserve.empty() &&
+            PairCost(row.reserve_best) + pi - max_mentor_potential < 0) {
+          priced += static_cast<int64_t>(row.reserve.size());
+          // rc < 0  <=>  pi - M - score - pi(mentor) < 0  <=>  score + pi(mentor) > pi - M.
+          const int64_t threshold = pi - match_reward_;
+          const int64_t* mentor_potential = round.mentor_potential.data();
+          const ScoredMentor* reserve_pairs = row.reserve.data();
+          const int reserve_size = static_cast<int>(row.reserve.size());
+          for (int r = 0; r < reserve_size; ++r) {
+            const ScoredMentor pair = reserve_pairs[r];
+            const int64_t value = pair.score + mentor_potential[pair.mentor];
+            if (value > threshold) [[unlikely]]
+              scratch.violators.push_back({threshold - value, reserve_base + r});
+          }
         }
         const bool rescore = pruned_too && row.best_left_out != kNoneLeftOut &&
                              PairCost(row.best_left_out) + pi - max_mentor_potential < 0;
@@ -747,8 +864,10 @@ class CohortSolver {
           const std::span<int32_t> scores(scratch.row);
           ScoreRowChecked(mentee, scores);
           // Stamps need no clearing: the mentee number differs from any other row's, and a
-          // mentee's pairs only grow, so an old stamp of the same mentee is still true.
+          // mentee's kept pairs only grow, so an old stamp of the same mentee is still true
+          // (a reserve pair that entered the network moved to `pairs`).
           for (const ScoredMentor& pair : row.pairs) scratch.kept_stamp[At(pair.mentor)] = mentee + 1;
+          for (const ScoredMentor& pair : row.reserve) scratch.kept_stamp[At(pair.mentor)] = mentee + 1;
           scratch.pairs.clear();
           for (int mentor = 0; mentor < mentor_count_; ++mentor) {
             const int32_t score = scores[At(mentor)];
@@ -762,23 +881,29 @@ class CohortSolver {
               scratch.violators.push_back({rc, -1 - static_cast<int>(p)});
         }
         TakeMostNegative(scratch.violators, max_added, row, scratch.pairs);
+        bool reserve_taken = false;
         for (const auto& [rc, p] : scratch.violators) {
-          if (p >= 0) {
+          if (p >= 0 && p < reserve_base) {
             pruned += row.AddToNetwork(At(p));
-          } else {
-            ScoredMentor& pair = scratch.pairs[At(-1 - p)];
-            row.Keep(pair);
-            pruned += row.AddToNetwork(row.pairs.size() - 1);
-            pair.mentor = -1;  // taken
+            continue;
           }
+          ScoredMentor& pair = p >= 0 ? row.reserve[At(p - reserve_base)] : scratch.pairs[At(-1 - p)];
+          row.Keep(pair);
+          pruned += row.AddToNetwork(row.pairs.size() - 1);
+          pair.mentor = -1;  // taken
+          reserve_taken = reserve_taken || p >= 0;
         }
+        if (reserve_taken) std::erase_if(row.reserve, [](const ScoredMentor& pair) { return pair.mentor < 0; });
         added += static_cast<int64_t>(scratch.violators.size());
         if (rescore) {
           // The best pairs still left out join the reserve, and the bound drops below them, so
           // the next rounds can price them without scoring the row once more.
           std::erase_if(scratch.pairs, [](const ScoredMentor& pair) { return pair.mentor < 0; });
-          KeepBest(scratch.pairs, At(problem_.reserve_per_mentee), row.best_left_out);
-          for (const ScoredMentor& pair : scratch.pairs) row.Keep(pair);
+          KeepUnsorted(scratch.pairs, ReserveLimit(), row.best_left_out);
+          for (const ScoredMentor& pair : scratch.pairs) {
+            row.reserve.push_back(pair);
+            row.reserve_best = std::max(row.reserve_best, pair.score);
+          }
         }
       }
       pairs_priced += priced;
@@ -803,7 +928,10 @@ class CohortSolver {
   static void TakeMostNegative(std::vector<std::pair<int64_t, int>>& violators, size_t count, const MenteeRow& row,
                                const std::vector<ScoredMentor>& rescored) {
     if (violators.size() <= count) return;
-    auto pair_of = [&](int p) -> const ScoredMentor& { return p >= 0 ? row.pairs[At(p)] : rescored[At(-1 - p)]; };
+    const int reserve_base = static_cast<int>(row.pairs.size());
+    auto pair_of = [&](int p) -> const ScoredMentor& {
+      return p < 0 ? rescored[At(-1 - p)] : p < reserve_base ? row.pairs[At(p)] : row.reserve[At(p - reserve_base)];
+    };
     std::nth_element(violators.begin(), violators.begin() + static_cast<ptrdiff_t>(count), violators.end(),
                      [&](const auto& a, const auto& b) {
                        return a.first != b.first ? a.first < b.first : Better(pair_of(a.second), pair_of(b.second));

@@ -55,7 +55,9 @@ struct CohortProblem {
   // Besides its k candidates, each mentee keeps this many next-best pairs in memory, so the
   // proof prices them without scoring the row again; all others are bounded by the best score
   // left out, and the row is scored again only when that bound cannot rule them out.
-  int reserve_per_mentee = 64;
+  int reserve_per_mentee = 1 << 30;
+  // Caps the reserve: at most this many bytes of pruned pairs over all mentees (8 bytes a pair).
+  int64_t memory_budget_bytes = int64_t{512} << 20;
   // Pricing adds at most this many violating pairs per mentee per round (the most negative).
   int max_arcs_added_per_mentee = 8;
   // false: stop at the optimum over the top-k candidates, without pricing the pruned pairs
