@@ -15,8 +15,8 @@ constexpr FocusMask kAllAreas = 0b1111110;  // FocusArea 1..6
 constexpr int kSkillsForFullPoints = 3;
 constexpr int kLevelDecay = 3;  // points fall to zero this many levels outside the wanted window
 
-bool Contains(const std::vector<int32_t>& sorted, int32_t value) {
-  return std::binary_search(sorted.begin(), sorted.end(), value);
+inline bool Contains(const std::vector<int32_t>& sorted, int32_t value) {
+  return !sorted.empty() && std::binary_search(sorted.begin(), sorted.end(), value);  // usually empty
 }
 
 bool ShareAny(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
@@ -27,6 +27,29 @@ bool ShareAny(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
     if (*i < *j) ++i; else ++j;
   }
   return false;
+}
+
+bool ShareLanguage(const Candidate& a, const Candidate& b) {
+  if (a.languages_as_bits && b.languages_as_bits) return (a.language_bits & b.language_bits) != 0;
+  return ShareAny(a.languages, b.languages);
+}
+
+int SharedLanguages(const Candidate& mentee, const Candidate& mentor) {
+  if (mentee.languages_as_bits && mentor.languages_as_bits) {
+    return std::popcount(mentee.language_bits & mentor.language_bits);
+  }
+  int shared = 0;
+  for (int32_t language : mentee.languages) shared += Contains(mentor.languages, language);
+  return shared;
+}
+
+// The mentor brings an industry background the mentee lacks.
+bool OtherIndustry(const Candidate& mentee, const Candidate& mentor) {
+  if (mentee.industries_as_bits && mentor.industries_as_bits) {
+    return (mentor.industry_bits & ~mentee.industry_bits) != 0;
+  }
+  return std::any_of(mentor.industries.begin(), mentor.industries.end(),
+                     [&](int32_t industry) { return !Contains(mentee.industries, industry); });
 }
 
 // A fraction num/den of one criterion's weight, rounded down: integers add up exactly.
@@ -82,20 +105,19 @@ Rejection PairScorer::Check(int mentee_index, int mentor_index, const MenteeCont
   const Candidate& mentor = people_.at(mentor_index);
   if (!mentor.active) return Rejection::kMentorUnavailable;
   if (!mentee.active) return Rejection::kMenteeUnavailable;
-  // Cheap integer checks before the list lookups: most pairs fail here when they fail.
+  // Integer and bit checks first (a cohort run checks every pair), list lookups last. The
+  // first rule broken is reported, so the order is also the order of the reasons.
   if (LevelGap(mentee, mentor) < policy_.min_level_gap) return Rejection::kLevelGap;
   int zone_distance = std::abs(mentee.utc_offset_minutes - mentor.utc_offset_minutes);
   zone_distance = std::min(zone_distance, 24 * 60 - zone_distance);  // clocks wrap around the date line
   if (zone_distance > policy_.max_time_zone_difference_hours * 60) return Rejection::kTimeZone;
+  if (FocusOf(mentee_index, mentor_index, context) == 0) return Rejection::kNoOpenFocusArea;
   if (Contains(mentee.exclusions, mentor_index) || Contains(mentor.exclusions, mentee_index)) return Rejection::kExcluded;
   if (InSameChain(mentee, mentor)) return Rejection::kManagementChain;
   if (policy_.require_cross_department && mentee.department >= 0 && mentee.department == mentor.department) {
     return Rejection::kSameDepartment;
   }
-  if (policy_.require_shared_language && !ShareAny(mentee.languages, mentor.languages)) {
-    return Rejection::kNoSharedLanguage;
-  }
-  if (FocusOf(mentee_index, mentor_index, context) == 0) return Rejection::kNoOpenFocusArea;
+  if (policy_.require_shared_language && !ShareLanguage(mentee, mentor)) return Rejection::kNoSharedLanguage;
   if (Contains(context.blocked_mentors, mentor_index)) return Rejection::kBlocked;
   return Rejection::kNone;
 }
@@ -114,11 +136,16 @@ PairScorer::Parts PairScorer::Measure(const Candidate& mentee, const Candidate& 
   p.goal_shared = std::popcount(static_cast<FocusMask>(mentee.goal_areas & mentor.expertise));
   p.f[0] = {p.goal_shared, p.goal_total};
 
-  auto mine = mentor.skills.begin();
-  for (const auto& [skill, level] : mentee.skills) {
-    while (mine != mentor.skills.end() && mine->first < skill) ++mine;
-    if (mine != mentor.skills.end() && mine->first == skill && mine->second > level) {
-      if (p.stronger_count < static_cast<int>(p.stronger_skills.size())) p.stronger_skills[p.stronger_count] = skill;
+  const auto mine = people_.skills(mentor);
+  size_t at = 0;
+  for (uint32_t key : people_.skills(mentee)) {
+    const uint32_t skill = PeopleIndex::SkillOf(key);
+    while (at < mine.size() && PeopleIndex::SkillOf(mine[at]) < skill) ++at;
+    if (at < mine.size() && PeopleIndex::SkillOf(mine[at]) == skill &&
+        PeopleIndex::LevelOf(mine[at]) > PeopleIndex::LevelOf(key)) {
+      if (p.stronger_count < static_cast<int>(p.stronger_skills.size())) {
+        p.stronger_skills[p.stronger_count] = static_cast<int32_t>(skill);
+      }
       ++p.stronger_count;
     }
   }
@@ -132,11 +159,10 @@ PairScorer::Parts PairScorer::Measure(const Candidate& mentee, const Candidate& 
   p.f[2] = {std::max(0, kLevelDecay - outside), kLevelDecay};
 
   p.other_department = mentee.department >= 0 && mentor.department >= 0 && mentee.department != mentor.department;
-  p.other_industry = std::any_of(mentor.industries.begin(), mentor.industries.end(),
-                                 [&](int32_t industry) { return !Contains(mentee.industries, industry); });
+  p.other_industry = OtherIndustry(mentee, mentor);
   p.f[3] = {int32_t{p.other_department} + int32_t{p.other_industry}, 2};
 
-  for (int32_t language : mentee.languages) p.shared_languages += Contains(mentor.languages, language);
+  p.shared_languages = SharedLanguages(mentee, mentor);
   p.f[4] = {p.shared_languages > 0 ? 1 : 0, 1};
 
   p.overlap_minutes = mentee.availability.OverlapMinutes(mentor.availability);
@@ -149,11 +175,32 @@ PairScorer::Parts PairScorer::Measure(const Candidate& mentee, const Candidate& 
   return p;
 }
 
+PairScorer::PairScorer(const MatchPolicy& policy, const PeopleIndex& people) : policy_(policy), people_(people) {
+  for (int c = 0; c < kCriteria; ++c) {
+    for (int32_t den = 1; den < kSmallDen; ++den) {
+      for (int32_t num = 0; num <= den; ++num) small_points_[c][den][num] = Fraction{num, den}.Of(policy_.weights[c]);
+    }
+  }
+  const int32_t wanted = std::max(1, policy_.wanted_overlap_hours) * 60;
+  for (int32_t minutes = 0; minutes <= wanted; minutes += WeekSlots::kSlotMinutes) {
+    availability_points_.push_back(Fraction{minutes, wanted}.Of(policy_.weights[static_cast<int>(Criterion::kAvailability)]));
+  }
+}
+
+int32_t PairScorer::PointsOf(int criterion, int32_t num, int32_t den) const {
+  if (criterion == static_cast<int>(Criterion::kAvailability)) {
+    return availability_points_[static_cast<size_t>(num / WeekSlots::kSlotMinutes)];
+  }
+  if (den <= 0) return 0;
+  if (den < kSmallDen && num <= den) return small_points_[criterion][den][num];
+  return Fraction{num, den}.Of(policy_.weights[criterion]);  // never at today's criteria
+}
+
 int32_t PairScorer::Score(int mentee, int mentor, const MenteeContext& context) const {
   if (Check(mentee, mentor, context) != Rejection::kNone) return kNotAllowed;
   const Parts parts = Measure(people_.at(mentee), people_.at(mentor));
   int32_t score = 0;
-  for (int c = 0; c < kCriteria; ++c) score += parts.f[c].Of(policy_.weights[c]);
+  for (int c = 0; c < kCriteria; ++c) score += PointsOf(c, parts.f[c].num, parts.f[c].den);
   return score;
 }
 

@@ -69,12 +69,6 @@ void WeekSlots::Add(int start, int end) {
   }
 }
 
-int WeekSlots::OverlapMinutes(const WeekSlots& other) const {
-  int slots = 0;
-  for (size_t i = 0; i < bits_.size(); ++i) slots += std::popcount(bits_[i] & other.bits_[i]);
-  return slots * kSlotMinutes;
-}
-
 int WeekSlots::Minutes() const {
   int slots = 0;
   for (uint64_t word : bits_) slots += std::popcount(word);
@@ -114,8 +108,19 @@ PeopleIndex::PeopleIndex(std::vector<profiles::v1::Person> people, absl::Time re
     SortUnique(c.industries);
     for (const auto& language : p.languages()) c.languages.push_back(languages.Intern(language));
     SortUnique(c.languages);
-    for (const auto& skill : profile.skills()) c.skills.emplace_back(skills.Intern(skill.name()), skill.level());
-    std::sort(c.skills.begin(), c.skills.end());
+    for (int32_t id : c.industries) {
+      if (id < 64) c.industry_bits |= uint64_t{1} << id; else c.industries_as_bits = false;
+    }
+    for (int32_t id : c.languages) {
+      if (id < 64) c.language_bits |= uint64_t{1} << id; else c.languages_as_bits = false;
+    }
+    c.skills_begin = static_cast<uint32_t>(skill_pool_.size());
+    for (const auto& skill : profile.skills()) {
+      const uint32_t level = static_cast<uint32_t>(std::clamp(skill.level(), 0, 7));  // profiles keeps 1..5
+      skill_pool_.push_back(static_cast<uint32_t>(skills.Intern(skill.name())) << 3 | level);
+    }
+    c.skills_end = static_cast<uint32_t>(skill_pool_.size());
+    std::sort(skill_pool_.begin() + c.skills_begin, skill_pool_.end());
     for (const auto& excluded : p.excluded_person_ids()) {
       if (int32_t j = lookup(excluded); j >= 0) c.exclusions.push_back(j);
     }

@@ -6,7 +6,9 @@
 #include <absl/time/time.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,11 @@ class WeekSlots {
   static constexpr int kSlots = 7 * 24 * 60 / kSlotMinutes;  // 672
   // Marks [start, end) minutes of the week (UTC, Monday 00:00 = 0); wraps around Sunday night.
   void Add(int start_minute_of_week, int end_minute_of_week);
-  int OverlapMinutes(const WeekSlots& other) const;
+  int OverlapMinutes(const WeekSlots& other) const {  // inline: called for every pair scored
+    int slots = 0;
+    for (size_t i = 0; i < bits_.size(); ++i) slots += std::popcount(bits_[i] & other.bits_[i]);
+    return slots * kSlotMinutes;
+  }
   int Minutes() const;
 
  private:
@@ -46,7 +52,16 @@ struct Candidate {
   ModeMask modes = 0;
   std::vector<int32_t> industries;                 // sorted
   std::vector<int32_t> languages;                  // sorted
-  std::vector<std::pair<int32_t, int32_t>> skills; // (skill, level), sorted by skill
+  // The same as bit sets when every id is below 64 (the usual case: a few dozen languages
+  // and industries), which turns the scorer's set operations into single instructions.
+  uint64_t industry_bits = 0;
+  uint64_t language_bits = 0;
+  bool industries_as_bits = true;
+  bool languages_as_bits = true;
+  // Skills as (skill << 3 | level), sorted, in PeopleIndex's one contiguous pool: scoring
+  // scans candidates in order, so their skills are read in order too (no pointer chase).
+  uint32_t skills_begin = 0;
+  uint32_t skills_end = 0;
   // Position in a depth-first walk of the reporting tree: a is in b's management chain iff
   // b.chain_in < a.chain_in && a.chain_out <= b.chain_out (one comparison, any depth). The
   // members of a manager cycle share one interval.
@@ -79,12 +94,18 @@ class PeopleIndex {
   const profiles::v1::Person& person(int index) const { return people_[index]; }
   const std::string& id(int index) const { return people_[index].person_id(); }
   const std::string& skill_name(int32_t skill) const { return skill_names_[skill]; }
+  std::span<const uint32_t> skills(const Candidate& c) const {
+    return {skill_pool_.data() + c.skills_begin, skill_pool_.data() + c.skills_end};
+  }
+  static constexpr uint32_t SkillOf(uint32_t key) { return key >> 3; }
+  static constexpr uint32_t LevelOf(uint32_t key) { return key & 7u; }
   const std::string& language_name(int32_t language) const { return language_names_[language]; }
   absl::Time reference() const { return reference_; }
 
  private:
   std::vector<profiles::v1::Person> people_;  // sorted by person id: index order is id order
   std::vector<Candidate> candidates_;
+  std::vector<uint32_t> skill_pool_;
   std::vector<std::string> skill_names_;
   std::vector<std::string> language_names_;
   absl::Time reference_;
