@@ -54,6 +54,13 @@ void StartNewPartitionsAt(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parti
   for (int i = 0; i < fresh->cnt; ++i) {
     const auto& found = fresh->elems[i];
     auto* target = rd_kafka_topic_partition_list_find(partitions, found.topic, found.partition);
+    if (found.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // This partition's lookup failed (e.g. a leader election): replaying is safe, skipping is not.
+      spdlog::warn("consumer: offset by time for {} [{}] failed ({}); starting at its earliest event", found.topic,
+                   found.partition, rd_kafka_err2str(found.err));
+      target->offset = RD_KAFKA_OFFSET_BEGINNING;
+      continue;
+    }
     target->offset = found.offset;
     if (found.offset >= 0) continue;
     // Nothing at or after that time yet: start at the end as it is now. The symbolic

@@ -384,7 +384,8 @@ TEST_F(MatchingServiceTest, LifecycleTransitionsAndWhoSeesWhat) {
   mv1::MentorshipRequest request;
   ASSERT_TRUE(Ask(*mentee, *mentor, "", {FOCUS_AREA_CAREER}, &request).ok());
   mv1::MentorshipRequest accepted;
-  ASSERT_TRUE(Accept(request.request_id(), *mentor, &accepted).ok());
+  const auto accept_status = Accept(request.request_id(), *mentor, &accepted);
+  ASSERT_TRUE(accept_status.ok()) << accept_status.error_message();
   const std::string id = accepted.relationship_id();
   mv1::Relationship r = GetAs(id, As(mentee->person_id()));
   ASSERT_EQ(r.state(), mv1::RELATIONSHIP_STATE_PROPOSED);
@@ -420,8 +421,16 @@ TEST_F(MatchingServiceTest, LifecycleTransitionsAndWhoSeesWhat) {
   amend.mutable_agreement()->set_expectations("private: honest feedback on my talks");
   ASSERT_TRUE(stub_->ProposeAmendment(ContextAs(As(mentee->person_id())).get(), amend, &out).ok());
   EXPECT_EQ(AcceptAgreement(out, mentee->person_id(), &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // A proposal replaced after the mentor read it is never accepted blind.
+  const mv1::Relationship read_by_mentor = out;
+  amend.mutable_agreement()->set_meeting_minutes(240);
+  ASSERT_TRUE(stub_->ProposeAmendment(ContextAs(As(mentee->person_id())).get(), amend, &out).ok());
+  EXPECT_EQ(AcceptAgreement(read_by_mentor, mentor->person_id(), &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  amend.mutable_agreement()->set_meeting_minutes(read_by_mentor.pending_amendment().meeting_minutes());
+  ASSERT_TRUE(stub_->ProposeAmendment(ContextAs(As(mentee->person_id())).get(), amend, &out).ok());
   ASSERT_TRUE(AcceptAgreement(out, mentor->person_id(), &out).ok());
-  EXPECT_EQ(out.agreement().version(), 2);
+  EXPECT_EQ(out.agreement().version(), 4);  // proposals 2 and 3 were superseded
   EXPECT_EQ(out.agreement().cadence_rrule(), "FREQ=WEEKLY;INTERVAL=2");
 
   // Who sees what: the pair everything, an admin the summary, anyone else nothing.
@@ -618,6 +627,7 @@ TEST_F(MatchingServiceTest, ErasureRemovesTheReadModelRowAndPrivateText) {
   auto mentee = NewPerson("erase-mentee", 3, {FOCUS_AREA_WELLBEING}, {});
   ASSERT_TRUE(mentor.ok() && mentee.ok());
   WaitKnown({*mentor, *mentee});
+  Enroll(NewProgramme(), *mentee, mv1::PARTICIPANT_ROLE_MENTEE);
   mv1::MentorshipRequest request, accepted;
   ASSERT_TRUE(Ask(*mentee, *mentor, "", {FOCUS_AREA_WELLBEING}, &request).ok());
   ASSERT_TRUE(Accept(request.request_id(), *mentor, &accepted).ok());
@@ -636,6 +646,10 @@ TEST_F(MatchingServiceTest, ErasureRemovesTheReadModelRowAndPrivateText) {
   ASSERT_EQ(state, std::vector<std::string>{"true0"});
   const auto r = GetAs(accepted.relationship_id(), As(mentor->person_id()));
   EXPECT_EQ(r.state(), mv1::RELATIONSHIP_STATE_CLOSED);
+  EXPECT_TRUE(r.agreement().mentee_role().empty());
+  EXPECT_EQ(Query(matching_db_->url(), absl::StrCat("SELECT count(*) FROM enrollments WHERE person_id = '",
+                                                    mentee->person_id(), "'")),
+            std::vector<std::string>{"0"});
   const auto messages = Query(matching_db_->url(),
                               absl::StrCat("SELECT count(*) FROM requests WHERE position('would love your help' in "
                                            "encode(body, 'escape')) > 0 AND mentee_id = '", mentee->person_id(), "'"));

@@ -37,8 +37,21 @@ absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::Current() {
   return snapshot_;
 }
 
+namespace {
+
+// Change numbers come from a sequence in the order transactions start, but become visible in
+// the order they commit; a snapshot that has read number 101 would never read a 100 that
+// commits later. Writers of `people` therefore take their number under one transaction
+// lock, so numbers commit in order (people change at HR speed: the lock is cheap).
+absl::Status OrderPeopleChanges(pg::Transaction& txn) {
+  return txn.Exec("SELECT pg_advisory_xact_lock(hashtextextended('matching:people_changes', 0))").status();
+}
+
+}  // namespace
+
 absl::StatusOr<bool> Directory::Upsert(pg::Transaction& txn, const profiles::v1::Person& person) {
   const profiles::v1::Person facts = MatchingFactsOf(person);
+  if (auto ordered = OrderPeopleChanges(txn); !ordered.ok()) return ordered;
   auto result = txn.Exec(
       "INSERT INTO people (person_id, profile_version, facts, change_seq) VALUES ($1, $2, $3, nextval('people_change_seq')) "
       "ON CONFLICT (person_id) DO UPDATE SET profile_version = EXCLUDED.profile_version, facts = EXCLUDED.facts, "
@@ -56,7 +69,17 @@ absl::StatusOr<int64_t> Directory::KeptVersion(pg::Transaction& txn, const std::
   return row->Bool(0, 1) ? std::numeric_limits<int64_t>::max() : row->Int(0, 0);
 }
 
+absl::StatusOr<common::v1::EmploymentStatus> Directory::KeptStatus(pg::Transaction& txn, const std::string& person_id) {
+  auto row = txn.Exec("SELECT facts FROM people WHERE person_id = $1 AND facts IS NOT NULL", {person_id});
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) return common::v1::EMPLOYMENT_STATUS_UNSPECIFIED;
+  profiles::v1::Person facts;
+  if (!facts.ParseFromString(row->Bytes(0, 0))) return absl::InternalError("corrupt facts row for " + person_id);
+  return facts.employment_status();
+}
+
 absl::Status Directory::Erase(pg::Transaction& txn, const std::string& person_id) {
+  if (auto ordered = OrderPeopleChanges(txn); !ordered.ok()) return ordered;
   auto result = txn.Exec(
       "INSERT INTO people (person_id, profile_version, facts, erased, change_seq) "
       "VALUES ($1, 0, NULL, true, nextval('people_change_seq')) "
@@ -83,6 +106,12 @@ absl::StatusOr<profiles::v1::Person> ProfilesSource::Fetch(const std::string& pe
   grpc::Status status = stub_->GetPerson(ctx.get(), request, &person);
   if (!status.ok()) return errors::FromGrpcStatus(status);
   return person;
+}
+
+absl::StatusOr<bool> Directory::Loaded(pg::Pool& pool) {
+  auto row = pool.Exec("SELECT count(*) FROM read_model_state");
+  if (!row.ok()) return row.status();
+  return row->Int(0, 0) > 0;
 }
 
 absl::StatusOr<int64_t> ProfilesSource::SyncAll(pg::Pool& pool) const {
@@ -123,6 +152,10 @@ absl::StatusOr<int64_t> ProfilesSource::SyncAll(pg::Pool& pool) const {
   if (!batch.empty()) {
     if (auto flushed = flush(); !flushed.ok()) return flushed;
   }
+  // Only a load that reached the end counts: a start after a partial one loads again.
+  auto marked = pool.Exec("INSERT INTO read_model_state (id, loaded_at) VALUES (1, now()) "
+                          "ON CONFLICT (id) DO UPDATE SET loaded_at = EXCLUDED.loaded_at");
+  if (!marked.ok()) return marked.status();
   return stored;
 }
 

@@ -81,21 +81,29 @@ int main(int argc, char** argv) {
   matching::Directory directory(pool, clock);
   matching::MatchingApp app(pool, directory, clock, settings->solver_threads);
 
-  // The read model: a first full load from profiles when empty (retried until profiles
-  // answers), then profile.* events keep it current. A fresh group starts consuming a few
-  // minutes before the load began (the load covers everything earlier; the overlap is
-  // harmless: facts are stored only when newer).
-  auto known = pool.Exec("SELECT count(*) FROM people");
-  const bool needs_load = known.ok() && known->Int(0, 0) == 0;
+  // The read model: a full load from profiles until one has completed (retried until
+  // profiles answers), then profile.* events keep it current. A fresh group starts
+  // consuming a few minutes before the load began (the load covers everything earlier; the
+  // overlap is harmless: facts are stored only when newer).
+  auto loaded = matching::Directory::Loaded(pool);
+  for (int attempt = 0; !loaded.ok() && attempt < 30; ++attempt) {
+    absl::SleepFor(absl::Seconds(1));
+    loaded = matching::Directory::Loaded(pool);
+  }
+  if (!loaded.ok()) {
+    spdlog::critical("cannot read the read model's state: {}", loaded.status().ToString());
+    return 1;
+  }
+  const bool needs_load = !*loaded;
   absl::Notification stopping;
   std::thread initial_load([&] {
     while (needs_load && !stopping.HasBeenNotified()) {
-      auto loaded = profiles.SyncAll(pool);
-      if (loaded.ok()) {
-        spdlog::info("read model loaded from profiles: {} people", *loaded);
+      auto synced = profiles.SyncAll(pool);
+      if (synced.ok()) {
+        spdlog::info("read model loaded from profiles: {} people", *synced);
         return;
       }
-      spdlog::warn("cannot load the read model from profiles yet: {}", loaded.status().ToString());
+      spdlog::warn("cannot load the read model from profiles yet: {}", synced.status().ToString());
       stopping.WaitForNotificationWithTimeout(absl::Seconds(2));
     }
   });

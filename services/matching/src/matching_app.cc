@@ -1,6 +1,7 @@
 #include "matching_app.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
@@ -26,6 +27,7 @@ constexpr char kOpenStates[] = "(1, 2, 3)";  // proposed, active, paused: hold a
 constexpr int kDefaultLimit = 10;
 constexpr int kMaxLimit = 50;
 constexpr int kMaxPendingInformal = 3;
+constexpr absl::Duration kPoolLifetime = absl::Seconds(2);
 
 void SetTimestamp(google::protobuf::Timestamp* ts, absl::Time t) {
   ts->set_seconds(absl::ToUnixSeconds(t));
@@ -42,10 +44,12 @@ common::v1::Date ToDate(absl::CivilDay day) {
   return d;
 }
 
+// Programme admins run programmes; other services of the suite may read what admins read
+// (and close relationships, e.g. on a review), but never run or change programmes.
 bool IsAdmin(const Caller& caller) { return caller.Has(roles::kProgrammeAdmin) || caller.IsService(); }
 
 absl::Status RequireAdmin(const CallContext& call) {
-  return IsAdmin(call.caller) ? absl::OkStatus() : errors::PermissionDenied("programme admins only");
+  return call.caller.Has(roles::kProgrammeAdmin) ? absl::OkStatus() : errors::PermissionDenied("programme admins only");
 }
 
 absl::Status RequireSelfOrAdmin(const CallContext& call, const std::string& person_id, const char* what) {
@@ -90,8 +94,7 @@ absl::Status SaveRelationship(pg::Transaction& txn, const v1::Relationship& r) {
   return txn
       .Exec("INSERT INTO relationships (relationship_id, programme_id, mentee_id, mentor_id, state, body, version, "
             "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (relationship_id) DO UPDATE SET "
-            "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version, "
-            "change_seq = nextval('relationships_change_seq')",
+            "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
             {r.relationship_id(), r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()),
              r.mentee_id(), r.mentor_id(), static_cast<int>(r.state()), pg::Param::Bytes(r.SerializeAsString()),
              r.version()})
@@ -140,9 +143,21 @@ absl::Status BumpRoster(pg::Transaction& txn, const std::string& programme_id) {
       .status();
 }
 
-// Serialises every change to one mentor's load: whoever holds it counts and takes seats.
-absl::Status LockMentor(pg::Transaction& txn, const std::string& mentor_id) {
-  return txn.Exec("SELECT pg_advisory_xact_lock(hashtextextended('matching:mentor:' || $1, 0))", {mentor_id}).status();
+// Serialises every change to these people's open relationships (seats as a mentor, focus
+// areas and pending requests as a mentee): row locks taken in id order, so two
+// transactions locking overlapping sets cannot deadlock, and a waiter gives up after
+// `lock_timeout` rather than holding a worker for ever.
+absl::Status LockPeople(pg::Transaction& txn, std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (auto timeout = txn.Exec("SET LOCAL lock_timeout = '10s'"); !timeout.ok()) return timeout.status();
+  auto inserted = txn.Exec("INSERT INTO person_locks (person_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                           {pg::Param::TextArray(ids)});
+  if (!inserted.ok()) return inserted.status();
+  return txn
+      .Exec("SELECT person_id FROM person_locks WHERE person_id = ANY($1) ORDER BY person_id FOR UPDATE",
+            {pg::Param::TextArray(ids)})
+      .status();
 }
 
 struct Load {
@@ -348,6 +363,17 @@ void CloseRelationship(v1::Relationship& r, common::v1::ClosureReason reason, co
   out.push_back(std::move(event));
 }
 
+// The rules a direct request is held to: a programme's policy, or outside programmes the
+// hard rules about people only (conflicts, reporting line, availability, focus areas).
+PairScorer RequestScorer(const v1::Programme* programme, const PeopleIndex& index) {
+  MatchPolicy policy = programme ? PolicyOf(*programme) : MatchPolicy{};
+  if (programme == nullptr) {
+    policy.min_level_gap = -100;
+    policy.require_shared_language = false;
+  }
+  return PairScorer(policy, index);
+}
+
 FocusMask FocusOfRequest(const v1::MentorshipRequest& request) {
   FocusMask areas = 0;
   for (int area : request.focus_areas()) areas |= FocusBit(static_cast<FocusArea>(area));
@@ -480,21 +506,20 @@ absl::StatusOr<std::vector<v1::Enrollment>> MatchingApp::ListEnrollments(const C
 
 absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> MatchingApp::AvailableMentors(
     const std::string& programme_id, const std::shared_ptr<const PeopleIndex>& people) {
-  // Two indexed lookups tell whether the cached pool still holds: the programme's roster
-  // version (enrollments) and the latest relationship change (seats).
-  auto versions = pool_.Exec(
-      "SELECT roster_version, (SELECT coalesce(max(change_seq), 0) FROM relationships) FROM programmes "
-      "WHERE programme_id = $1",
-      {programme_id});
+  // The pool holds while the roster and the people snapshot are the same, for at most
+  // kPoolLifetime: seats change with every accept anywhere, and recounting a large
+  // programme's seats on every call is what the cache saves. A mentor whose last seat was
+  // just taken may therefore be recommended for a moment; taking a seat always recounts.
+  auto versions = pool_.Exec("SELECT roster_version FROM programmes WHERE programme_id = $1", {programme_id});
   if (!versions.ok()) return versions.status();
   if (versions->rows() == 0) return errors::NotFound("programme", programme_id);
   const int64_t roster = versions->Int(0, 0);
-  const int64_t seats = versions->Int(0, 1);
+  const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&pools_mu_);
     auto it = pools_.find(programme_id);
     if (it != pools_.end() && it->second.people == people && it->second.roster_version == roster &&
-        it->second.seats_change == seats) {
+        now - it->second.built_at < kPoolLifetime) {
       return it->second.mentors;
     }
   }
@@ -512,7 +537,7 @@ absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> MatchingApp::Availab
     }
   }
   absl::MutexLock lock(&pools_mu_);
-  pools_[programme_id] = {people, roster, seats, available};
+  pools_[programme_id] = {people, roster, now, available};
   return std::shared_ptr<const std::vector<int32_t>>(available);
 }
 
@@ -688,7 +713,8 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::RunCohortMatching(const CallContext&
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::GetDraft(const CallContext& call, const std::string& draft_id) {
-  if (auto allowed = RequireAdmin(call); !allowed.ok()) return allowed;
+  if (!IsAdmin(call.caller)) return errors::PermissionDenied("programme admins only");
+  if (draft_id.empty()) return errors::InvalidArgument("draft_id", "required", "name the draft");
   return LoadBody<v1::MatchDraft>(pool_, "SELECT body FROM drafts WHERE draft_id = $1", draft_id, "draft");
 }
 
@@ -784,25 +810,35 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::PublishDraft(const CallContext& call
   return ChangeDraft(call, draft_id, expected, "published", [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
     auto programme = LoadProgramme(txn, draft.programme_id());
     if (!programme.ok()) return programme.status();
+    // Lock everyone involved first (no concurrent accept or publish can change their seats
+    // or focus areas meanwhile), then re-check each pair against what is true now.
+    std::vector<std::string> mentor_ids, everyone;
+    for (const auto& pair : draft.pairs()) {
+      mentor_ids.push_back(pair.mentor_id());
+      everyone.push_back(pair.mentor_id());
+      everyone.push_back(pair.mentee_id());
+    }
+    if (auto locked = LockPeople(txn, everyone); !locked.ok()) return locked;
+    std::sort(mentor_ids.begin(), mentor_ids.end());
+    mentor_ids.erase(std::unique(mentor_ids.begin(), mentor_ids.end()), mentor_ids.end());
     auto people = directory_.Current();
     if (!people.ok()) return people.status();
     const PeopleIndex& index = **people;
     const PairScorer scorer(PolicyOf(*programme), index);
-    auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_MENTOR);
+    auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED);
     if (!enrolled.ok()) return enrolled.status();
     absl::flat_hash_map<std::string, int> seats;
-    for (const auto& e : *enrolled) seats[e.person_id()] = e.seats();
-    // Lock every mentor involved, in id order (no deadlock with a concurrent publish or
-    // accept), then re-check each pair against what is true now.
-    std::vector<std::string> mentor_ids;
-    for (const auto& pair : draft.pairs()) mentor_ids.push_back(pair.mentor_id());
-    std::sort(mentor_ids.begin(), mentor_ids.end());
-    mentor_ids.erase(std::unique(mentor_ids.begin(), mentor_ids.end()), mentor_ids.end());
-    for (const auto& mentor : mentor_ids) {
-      if (auto locked = LockMentor(txn, mentor); !locked.ok()) return locked;
+    absl::flat_hash_set<std::string> mentees_enrolled;
+    for (const auto& e : *enrolled) {
+      if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) seats[e.person_id()] = e.seats();
+      if (e.role() == v1::PARTICIPANT_ROLE_MENTEE) mentees_enrolled.insert(e.person_id());
     }
     auto loads = LoadsOf(txn, mentor_ids, draft.programme_id());
     if (!loads.ok()) return loads.status();
+    std::vector<int32_t> mentees;
+    for (const auto& pair : draft.pairs()) mentees.push_back(std::max(index.IndexOf(pair.mentee_id()), 0));
+    auto contexts = ContextsOf(txn, index, mentees);  // one query for the whole draft
+    if (!contexts.ok()) return contexts.status();
     absl::flat_hash_map<std::string, int> taking;
     errors::Violations violations;
     std::vector<EventEnvelope> batch;
@@ -811,13 +847,12 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::PublishDraft(const CallContext& call
       const std::string field = absl::StrCat("pairs[", k, "]");
       const int32_t mentee = index.IndexOf(pair.mentee_id());
       const int32_t mentor = index.IndexOf(pair.mentor_id());
-      if (mentee < 0 || mentor < 0 || !seats.contains(pair.mentor_id())) {
+      if (mentee < 0 || mentor < 0 || !seats.contains(pair.mentor_id()) || !mentees_enrolled.contains(pair.mentee_id())) {
         violations.Add(field, "in_directory", "both people must still be in the directory and enrolled");
         continue;
       }
-      auto contexts = ContextsOf(txn, index, {mentee});
-      if (!contexts.ok()) return contexts.status();
-      if (Rejection why = scorer.Check(mentee, mentor, contexts->front()); why != Rejection::kNone) {
+      const MenteeContext& context = (*contexts)[static_cast<size_t>(k)];
+      if (Rejection why = scorer.Check(mentee, mentor, context); why != Rejection::kNone) {
         violations.Add(field, absl::StrCat("constraint_", RejectionName(why)),
                        "no longer allowed: edit the draft or run matching again");
         continue;
@@ -828,8 +863,8 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::PublishDraft(const CallContext& call
         continue;
       }
       auto relationship = ProposeRelationship(txn, &call, &*programme, pair.mentee_id(), pair.mentor_id(),
-                                              FocusAreasOf(scorer.FocusOf(mentee, mentor, contexts->front())),
-                                              "cohort", clock_, batch);
+                                              FocusAreasOf(scorer.FocusOf(mentee, mentor, context)), "cohort", clock_,
+                                              batch);
       if (!relationship.ok()) return relationship.status();
       draft.add_relationship_ids(relationship->relationship_id());
     }
@@ -892,6 +927,8 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::CreateRequest(const CallConte
   if (mentor < 0) return errors::InvalidArgument("request.mentor_id", "in_directory", "unknown person");
   absl::StatusOr<v1::MentorshipRequest> result;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    // The pending-request limit and the covered focus areas are counted under the mentee's lock.
+    if (auto locked = LockPeople(txn, {request.mentee_id()}); !locked.ok()) return locked;
     auto contexts = ContextsOf(txn, index, {mentee});
     if (!contexts.ok()) return contexts.status();
     const FocusMask asked = FocusOfRequest(request);
@@ -903,14 +940,7 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::CreateRequest(const CallConte
       return errors::InvalidArgument("request.focus_areas", "offered_by_mentor",
                                      "the mentor offers none of these focus areas");
     }
-    // Informal mentoring keeps the hard rules about people (conflicts, reporting line,
-    // availability); a programme adds its own policy.
-    MatchPolicy policy = programme ? PolicyOf(*programme) : MatchPolicy{};
-    if (!programme) {
-      policy.min_level_gap = -100;
-      policy.require_shared_language = false;
-    }
-    const PairScorer scorer(policy, index);
+    const PairScorer scorer = RequestScorer(programme ? &*programme : nullptr, index);
     contexts->front().wanted_areas = asked;
     if (Rejection why = scorer.Check(mentee, mentor, contexts->front()); why != Rejection::kNone) {
       return errors::InvalidArgument("request.mentor_id", absl::StrCat("constraint_", RejectionName(why)),
@@ -980,8 +1010,8 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::AcceptRequest(const CallConte
                                                                  const std::string& request_id) {
   return AnswerRequest(call, request_id, Party::kMentor, [&](pg::Transaction& txn, v1::MentorshipRequest& request,
                                                              std::vector<EventEnvelope>& batch) -> absl::Status {
-    // The mentor's last seat goes to whoever takes this lock first.
-    if (auto locked = LockMentor(txn, request.mentor_id()); !locked.ok()) return locked;
+    // The mentor's last seat, and the mentee's open focus areas, go to whoever locks first.
+    if (auto locked = LockPeople(txn, {request.mentee_id(), request.mentor_id()}); !locked.ok()) return locked;
     std::optional<v1::Programme> programme;
     if (!request.programme_id().empty()) {
       auto loaded = LoadProgramme(txn, request.programme_id());
@@ -1015,6 +1045,13 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::AcceptRequest(const CallConte
     const FocusMask asked = FocusOfRequest(request);
     if (asked & contexts->front().covered_areas) {
       return errors::FailedPrecondition("FOCUS_AREA_COVERED", "the mentee has a mentor for this focus area by now");
+    }
+    // What held when the mentee asked may not hold now (a new conflict, a new manager, leave).
+    contexts->front().wanted_areas = asked;
+    if (Rejection why = RequestScorer(programme ? &*programme : nullptr, index).Check(mentee, mentor, contexts->front());
+        why != Rejection::kNone) {
+      return errors::WithReason(absl::StatusCode::kFailedPrecondition, absl::StrCat("CONSTRAINT_", RejectionName(why)),
+                                absl::StrCat("a hard matching rule now forbids this pair: ", RejectionName(why)));
     }
     auto accepted = NewEvent(&call, "request", request.request_id(), request.version(), clock_);
     batch.push_back(std::move(accepted));  // before match.proposed, which ProposeRelationship adds
@@ -1231,7 +1268,9 @@ absl::StatusOr<v1::Relationship> MatchingApp::ProposeAmendment(const CallContext
                 [&](v1::Relationship& r, Party party, auto&) -> absl::Status {
                   if (auto ok = CheckAmend(r, party); !ok.ok()) return ok;
                   v1::Agreement amendment = request.agreement();
-                  amendment.set_version(r.agreement().version() + 1);
+                  // A new number even when it replaces a pending proposal, so accepting the
+                  // version one read can never accept a text changed since.
+                  amendment.set_version(std::max(r.agreement().version(), r.pending_amendment().version()) + 1);
                   *r.mutable_pending_amendment() = std::move(amendment);
                   r.set_amendment_proposed_by(call.caller.id);
                   return absl::OkStatus();
@@ -1239,6 +1278,7 @@ absl::StatusOr<v1::Relationship> MatchingApp::ProposeAmendment(const CallContext
 }
 
 absl::StatusOr<v1::Relationship> MatchingApp::Pause(const CallContext& call, const v1::PauseRelationshipRequest& request) {
+  if (auto valid = ValidateResumeBy(request.resume_by(), Today(clock_)); !valid.ok()) return valid;
   return Mutate(call, request.relationship_id(), request.expected_version(),
                 [&](v1::Relationship& r, Party party, auto& batch) -> absl::Status {
                   if (auto ok = CheckPause(r, party); !ok.ok()) return ok;
@@ -1269,8 +1309,8 @@ absl::StatusOr<v1::Relationship> MatchingApp::Resume(const CallContext& call, co
 }
 
 absl::StatusOr<v1::Relationship> MatchingApp::Close(const CallContext& call, const v1::CloseRelationshipRequest& request) {
-  if (request.reason() == common::v1::CLOSURE_REASON_UNSPECIFIED) {
-    return errors::InvalidArgument("reason", "required", "say why it ends (the reason code is not private)");
+  if (request.reason() == common::v1::CLOSURE_REASON_UNSPECIFIED || !common::v1::ClosureReason_IsValid(request.reason())) {
+    return errors::InvalidArgument("reason", "closure_reason", "say why it ends with a known reason code (not private)");
   }
   if (request.note().size() > 2000) return errors::InvalidArgument("note", "max_length", "at most 2000 bytes");
   return Mutate(call, request.relationship_id(), request.expected_version(),
@@ -1346,33 +1386,63 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
       person_id = event.aggregate_id();
       auto kept = Directory::KeptVersion(txn, person_id);
       if (!kept.ok()) return kept.status();
-      if (*kept < event.sequence()) {
+      if (*kept >= event.sequence()) {
+        // Old news (a replay, a duplicate): what is kept decides, never the old payload,
+        // or a departure replayed after a rehire would close the new relationships.
+        auto status_now = Directory::KeptStatus(txn, person_id);
+        if (!status_now.ok()) return status_now.status();
+        if (*status_now != common::v1::EMPLOYMENT_STATUS_DEPARTED) return absl::OkStatus();
+        departed = true;
+      } else {
         // The event says what changed, never the facts: fetch them (profiles reads are
         // never stale after a write, so this is at least the event's version).
         auto person = profiles.Fetch(person_id);
         if (!person.ok()) {
           const auto code = person.status().code();
-          if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded ||
-              code == absl::StatusCode::kResourceExhausted || code == absl::StatusCode::kInternal) {
-            return errors::Unavailable("profiles", person.status().ToString());  // retried
+          if (code == absl::StatusCode::kNotFound || code == absl::StatusCode::kInvalidArgument) {
+            // A definite answer (erased since, or not a person id at all): nothing to keep.
+            spdlog::warn("profile event for {} skipped: {}", person_id, person.status().ToString());
+            return absl::OkStatus();
           }
-          // A definite answer (erased since, not a person profiles knows): nothing to keep.
-          spdlog::warn("profile event for {} skipped: {}", person_id, person.status().ToString());
-          return absl::OkStatus();
+          if (code == absl::StatusCode::kInternal || code == absl::StatusCode::kUnknown) {
+            return person.status();  // a bug somewhere: retried a few times, then parked
+          }
+          // Outages and refusals (a rotated token secret) are waited out: nothing is lost.
+          return errors::Unavailable("profiles", person.status().ToString());
         }
         if (auto stored = Directory::Upsert(txn, *person); !stored.ok()) return stored.status();
         departed = person->employment_status() == common::v1::EMPLOYMENT_STATUS_DEPARTED;
-      }
-      if (event.has_profile_deactivated()) {
-        departed = departed ||
-                   event.profile_deactivated().employment_status() == common::v1::EMPLOYMENT_STATUS_DEPARTED;
       }
       if (!departed) return absl::OkStatus();
       break;
     }
     case EventEnvelope::kProfileErased: {
       person_id = event.profile_erased().person_id();
+      if (auto locked = LockPeople(txn, {person_id}); !locked.ok()) return locked;
       if (auto erased = Directory::Erase(txn, person_id); !erased.ok()) return erased;
+      // Their enrollments (time commitment, consent) go, and with them their place in drafts
+      // (whose explanations were built from their facts).
+      auto programmes = txn.Exec("DELETE FROM enrollments WHERE person_id = $1 RETURNING programme_id", {person_id});
+      if (!programmes.ok()) return programmes.status();
+      for (int i = 0; i < programmes->rows(); ++i) {
+        const std::string programme_id(programmes->Text(i, 0));
+        if (auto bumped = BumpRoster(txn, programme_id); !bumped.ok()) return bumped;
+        auto drafts = txn.Exec("SELECT body FROM drafts WHERE programme_id = $1 FOR UPDATE", {programme_id});
+        if (!drafts.ok()) return drafts.status();
+        for (int d = 0; d < drafts->rows(); ++d) {
+          v1::MatchDraft draft;
+          draft.ParseFromString(drafts->Bytes(d, 0));
+          auto& pairs = *draft.mutable_pairs();
+          pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
+                                     [&](const auto& p) { return p.mentee_id() == person_id || p.mentor_id() == person_id; }),
+                      pairs.end());
+          auto& unmatched = *draft.mutable_unmatched();
+          unmatched.erase(std::remove_if(unmatched.begin(), unmatched.end(),
+                                         [&](const auto& u) { return u.mentee_id() == person_id; }),
+                          unmatched.end());
+          if (auto saved = SaveDraft(txn, draft); !saved.ok()) return saved;
+        }
+      }
       // Free text they wrote or that is about them goes too; ids stay (opaque).
       auto rows = txn.Exec("SELECT body FROM requests WHERE mentee_id = $1 OR mentor_id = $1 FOR UPDATE", {person_id});
       if (!rows.ok()) return rows.status();
@@ -1402,8 +1472,10 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
     default:
       return absl::OkStatus();
   }
-  // A departed or erased person: pending requests withdrawn, open relationships closed.
+  // A departed or erased person: pending requests withdrawn, open relationships closed,
+  // under the person's lock (no accept or publish can open a new one meanwhile).
   if (!event.has_profile_erased()) {
+    if (auto locked = LockPeople(txn, {person_id}); !locked.ok()) return locked;
     auto pending = txn.Exec("SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND state = 1 FOR UPDATE",
                             {person_id});
     if (!pending.ok()) return pending.status();
@@ -1427,6 +1499,9 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
     if (event.has_profile_erased()) {
       r.clear_closure_note();
       r.mutable_agreement()->clear_expectations();
+      r.mutable_agreement()->clear_mentee_role();
+      r.mutable_agreement()->clear_mentor_role();
+      r.mutable_agreement()->clear_goal_ids();
       r.clear_pending_amendment();
     }
     SetTimestamp(r.mutable_updated_at(), clock_.Now());

@@ -93,7 +93,7 @@ class MatchingApp {
                                                                      const std::string& being_replaced = "");
 
   // The programme's enrolled mentors with a free seat, as PeopleIndex indexes: cached per
-  // programme and rebuilt when the roster, any relationship or the people snapshot changed.
+  // programme, rebuilt when the roster or the people snapshot changed, or after 2 s (seats).
   absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> AvailableMentors(
       const std::string& programme_id, const std::shared_ptr<const PeopleIndex>& people);
 
@@ -105,7 +105,7 @@ class MatchingApp {
   struct MentorPool {
     std::shared_ptr<const PeopleIndex> people;
     int64_t roster_version = -1;
-    int64_t seats_change = -1;
+    absl::Time built_at;
     std::shared_ptr<const std::vector<int32_t>> mentors;
   };
   absl::Mutex pools_mu_;

@@ -154,7 +154,9 @@ absl::Status ValidateEnrollment(const v1::Enrollment& e) {
   Violations v;
   if (e.programme_id().empty()) v.Add("enrollment.programme_id", "required", "name the programme");
   if (e.person_id().empty()) v.Add("enrollment.person_id", "required", "name the person");
-  if (e.role() == v1::PARTICIPANT_ROLE_UNSPECIFIED) v.Add("enrollment.role", "required", "MENTEE or MENTOR");
+  if (e.role() == v1::PARTICIPANT_ROLE_UNSPECIFIED || !v1::ParticipantRole_IsValid(e.role())) {
+    v.Add("enrollment.role", "required", "MENTEE or MENTOR");
+  }
   if (!e.consent()) v.Add("enrollment.consent", "must_be_true", "taking part needs the person's consent");
   Range(v, "enrollment.hours_per_month", e.hours_per_month(), 1, 40);
   CheckRrule(v, "enrollment.cadence_rrule", e.cadence_rrule(), false);
@@ -165,14 +167,16 @@ absl::Status ValidateAgreement(const v1::Agreement& a, const std::string& field)
   Violations v;
   if (a.focus_areas().empty()) v.Add(field + ".focus_areas", "required", "at least one focus area");
   for (int i = 0; i < a.focus_areas_size(); ++i) {
-    if (a.focus_areas(i) == common::v1::FOCUS_AREA_UNSPECIFIED) {
-      v.Add(absl::StrCat(field, ".focus_areas[", i, "]"), "required", "must name a focus area");
+    if (a.focus_areas(i) == common::v1::FOCUS_AREA_UNSPECIFIED || !common::v1::FocusArea_IsValid(a.focus_areas(i))) {
+      v.Add(absl::StrCat(field, ".focus_areas[", i, "]"), "focus_area", "must name a known focus area");
     }
   }
   if (a.goal_ids_size() > 5) v.Add(field + ".goal_ids", "max_5", "a development plan has at most 5 active goals");
   CheckRrule(v, field + ".cadence_rrule", a.cadence_rrule(), true);
   Range(v, field + ".meeting_minutes", a.meeting_minutes(), 15, 240);
-  if (a.mode() == common::v1::MEETING_MODE_UNSPECIFIED) v.Add(field + ".mode", "required", "name a meeting mode");
+  if (a.mode() == common::v1::MEETING_MODE_UNSPECIFIED || !common::v1::MeetingMode_IsValid(a.mode())) {
+    v.Add(field + ".mode", "meeting_mode", "name a known meeting mode");
+  }
   Range(v, field + ".cancellation_notice_hours", a.cancellation_notice_hours(), 0, 336);
   if (!ValidDate(a.start_date())) v.Add(field + ".start_date", "date", "must be a valid calendar date");
   if (!ValidDate(a.end_date())) v.Add(field + ".end_date", "date", "every relationship has an end date");
@@ -202,12 +206,19 @@ absl::Status ValidateRequest(const v1::MentorshipRequest& r) {
   }
   if (r.focus_areas().empty()) v.Add("request.focus_areas", "required", "say what the mentoring is for");
   for (int i = 0; i < r.focus_areas_size(); ++i) {
-    if (r.focus_areas(i) == common::v1::FOCUS_AREA_UNSPECIFIED) {
-      v.Add(absl::StrCat("request.focus_areas[", i, "]"), "required", "must name a focus area");
+    if (r.focus_areas(i) == common::v1::FOCUS_AREA_UNSPECIFIED || !common::v1::FocusArea_IsValid(r.focus_areas(i))) {
+      v.Add(absl::StrCat("request.focus_areas[", i, "]"), "focus_area", "must name a known focus area");
     }
   }
   if (r.message().size() > 2000) v.Add("request.message", "max_length", "must be at most 2000 bytes");
   return v.ToStatus();
+}
+
+absl::Status ValidateResumeBy(const common::v1::Date& resume_by, absl::CivilDay today) {
+  if (!IsSet(resume_by)) return absl::OkStatus();  // paused until further notice
+  if (!ValidDate(resume_by)) return errors::InvalidArgument("resume_by", "date", "must be a valid calendar date");
+  if (ToDay(resume_by) < today) return errors::InvalidArgument("resume_by", "not_past", "must not be in the past");
+  return absl::OkStatus();
 }
 
 int SeatsFor(const v1::Enrollment& mentor, const v1::Programme& programme) {

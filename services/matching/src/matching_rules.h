@@ -24,6 +24,8 @@ absl::Status ValidateEnrollment(const v1::Enrollment& enrollment);
 // A proposed agreement (amendment); `field` prefixes violation paths.
 absl::Status ValidateAgreement(const v1::Agreement& agreement, const std::string& field);
 absl::Status ValidateRequest(const v1::MentorshipRequest& request);
+// A pause's "resume by" date: unset (until further notice) or a real date not in the past.
+absl::Status ValidateResumeBy(const common::v1::Date& resume_by, absl::CivilDay today);
 
 // Meetings per month of an RRULE such as "FREQ=WEEKLY;INTERVAL=2", as a fraction.
 struct Rate {
