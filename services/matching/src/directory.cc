@@ -7,15 +7,20 @@
 
 namespace mentoring::matching {
 
-absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::Current() {
-  auto latest = pool_.Exec("SELECT coalesce(max(change_seq), 0) FROM people");
+absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::Current(pg::Transaction* txn) {
+  // Inside a transaction, its own connection: a second lease from a busy pool could wait
+  // for a connection that only this transaction's end would free.
+  const auto exec = [&](std::string_view sql, const pg::Params& params = {}) {
+    return txn != nullptr ? txn->Exec(sql, params) : pool_.Exec(sql, params);
+  };
+  auto latest = exec("SELECT coalesce(max(change_seq), 0) FROM people");
   if (!latest.ok()) return latest.status();
   const int64_t change = latest->Int(0, 0);
   absl::MutexLock lock(&mu_);
-  if (snapshot_ != nullptr && change == seen_change_) return snapshot_;
+  if (snapshot_ != nullptr && change <= seen_change_) return snapshot_;
   // Only the rows changed since the last snapshot are read; the index is then rebuilt.
-  auto rows = pool_.Exec("SELECT person_id, facts, change_seq FROM people WHERE change_seq > $1 ORDER BY change_seq",
-                         {seen_change_});
+  auto rows = exec("SELECT person_id, facts, change_seq FROM people WHERE change_seq > $1 ORDER BY change_seq",
+                   {seen_change_});
   if (!rows.ok()) return rows.status();
   int64_t seen = seen_change_;
   for (int i = 0; i < rows->rows(); ++i) {

@@ -23,8 +23,9 @@ class Directory {
  public:
   Directory(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
 
-  // The latest snapshot; rebuilt first when the table changed since the last one.
-  absl::StatusOr<std::shared_ptr<const PeopleIndex>> Current();
+  // The latest snapshot; rebuilt first when the table changed since the last one. Inside a
+  // transaction pass it, so the check runs on that transaction's connection.
+  absl::StatusOr<std::shared_ptr<const PeopleIndex>> Current(pg::Transaction* txn = nullptr);
 
   // Stores `person`'s facts when newer than what is kept. True when stored.
   static absl::StatusOr<bool> Upsert(pg::Transaction& txn, const profiles::v1::Person& person);

@@ -724,7 +724,7 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::EditDraft(const CallContext& call, c
                      [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
     auto programme = LoadProgramme(txn, draft.programme_id());
     if (!programme.ok()) return programme.status();
-    auto people = directory_.Current();
+    auto people = directory_.Current(&txn);
     if (!people.ok()) return people.status();
     const PeopleIndex& index = **people;
     const PairScorer scorer(PolicyOf(*programme), index);
@@ -821,7 +821,7 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::PublishDraft(const CallContext& call
     if (auto locked = LockPeople(txn, everyone); !locked.ok()) return locked;
     std::sort(mentor_ids.begin(), mentor_ids.end());
     mentor_ids.erase(std::unique(mentor_ids.begin(), mentor_ids.end()), mentor_ids.end());
-    auto people = directory_.Current();
+    auto people = directory_.Current(&txn);
     if (!people.ok()) return people.status();
     const PeopleIndex& index = **people;
     const PairScorer scorer(PolicyOf(*programme), index);
@@ -1018,7 +1018,7 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::AcceptRequest(const CallConte
       if (!loaded.ok()) return loaded.status();
       programme = std::move(*loaded);
     }
-    auto people = directory_.Current();
+    auto people = directory_.Current(&txn);
     if (!people.ok()) return people.status();
     const PeopleIndex& index = **people;
     const int32_t mentee = index.IndexOf(request.mentee_id());
