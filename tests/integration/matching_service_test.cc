@@ -322,6 +322,28 @@ TEST_F(MatchingServiceTest, CohortDraftIsOptimalExplainedEditableAndPublishable)
               Contains(mentor_of[o.second.person_id()]));
   std::map<std::string, mv1::UnmatchedReason> reason_of;
   for (const auto& u : draft.unmatched()) reason_of[u.mentee_id()] = u.reason();
+  // Read in pages of one, the draft is the same: its pairs, then its unmatched mentees.
+  {
+    mv1::GetDraftRequest get;
+    get.set_draft_id(draft.draft_id());
+    get.set_page_size(1);
+    int pairs = 0, unmatched = 0, pages = 0;
+    do {
+      mv1::MatchDraft page;
+      ASSERT_TRUE(stub_->GetDraft(ContextAs(Admin()).get(), get, &page).ok());
+      ASSERT_LE(page.pairs_size() + page.unmatched_size(), 1);
+      pairs += page.pairs_size();
+      unmatched += page.unmatched_size();
+      EXPECT_EQ(page.stats().matched(), draft.stats().matched());
+      get.set_page_token(page.next_page_token());
+      ++pages;
+    } while (!get.page_token().empty() && pages < 100);
+    EXPECT_EQ(pairs, draft.pairs_size());
+    EXPECT_EQ(unmatched, draft.unmatched_size());
+    get.set_page_token("not-a-token");
+    mv1::MatchDraft page;
+    EXPECT_EQ(stub_->GetDraft(ContextAs(Admin()).get(), get, &page).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
   EXPECT_EQ(reason_of[o.far.person_id()], mv1::UNMATCHED_REASON_NO_MENTOR_IN_TIME_ZONE_LIMIT);
   EXPECT_EQ(reason_of[o.lonely.person_id()], mv1::UNMATCHED_REASON_ALL_EXCLUDED);
 

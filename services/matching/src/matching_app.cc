@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
@@ -28,6 +29,8 @@ constexpr int kDefaultLimit = 10;
 constexpr int kMaxLimit = 50;
 constexpr int kMaxPendingInformal = 3;
 constexpr absl::Duration kPoolLifetime = absl::Seconds(2);
+constexpr int kDraftPage = 500;
+constexpr int kMaxDraftPage = 2000;
 
 void SetTimestamp(google::protobuf::Timestamp* ts, absl::Time t) {
   ts->set_seconds(absl::ToUnixSeconds(t));
@@ -267,6 +270,27 @@ void FillPair(const ScoredPair& scored, const std::string& mentee, const std::st
   *pair->mutable_contributions() = recommendation.contributions();
   pair->set_explanation(scored.explanation);
   *pair->mutable_focus_areas() = recommendation.focus_areas();
+}
+
+// One page of a draft: its header and stats, then `size` entries of the sequence "pairs,
+// then unmatched" from `offset` (a cohort of 10,000 with explanations would otherwise pass
+// gRPC's default 4 MB message limit).
+v1::MatchDraft PageOf(const v1::MatchDraft& draft, int64_t offset, int size) {
+  v1::MatchDraft page = draft;
+  page.clear_pairs();
+  page.clear_unmatched();
+  const int64_t pairs = draft.pairs_size();
+  const int64_t total = pairs + draft.unmatched_size();
+  const int64_t end = std::min(total, offset + size);
+  for (int64_t i = offset; i < end; ++i) {
+    if (i < pairs) {
+      *page.add_pairs() = draft.pairs(static_cast<int>(i));
+    } else {
+      *page.add_unmatched() = draft.unmatched(static_cast<int>(i - pairs));
+    }
+  }
+  page.set_next_page_token(end < total ? std::to_string(end) : "");
+  return page;
 }
 
 void FillRuledOut(const std::array<int, kRejections>& counts, google::protobuf::Map<std::string, int32_t>* out) {
@@ -709,13 +733,22 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::RunCohortMatching(const CallContext&
                mentees.size(), solution.total_score, solution.proven_optimal, millis);
   auto saved = pool_.InTransaction([&](pg::Transaction& txn) { return SaveDraft(txn, draft); });
   if (!saved.ok()) return saved;
-  return draft;
+  return PageOf(draft, 0, kDraftPage);
 }
 
-absl::StatusOr<v1::MatchDraft> MatchingApp::GetDraft(const CallContext& call, const std::string& draft_id) {
+absl::StatusOr<v1::MatchDraft> MatchingApp::GetDraft(const CallContext& call, const v1::GetDraftRequest& request) {
   if (!IsAdmin(call.caller)) return errors::PermissionDenied("programme admins only");
-  if (draft_id.empty()) return errors::InvalidArgument("draft_id", "required", "name the draft");
-  return LoadBody<v1::MatchDraft>(pool_, "SELECT body FROM drafts WHERE draft_id = $1", draft_id, "draft");
+  if (request.draft_id().empty()) return errors::InvalidArgument("draft_id", "required", "name the draft");
+  if (request.page_size() < 0 || request.page_size() > kMaxDraftPage) {
+    return errors::InvalidArgument("page_size", "range_0_2000", "must be between 1 and 2000 (0: the default, 500)");
+  }
+  int64_t offset = 0;
+  if (!request.page_token().empty() && (!absl::SimpleAtoi(request.page_token(), &offset) || offset < 0)) {
+    return errors::InvalidArgument("page_token", "page_token", "pass the next_page_token of the previous page");
+  }
+  auto draft = LoadBody<v1::MatchDraft>(pool_, "SELECT body FROM drafts WHERE draft_id = $1", request.draft_id(), "draft");
+  if (!draft.ok()) return draft.status();
+  return PageOf(*draft, offset, request.page_size() == 0 ? kDraftPage : request.page_size());
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::EditDraft(const CallContext& call, const v1::EditDraftRequest& request) {
@@ -897,7 +930,7 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::ChangeDraft(const CallContext& call,
     if (auto changed = mutation(txn, *draft); !changed.ok()) return changed;
     draft->set_version(draft->version() + 1);
     if (auto saved = SaveDraft(txn, *draft); !saved.ok()) return saved;
-    result = std::move(*draft);
+    result = PageOf(*draft, 0, kDraftPage);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -39,7 +39,7 @@ class MatchingApp {
   absl::StatusOr<v1::RecommendResponse> RecommendMentees(const CallContext& call, const v1::RecommendRequest& request);
 
   absl::StatusOr<v1::MatchDraft> RunCohortMatching(const CallContext& call, const std::string& programme_id);
-  absl::StatusOr<v1::MatchDraft> GetDraft(const CallContext& call, const std::string& draft_id);
+  absl::StatusOr<v1::MatchDraft> GetDraft(const CallContext& call, const v1::GetDraftRequest& request);
   absl::StatusOr<v1::MatchDraft> EditDraft(const CallContext& call, const v1::EditDraftRequest& request);
   absl::StatusOr<v1::MatchDraft> PublishDraft(const CallContext& call, const std::string& draft_id, int64_t expected);
   absl::StatusOr<v1::MatchDraft> DiscardDraft(const CallContext& call, const std::string& draft_id, int64_t expected);

@@ -92,7 +92,7 @@ ServerUnaryReactor* MatchingService::RunCohortMatching(CallbackServerContext* ct
 
 ServerUnaryReactor* MatchingService::GetDraft(CallbackServerContext* ctx, const v1::GetDraftRequest* request,
                                               v1::MatchDraft* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.GetDraft(call, request->draft_id()); });
+  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.GetDraft(call, *request); });
 }
 
 ServerUnaryReactor* MatchingService::EditDraft(CallbackServerContext* ctx, const v1::EditDraftRequest* request,
