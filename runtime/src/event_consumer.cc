@@ -210,9 +210,19 @@ absl::Status EventConsumer::Apply(const events::EventEnvelope& event) {
   return absl::OkStatus();
 }
 
+namespace {
+// The next try of a parked event: 1 s, 2 s, 4 s … up to a minute after this one.
+constexpr char kParkedRetryLater[] =
+    "UPDATE parked_events SET attempts = attempts + 1, "
+    "next_attempt_at = now() + least(interval '1 second' * power(2, least(attempts, 6)), interval '1 minute') "
+    "WHERE consumer = $1 AND event_id = $2";
+}  // namespace
+
 void EventConsumer::RetryParked() {
   auto parked = pool_.Exec(
-      "SELECT event_id, payload FROM parked_events WHERE consumer = $1 ORDER BY parked_at LIMIT 100", {settings_.name});
+      "SELECT event_id, payload FROM parked_events WHERE consumer = $1 AND next_attempt_at <= now() "
+      "ORDER BY next_attempt_at LIMIT 100",
+      {settings_.name});
   if (!parked.ok() || parked->rows() == 0) return;
   for (int i = 0; i < parked->rows(); ++i) {
     events::EventEnvelope event;
@@ -229,22 +239,31 @@ void EventConsumer::RetryParked() {
       auto handled = handler_(txn, event);
       if (IsPark(handled)) {
         if (auto undone = txn.Exec("ROLLBACK TO SAVEPOINT before_handler"); !undone.ok()) return undone.status();
-        return txn.Exec("UPDATE parked_events SET attempts = attempts + 1 WHERE consumer = $1 AND event_id = $2",
-                        {settings_.name, event.event_id()}).status();
+        return txn.Exec(kParkedRetryLater, {settings_.name, event.event_id()}).status();
       }
       if (!handled.ok()) return handled;
       applied_.Increment();
       return txn.Exec("DELETE FROM parked_events WHERE consumer = $1 AND event_id = $2",
                       {settings_.name, event.event_id()}).status();
     });
-    if (!status.ok()) spdlog::warn("parked event {} still failing: {}", event.event_id(), status.ToString());
+    if (!status.ok()) {
+      spdlog::warn("parked event {} still failing: {}", event.event_id(), status.ToString());
+      pool_.Exec(kParkedRetryLater, {settings_.name, event.event_id()}).IgnoreError();  // best effort: retried anyway
+    }
   }
 }
 
 void EventConsumer::Run() {
   while (!stop_.HasBeenNotified()) {
     kafka::MessagePtr message(rd_kafka_consumer_poll(rk_.get(), 100));
-    if (!message) continue;
+    if (!message) {
+      // Quiet topics still retry what is parked, when it is due.
+      if (absl::Now() >= next_idle_retry_) {
+        RetryParked();
+        next_idle_retry_ = absl::Now() + absl::Seconds(1);
+      }
+      continue;
+    }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         spdlog::warn("consumer {}: {}", settings_.name, rd_kafka_message_errstr(message.get()));

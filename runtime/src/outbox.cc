@@ -63,6 +63,13 @@ CREATE TABLE parked_events (
   PRIMARY KEY (consumer, event_id)
 );
 )sql"},
+      {3, "parked_backoff",
+       R"sql(
+-- A parked event is retried when due, with a growing wait (capped at a minute), so events
+-- that keep failing neither starve the others nor cost every applied event a retry.
+ALTER TABLE parked_events ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX parked_events_due_idx ON parked_events (consumer, next_attempt_at);
+)sql"},
   };
   return migrations;
 }

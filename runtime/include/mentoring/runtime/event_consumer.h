@@ -5,9 +5,10 @@
 // Re-delivery (after a crash, a rebalance, a duplicate publish) is therefore harmless.
 //
 // Events from different producers can arrive in any order. A handler that needs something
-// not seen yet returns Park(...): the event is kept in parked_events and retried after each
-// event this consumer applies. AcceptSequence() drops events older than one already applied
-// for the same aggregate.
+// not seen yet returns Park(...): the event is kept in parked_events and retried, when due,
+// after each event this consumer applies and every second when idle; the wait between
+// tries of one event grows from 1 s to a minute. AcceptSequence() drops events older than
+// one already applied for the same aggregate.
 #include <absl/status/status.h>
 #include <absl/synchronization/notification.h>
 #include <absl/time/time.h>
@@ -67,6 +68,7 @@ class EventConsumer {
   kafka::HandlePtr rk_;
   absl::Notification stop_;
   std::thread thread_;
+  absl::Time next_idle_retry_ = absl::InfinitePast();
   prometheus::Counter& applied_;
   prometheus::Counter& duplicates_;
   prometheus::Counter& parked_;
