@@ -1,0 +1,145 @@
+#include "route_table.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
+
+#include <set>
+
+#include "mentoring/api/v1/http.pb.h"
+
+namespace mentoring::gateway {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+// The field a dotted path names, walking message fields; nullptr when there is none.
+const FieldDescriptor* FieldAt(const Descriptor& message, const std::vector<std::string>& path) {
+  const Descriptor* current = &message;
+  const FieldDescriptor* field = nullptr;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (current == nullptr) return nullptr;
+    field = current->FindFieldByName(path[i]);
+    if (field == nullptr || field->is_repeated()) return nullptr;
+    current = field->type() == FieldDescriptor::TYPE_MESSAGE ? field->message_type() : nullptr;
+  }
+  return field;
+}
+
+}  // namespace
+
+absl::StatusOr<Route> ParseRoute(std::string verb, std::string path_template, const Descriptor& request) {
+  Route route;
+  route.verb = std::move(verb);
+  route.path_template = path_template;
+  if (path_template.empty() || path_template[0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("path template '", path_template, "' must start with /"));
+  }
+  std::string_view path = path_template;
+  path.remove_prefix(1);
+  // A custom verb follows the last segment: ".../{id}:deactivate" or "/v1/people:batchGet".
+  const size_t last_slash = path.rfind('/');
+  const size_t colon = path.find(':', last_slash == std::string_view::npos ? 0 : last_slash);
+  if (colon != std::string_view::npos) {
+    route.custom_verb = std::string(path.substr(colon + 1));
+    path = path.substr(0, colon);
+    if (route.custom_verb.empty()) return absl::InvalidArgumentError("empty custom verb in " + path_template);
+  }
+  for (absl::string_view piece : absl::StrSplit(absl::string_view(path.data(), path.size()), '/')) {
+    PathSegment segment;
+    if (piece.empty()) return absl::InvalidArgumentError("empty segment in " + path_template);
+    if (piece.front() == '{') {
+      if (piece.back() != '}' || piece.size() < 3) return absl::InvalidArgumentError("bad variable in " + path_template);
+      segment.variable = true;
+      segment.field_path = absl::StrSplit(piece.substr(1, piece.size() - 2), '.');
+      const FieldDescriptor* field = FieldAt(request, segment.field_path);
+      if (field == nullptr || field->type() != FieldDescriptor::TYPE_STRING) {
+        return absl::InvalidArgumentError(absl::StrCat(path_template, ": {", piece.substr(1, piece.size() - 2),
+                                                       "} is not a string field of ", request.full_name()));
+      }
+    } else {
+      segment.literal = std::string(piece);
+    }
+    route.segments.push_back(std::move(segment));
+  }
+  return route;
+}
+
+absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
+  RouteTable table;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto* service : services) {
+    for (int m = 0; m < service->method_count(); ++m) {
+      const auto* method = service->method(m);
+      if (!method->options().HasExtension(api::v1::http)) continue;
+      const std::string where = method->full_name();
+      if (method->client_streaming() || method->server_streaming()) {
+        return absl::InvalidArgumentError(where + ": streaming methods are routed by hand, not by option");
+      }
+      const api::v1::HttpRule& rule = method->options().GetExtension(api::v1::http);
+      std::string verb, path;
+      switch (rule.pattern_case()) {
+        case api::v1::HttpRule::kGet: verb = "GET"; path = rule.get(); break;
+        case api::v1::HttpRule::kPost: verb = "POST"; path = rule.post(); break;
+        case api::v1::HttpRule::kPut: verb = "PUT"; path = rule.put(); break;
+        case api::v1::HttpRule::kPatch: verb = "PATCH"; path = rule.patch(); break;
+        case api::v1::HttpRule::kDelete: verb = "DELETE"; path = rule.delete_(); break;
+        default: return absl::InvalidArgumentError(where + ": the http option names no verb");
+      }
+      auto route = ParseRoute(verb, path, *method->input_type());
+      if (!route.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", route.status().message()));
+      route->body = rule.body();
+      if (!route->body.empty() && route->body != "*") {
+        const FieldDescriptor* field = method->input_type()->FindFieldByName(route->body);
+        if (field == nullptr || field->type() != FieldDescriptor::TYPE_MESSAGE || field->is_repeated()) {
+          return absl::InvalidArgumentError(where + ": body '" + route->body + "' is not a message field of the request");
+        }
+      }
+      if ((verb == "GET" || verb == "DELETE") && !route->body.empty()) {
+        return absl::InvalidArgumentError(where + ": " + verb + " routes take no body");
+      }
+      route->summary = rule.summary();
+      route->method = method;
+      route->grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
+      if (!seen.emplace(verb, path).second) return absl::InvalidArgumentError(where + ": " + verb + " " + path + " is taken");
+      table.routes_.push_back(std::move(*route));
+    }
+  }
+  return table;
+}
+
+absl::StatusOr<RouteMatch> RouteTable::Match(std::string_view verb, std::string_view path) const {
+  if (path.empty() || path[0] != '/') return absl::NotFoundError("no such resource");
+  std::string_view rest = path.substr(1);
+  std::string custom_verb;
+  const size_t last_slash = rest.rfind('/');
+  const size_t colon = rest.find(':', last_slash == std::string_view::npos ? 0 : last_slash);
+  if (colon != std::string_view::npos) {
+    custom_verb = std::string(rest.substr(colon + 1));
+    rest = rest.substr(0, colon);
+  }
+  const std::vector<absl::string_view> pieces = absl::StrSplit(absl::string_view(rest.data(), rest.size()), '/');
+  bool path_known = false;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != pieces.size() || route.custom_verb != custom_verb) continue;
+    RouteMatch match{&route, {}};
+    bool fits = true;
+    for (size_t i = 0; i < pieces.size() && fits; ++i) {
+      const PathSegment& segment = route.segments[i];
+      if (pieces[i].empty()) {
+        fits = false;
+      } else if (segment.variable) {
+        match.bindings.emplace_back(segment.field_path, std::string(pieces[i]));
+      } else {
+        fits = segment.literal == pieces[i];
+      }
+    }
+    if (!fits) continue;
+    path_known = true;
+    if (route.verb == verb) return match;
+  }
+  if (path_known) return absl::FailedPreconditionError("method not allowed");
+  return absl::NotFoundError("no such resource");
+}
+
+}  // namespace mentoring::gateway

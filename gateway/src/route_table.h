@@ -1,0 +1,61 @@
+#pragma once
+// The gateway's routes, generated from the services' protos: every unary method with a
+// (mentoring.api.v1.http) option becomes one HTTP route. Nothing here is written per
+// endpoint, so a later service's routes appear by annotating its methods.
+#include <absl/status/statusor.h>
+#include <google/protobuf/descriptor.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mentoring::gateway {
+
+// One piece of a path template: a literal ("people") or a variable bound to a request
+// field ("{person_id}", "{person.person_id}").
+struct PathSegment {
+  bool variable = false;
+  std::string literal;
+  std::vector<std::string> field_path;  // for a variable: field names from the request down
+};
+
+struct Route {
+  std::string verb;           // GET, POST, PUT, PATCH, DELETE
+  std::string path_template;  // as written in the proto, e.g. "/v1/people/{person_id}:deactivate"
+  std::vector<PathSegment> segments;
+  std::string custom_verb;    // "deactivate" for a template ending in ":deactivate"
+  std::string body;           // "*", a field of the request, or "" for none
+  std::string summary;
+  const google::protobuf::MethodDescriptor* method = nullptr;
+  std::string grpc_method;    // "/mentoring.profiles.v1.ProfilesService/GetPerson"
+};
+
+// A path matched to a route, with the request fields its variables bind.
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::vector<std::pair<std::vector<std::string>, std::string>> bindings;  // field path, value
+};
+
+class RouteTable {
+ public:
+  // INVALID_ARGUMENT (naming the method) for a malformed template, a variable or body that
+  // names no field of the request, or two routes with the same verb and template: contract
+  // errors, caught when the gateway starts and by its tests.
+  static absl::StatusOr<RouteTable> FromServices(const std::vector<const google::protobuf::ServiceDescriptor*>& services);
+
+  // NOT_FOUND when no route has this path; FAILED_PRECONDITION (HTTP 405) when routes have
+  // the path but not the verb.
+  absl::StatusOr<RouteMatch> Match(std::string_view verb, std::string_view path) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Parses "/v1/people/{person_id}:deactivate" against `request`. Exposed for tests.
+absl::StatusOr<Route> ParseRoute(std::string verb, std::string path_template,
+                                 const google::protobuf::Descriptor& request);
+
+}  // namespace mentoring::gateway

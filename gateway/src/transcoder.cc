@@ -1,0 +1,174 @@
+#include "transcoder.h"
+
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "mentoring/runtime/errors.h"
+
+namespace mentoring::gateway {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// Nesting depth of a JSON text, counted without parsing it (strings skipped).
+int JsonDepth(std::string_view json) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : json) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// The message holding the last field of `path`, creating the messages on the way.
+Message* Holder(Message& root, const std::vector<std::string>& path, const FieldDescriptor** field) {
+  Message* current = &root;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const FieldDescriptor* f = current->GetDescriptor()->FindFieldByName(path[i]);
+    if (f == nullptr) return nullptr;
+    if (i + 1 == path.size()) {
+      *field = f;
+      return current;
+    }
+    if (f->type() != FieldDescriptor::TYPE_MESSAGE || f->is_repeated()) return nullptr;
+    current = current->GetReflection()->MutableMessage(current, f);
+  }
+  return nullptr;
+}
+
+// Sets one scalar field (or appends to a repeated one) from its text form.
+absl::Status SetFromText(Message& message, const FieldDescriptor& field, const std::string& text,
+                         const std::string& name) {
+  const auto* reflection = message.GetReflection();
+  const bool repeated = field.is_repeated();
+  const auto bad = [&](const char* rule, const char* what) {
+    return errors::InvalidArgument(name, rule, absl::StrCat("must be ", what));
+  };
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      repeated ? reflection->AddString(&message, &field, text) : reflection->SetString(&message, &field, text);
+      return absl::OkStatus();
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t v;
+      if (!absl::SimpleAtoi(text, &v)) return bad("integer", "an integer");
+      repeated ? reflection->AddInt32(&message, &field, v) : reflection->SetInt32(&message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_INT64: {
+      int64_t v;
+      if (!absl::SimpleAtoi(text, &v)) return bad("integer", "an integer");
+      repeated ? reflection->AddInt64(&message, &field, v) : reflection->SetInt64(&message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      if (text != "true" && text != "false") return bad("boolean", "true or false");
+      repeated ? reflection->AddBool(&message, &field, text == "true")
+               : reflection->SetBool(&message, &field, text == "true");
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* value = field.enum_type()->FindValueByName(text);
+      int number = 0;
+      if (value == nullptr && absl::SimpleAtoi(text, &number)) value = field.enum_type()->FindValueByNumber(number);
+      if (value == nullptr) return bad("enum", "one of the enumeration's names");
+      repeated ? reflection->AddEnum(&message, &field, value) : reflection->SetEnum(&message, &field, value);
+      return absl::OkStatus();
+    }
+    default:
+      return errors::InvalidArgument(name, "not_a_parameter", "cannot be given in the URL; send it in the body");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    int value = 0;
+    if (i + 2 >= text.size() || !absl::SimpleHexAtoi(absl::string_view(text.data() + i + 1, 2), &value)) {
+      return absl::InvalidArgumentError("invalid percent escape");
+    }
+    out.push_back(static_cast<char>(value));
+    i += 2;
+  }
+  return out;
+}
+
+absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::string_view body, Message& request,
+                          const TranscodeLimits& limits) {
+  const Route& route = *match.route;
+  if (!body.empty() && route.body.empty()) {
+    return errors::InvalidArgument("body", "no_body", "this route takes no request body");
+  }
+  if (!body.empty()) {
+    if (JsonDepth(body) > limits.max_json_depth) {
+      return errors::InvalidArgument("body", "max_depth", absl::StrCat("nests deeper than ", limits.max_json_depth));
+    }
+    Message* target = &request;
+    if (route.body != "*") {
+      const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName(route.body);
+      target = request.GetReflection()->MutableMessage(&request, field);
+    }
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;  // a misspelt field is an error, not silently dropped
+    const auto parsed = google::protobuf::util::JsonStringToMessage(std::string(body), target, options);
+    if (!parsed.ok()) {
+      return errors::InvalidArgument("body", "json", std::string(parsed.message()));
+    }
+  }
+  // Query parameters: "field=value" or "parent.field=value"; a repeated field may repeat.
+  if (!query.empty()) {
+    for (absl::string_view pair : absl::StrSplit(absl::string_view(query.data(), query.size()), '&', absl::SkipEmpty())) {
+      std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+      auto name = PercentDecode(kv[0]);
+      auto value = PercentDecode(kv.size() > 1 ? kv[1] : "");
+      if (!name.ok() || !value.ok()) return errors::InvalidArgument("query", "percent_encoding", "invalid % escape");
+      const std::vector<std::string> path = absl::StrSplit(*name, '.');
+      const FieldDescriptor* field = nullptr;
+      Message* holder = Holder(request, path, &field);
+      if (holder == nullptr) {
+        return errors::InvalidArgument(*name, "unknown_parameter", "is not a field of the request");
+      }
+      if (auto set = SetFromText(*holder, *field, *value, *name); !set.ok()) return set;
+    }
+  }
+  for (const auto& [path, raw] : match.bindings) {
+    auto value = PercentDecode(raw);
+    const std::string name = absl::StrJoin(path, ".");
+    if (!value.ok()) return errors::InvalidArgument(name, "percent_encoding", "invalid % escape in the path");
+    const FieldDescriptor* field = nullptr;
+    Message* holder = Holder(request, path, &field);
+    if (holder == nullptr) return absl::InternalError("route binds a field the request lacks: " + name);
+    if (auto set = SetFromText(*holder, *field, *value, name); !set.ok()) return set;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ToJson(const Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  const auto printed = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!printed.ok()) return absl::InternalError(std::string(printed.message()));
+  return json;
+}
+
+}  // namespace mentoring::gateway

@@ -1,0 +1,31 @@
+#pragma once
+// HTTP ⇄ protobuf for a matched route, in the protobuf JSON mapping (lowerCamelCase names,
+// enums by name). The request message is built from the JSON body, then the query string,
+// then the path variables (which win: the URL names the resource).
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <google/protobuf/message.h>
+
+#include <string>
+#include <string_view>
+
+#include "route_table.h"
+
+namespace mentoring::gateway {
+
+struct TranscodeLimits {
+  int max_json_depth = 32;  // deeper bodies are refused before parsing (stack safety)
+};
+
+// INVALID_ARGUMENT with field violations naming what is wrong: malformed JSON or UTF-8, an
+// unknown field, a wrong type, too deep, a query parameter that names no field.
+absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::string_view body,
+                          google::protobuf::Message& request, const TranscodeLimits& limits = {});
+
+// The response body (protobuf JSON mapping; default values omitted).
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
+
+// "%2F" → "/", "+" kept (it is a path, not a form). Invalid escapes are INVALID_ARGUMENT.
+absl::StatusOr<std::string> PercentDecode(std::string_view text);
+
+}  // namespace mentoring::gateway

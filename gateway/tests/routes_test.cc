@@ -1,0 +1,157 @@
+// The gateway's routes come from the services' protos: every annotated method is routed,
+// paths bind request fields, bodies and query strings transcode with field-level errors,
+// and the OpenAPI document lists exactly the routes served.
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "mentoring/api/v1/http.pb.h"
+#include "mentoring/matching/v1/matching.pb.h"
+#include "mentoring/profiles/v1/profiles.pb.h"
+#include "mentoring/runtime/errors.h"
+#include "openapi.h"
+#include "route_table.h"
+#include "transcoder.h"
+
+namespace mentoring::gateway {
+namespace {
+
+const std::vector<const google::protobuf::ServiceDescriptor*>& Services() {
+  // Referencing the generated files links them in; the pool then knows their services.
+  (void)profiles::v1::Person::descriptor();
+  (void)matching::v1::Programme::descriptor();
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  static const std::vector<const google::protobuf::ServiceDescriptor*> services = {
+      pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
+      pool->FindServiceByName("mentoring.matching.v1.MatchingService")};
+  return services;
+}
+
+RouteTable Table() {
+  auto table = RouteTable::FromServices(Services());
+  EXPECT_TRUE(table.ok()) << table.status();
+  return table.ok() ? *table : RouteTable();
+}
+
+std::string RuleOf(const absl::Status& status) {
+  const auto details = errors::DetailsOf(status);
+  return details.field_violations().empty() ? "" : details.field_violations(0).field() + "/" + details.field_violations(0).rule();
+}
+
+TEST(Routes, EveryAnnotatedUnaryMethodIsRouted) {
+  const RouteTable table = Table();
+  int annotated = 0;
+  for (const auto* service : Services()) {
+    for (int m = 0; m < service->method_count(); ++m) {
+      const auto* method = service->method(m);
+      if (method->options().HasExtension(api::v1::http)) ++annotated;
+      // Streams (ListPeople, ImportPeople) are routed by hand, never by option.
+      if (method->client_streaming() || method->server_streaming()) {
+        EXPECT_FALSE(method->options().HasExtension(api::v1::http)) << method->full_name();
+      }
+    }
+  }
+  EXPECT_EQ(static_cast<int>(table.routes().size()), annotated);
+  EXPECT_GE(annotated, 38);
+}
+
+TEST(Routes, PathsBindFieldsAndCustomVerbs) {
+  const RouteTable table = Table();
+  auto get = table.Match("GET", "/v1/people/abc");
+  ASSERT_TRUE(get.ok());
+  EXPECT_EQ(get->route->grpc_method, "/mentoring.profiles.v1.ProfilesService/GetPerson");
+  ASSERT_EQ(get->bindings.size(), 1u);
+  EXPECT_EQ(get->bindings[0].second, "abc");
+
+  auto deactivate = table.Match("POST", "/v1/people/abc:deactivate");
+  ASSERT_TRUE(deactivate.ok());
+  EXPECT_EQ(deactivate->route->method->name(), "DeactivatePerson");
+  auto batch = table.Match("POST", "/v1/people:batchGet");
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->route->method->name(), "BatchGetPeople");
+  auto nested = table.Match("PUT", "/v1/people/abc");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ(nested->bindings[0].first, (std::vector<std::string>{"person", "person_id"}));
+
+  EXPECT_EQ(table.Match("GET", "/v1/nothing/here").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(table.Match("PATCH", "/v1/people/abc").status().code(), absl::StatusCode::kFailedPrecondition);  // 405
+  EXPECT_EQ(table.Match("GET", "/v1/people/abc:unknownVerb").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(table.Match("GET", "/v1/people//").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Routes, TemplatesThatNameNoFieldAreRefused) {
+  EXPECT_FALSE(ParseRoute("GET", "/v1/people/{nope}", *profiles::v1::GetPersonRequest::descriptor()).ok());
+  EXPECT_FALSE(ParseRoute("GET", "v1/people", *profiles::v1::GetPersonRequest::descriptor()).ok());
+  EXPECT_FALSE(ParseRoute("GET", "/v1/{page_size}", *profiles::v1::SearchPeopleRequest::descriptor()).ok());  // not a string
+}
+
+TEST(Transcoding, BodyQueryAndPathBuildTheRequest) {
+  const RouteTable table = Table();
+  auto search = table.Match("GET", "/v1/people");
+  ASSERT_TRUE(search.ok());
+  profiles::v1::SearchPeopleRequest request;
+  ASSERT_TRUE(BuildRequest(*search, "department=Sales%20EMEA&min_career_level=3&role=MENTORING_ROLE_MENTOR", "",
+                           request).ok());
+  EXPECT_EQ(request.department(), "Sales EMEA");
+  EXPECT_EQ(request.min_career_level(), 3);
+  EXPECT_EQ(request.role(), common::v1::MENTORING_ROLE_MENTOR);
+
+  auto update = table.Match("PUT", "/v1/people/p-1");
+  profiles::v1::UpdatePersonRequest put;
+  ASSERT_TRUE(BuildRequest(*update, "", R"({"person": {"personId": "other", "careerLevel": 7}, "expectedVersion": "3"})",
+                           put).ok());
+  EXPECT_EQ(put.person().person_id(), "p-1");  // the URL names the resource
+  EXPECT_EQ(put.person().career_level(), 7);
+  EXPECT_EQ(put.expected_version(), 3);
+
+  auto create = table.Match("POST", "/v1/programmes");
+  matching::v1::CreateProgrammeRequest programme;
+  ASSERT_TRUE(BuildRequest(*create, "", R"({"name": "Cohort", "type": "PROGRAMME_TYPE_REVERSE"})", programme).ok());
+  EXPECT_EQ(programme.programme().name(), "Cohort");  // body: "programme"
+}
+
+TEST(Transcoding, BadInputNamesTheFieldAndRule) {
+  const RouteTable table = Table();
+  auto search = table.Match("GET", "/v1/people");
+  profiles::v1::SearchPeopleRequest request;
+  EXPECT_EQ(RuleOf(BuildRequest(*search, "min_career_level=three", "", request)), "min_career_level/integer");
+  EXPECT_EQ(RuleOf(BuildRequest(*search, "nosuch=1", "", request)), "nosuch/unknown_parameter");
+  EXPECT_EQ(RuleOf(BuildRequest(*search, "role=BOSS", "", request)), "role/enum");
+  EXPECT_EQ(RuleOf(BuildRequest(*search, "", "{}", request)), "body/no_body");
+
+  auto create = table.Match("POST", "/v1/people");
+  profiles::v1::CreatePersonRequest person;
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"displayName": 7})", person)), "body/json");       // wrong type
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"nickname": "x"})", person)), "body/json");        // unknown field
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"displayName": )", person)), "body/json");        // malformed
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", "{\"displayName\": \"\xff\xfe\"}", person)), "body/json");  // bad UTF-8
+  std::string deep = std::string(100, '[') + std::string(100, ']');
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", deep, person)), "body/max_depth");
+}
+
+TEST(OpenApi, ListsExactlyTheRoutesServed) {
+  const RouteTable table = Table();
+  google::protobuf::Struct document;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(OpenApiDocument(table, "Mentoring", "1"), &document).ok());
+  EXPECT_EQ(document.fields().at("openapi").string_value(), "3.0.3");
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, item] : document.fields().at("paths").struct_value().fields()) {
+    for (const auto& [verb, operation] : item.struct_value().fields()) documented.emplace(verb, path);
+  }
+  std::set<std::pair<std::string, std::string>> served;
+  for (const auto& route : table.routes()) {
+    std::string verb = route.verb;
+    for (auto& c : verb) c = static_cast<char>(std::tolower(c));
+    served.emplace(verb, route.path_template);
+  }
+  EXPECT_EQ(documented, served);
+  const auto& schemas = document.fields().at("components").struct_value().fields().at("schemas").struct_value().fields();
+  EXPECT_TRUE(schemas.contains("mentoring.profiles.v1.Person"));
+  EXPECT_TRUE(schemas.contains("mentoring.matching.v1.MatchDraft"));
+  EXPECT_TRUE(schemas.contains("Error"));
+}
+
+}  // namespace
+}  // namespace mentoring::gateway
