@@ -56,10 +56,15 @@ absl::Status CheckProducerTopic(const std::string& kafka_bootstrap, const std::s
   return absl::OkStatus();
 }
 
-void WritePortFile(const std::string& path, int grpc_port, int admin_port) {
+void WritePortFile(const std::string& path, int grpc_port, int admin_port,
+                   const std::vector<std::pair<std::string, int>>& more) {
   if (path.empty()) return;
   // Renamed into place, so a reader never sees a half-written file.
-  std::ofstream(path + ".tmp") << "GRPC_PORT=" << grpc_port << "\nADMIN_PORT=" << admin_port << "\n";
+  {
+    std::ofstream out(path + ".tmp");
+    out << "GRPC_PORT=" << grpc_port << "\nADMIN_PORT=" << admin_port << "\n";
+    for (const auto& [name, port] : more) out << name << "=" << port << "\n";
+  }
   std::rename((path + ".tmp").c_str(), path.c_str());
 }
 

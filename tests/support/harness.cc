@@ -139,6 +139,7 @@ absl::Status ServiceProcess::Start(absl::Duration timeout) {
     const auto vars = ParseEnvFile(ReadFile(port_file));
     if (vars.contains("GRPC_PORT") && absl::SimpleAtoi(vars.at("GRPC_PORT"), &grpc_port_) &&
         absl::SimpleAtoi(vars.at("ADMIN_PORT"), &admin_port_)) {
+      if (vars.contains("HTTP_PORT")) absl::SimpleAtoi(vars.at("HTTP_PORT"), &http_port_);
       auto stub = grpc::health::v1::Health::NewStub(channel());
       grpc::health::v1::HealthCheckRequest request;
       grpc::health::v1::HealthCheckResponse response;
@@ -211,6 +212,24 @@ std::map<std::string, std::string> MatchingEnv(const std::string& database_url, 
       {"MATCHING_GRPC_LISTEN", "127.0.0.1:0"},
       {"MATCHING_ADMIN_LISTEN", "127.0.0.1:0"},
       {"MATCHING_LOG_LEVEL", "info"},
+  };
+}
+
+std::string GatewayBinary() { return GATEWAY_BIN; }
+
+std::map<std::string, std::string> GatewayEnv(const std::string& profiles_addr, const std::string& matching_addr,
+                                              const std::string& jwt_secret) {
+  return {
+      {"GATEWAY_PROFILES_ADDR", profiles_addr},
+      {"GATEWAY_MATCHING_ADDR", matching_addr},
+      {"GATEWAY_INTERNAL_TOKEN_SECRET", kTestTokenSecret},
+      {"GATEWAY_JWT_ISSUER", "test-idp"},
+      {"GATEWAY_JWT_AUDIENCE", "mentoring"},
+      {"GATEWAY_JWT_HS256_SECRET", jwt_secret},
+      {"GATEWAY_GRPC_LISTEN", "127.0.0.1:0"},
+      {"GATEWAY_ADMIN_LISTEN", "127.0.0.1:0"},
+      {"GATEWAY_HTTP_LISTEN", "127.0.0.1:0"},
+      {"GATEWAY_LOG_LEVEL", "info"},
   };
 }
 

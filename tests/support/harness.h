@@ -55,6 +55,7 @@ class ServiceProcess {
   bool running();
   int grpc_port() const { return grpc_port_; }
   int admin_port() const { return admin_port_; }
+  int http_port() const { return http_port_; }  // the gateway's HTTP port (0 for services)
   std::shared_ptr<grpc::Channel> channel() const;
   std::string log() const;  // its stderr so far
   pid_t pid() const { return pid_; }
@@ -66,6 +67,7 @@ class ServiceProcess {
   pid_t pid_ = -1;
   int grpc_port_ = 0;
   int admin_port_ = 0;
+  int http_port_ = 0;
   int exit_code_ = -1;
 };
 
@@ -75,6 +77,11 @@ std::string ProfilesBinary();
 // The matching service, reading facts from the profiles service at `profiles_addr`.
 std::map<std::string, std::string> MatchingEnv(const std::string& database_url, const std::string& profiles_addr);
 std::string MatchingBinary();
+// The gateway in front of them; end-user tokens are HS256 with `jwt_secret`, issuer
+// "test-idp", audience "mentoring".
+std::map<std::string, std::string> GatewayEnv(const std::string& profiles_addr, const std::string& matching_addr,
+                                              const std::string& jwt_secret);
+std::string GatewayBinary();
 
 // A client context carrying a signed internal token for `caller` and a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Duration deadline = absl::Seconds(10));

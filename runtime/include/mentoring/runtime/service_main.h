@@ -5,6 +5,7 @@
 #include <absl/time/time.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mentoring/runtime/config.h"
@@ -44,6 +45,7 @@ absl::Status CheckProducerTopic(const std::string& kafka_bootstrap, const std::s
 
 // Writes GRPC_PORT/ADMIN_PORT to `path` atomically (rename), for tests and scripts that
 // start a service on port 0. Does nothing for an empty path.
-void WritePortFile(const std::string& path, int grpc_port, int admin_port);
+void WritePortFile(const std::string& path, int grpc_port, int admin_port,
+                   const std::vector<std::pair<std::string, int>>& more = {});
 
 }  // namespace mentoring

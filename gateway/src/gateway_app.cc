@@ -1,0 +1,116 @@
+#include "gateway_app.h"
+
+#include <google/protobuf/message.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/proto_utils.h>  // serialisation of protobuf messages in generic calls
+#include <spdlog/spdlog.h>
+
+#include <regex>
+
+#include "http_errors.h"
+#include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/ids.h"
+#include "mentoring/runtime/tracing.h"
+#include "openapi.h"
+#include "transcoder.h"
+
+namespace mentoring::gateway {
+namespace {
+
+using google::protobuf::Message;
+using GenericStub = grpc::TemplatedGenericStub<Message, Message>;
+
+// A client's request id is echoed only when it is harmless in logs and headers.
+bool SafeRequestId(const std::string& id) {
+  static const std::regex kId(R"(^[A-Za-z0-9._-]{1,64}$)");
+  return std::regex_match(id, kId);
+}
+
+HttpResponse Json(int status, std::string body, const std::string& request_id) {
+  return HttpResponse{status, std::move(body), request_id, {}};
+}
+
+}  // namespace
+
+GatewayApp::GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<grpc::Channel>> channels,
+                       Authenticate authenticate, const InternalTokenSigner& signer, const Clock& clock,
+                       GatewaySettings settings)
+    : routes_(std::move(routes)),
+      channels_(std::move(channels)),
+      authenticate_(std::move(authenticate)),
+      signer_(signer),
+      clock_(clock),
+      settings_(std::move(settings)),
+      openapi_json_(OpenApiDocument(routes_, settings_.api_title, settings_.api_version)) {}
+
+HttpResponse GatewayApp::Fail(const absl::Status& status, const std::string& request_id) const {
+  HttpResponse response = Json(HttpStatusOf(status.code()), ErrorBody(status, request_id), request_id);
+  if (response.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (response.status == 500) spdlog::error("request {}: {}", request_id, status.ToString());
+  return response;
+}
+
+void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> done) const {
+  const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
+  const size_t question = request.target.find('?');
+  const std::string path = request.target.substr(0, question);
+  const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
+
+  if (request.method == "GET" && path == "/openapi.json") return done(Json(200, openapi_json_, request_id));
+  if (request.method == "GET" && path == "/healthz") return done(Json(200, R"({"status":"ok"})", request_id));
+
+  auto match = routes_.Match(request.method, path);
+  if (!match.ok()) {
+    const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
+    HttpResponse response = Json(not_allowed ? 405 : 404,
+                                 ErrorBody(not_allowed ? absl::Status(absl::StatusCode::kUnimplemented, "method not allowed")
+                                                       : absl::NotFoundError("no such resource"),
+                                           request_id),
+                                 request_id);
+    response.status = not_allowed ? 405 : 404;
+    return done(std::move(response));
+  }
+  auto caller = authenticate_(request.authorization);
+  if (!caller.ok()) return done(Fail(errors::Unauthenticated(std::string(caller.status().message())), request_id));
+
+  const Route& route = *match->route;
+  const Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(route.method->input_type());
+  const Message* response_prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(route.method->output_type());
+  std::shared_ptr<Message> call_request(prototype->New());
+  if (auto built = BuildRequest(*match, query, request.body, *call_request); !built.ok()) {
+    return done(Fail(built, request_id));
+  }
+  auto token = signer_.Sign(*caller);
+  if (!token.ok()) return done(Fail(token.status(), request_id));
+  auto channel = channels_.find(route.method->service()->full_name());
+  if (channel == channels_.end()) {
+    return done(Fail(absl::UnavailableError("no upstream for " + route.method->service()->full_name()), request_id));
+  }
+
+  // The call's state lives until its callback has answered.
+  struct Call {
+    grpc::ClientContext context;
+    std::shared_ptr<Message> request;
+    std::unique_ptr<Message> response;
+    GenericStub stub;
+    explicit Call(std::shared_ptr<grpc::Channel> channel) : stub(std::move(channel)) {}
+  };
+  auto call = std::make_shared<Call>(channel->second);
+  call->request = call_request;
+  call->response.reset(response_prototype->New());
+  call->context.set_deadline(absl::ToChronoTime(clock_.Now() + settings_.call_deadline));
+  call->context.AddMetadata(kInternalTokenHeader, *token);
+  call->context.AddMetadata("traceparent", TraceContext::NewRoot().ToHeader());
+  call->context.AddMetadata("x-request-id", request_id);
+  call->stub.UnaryCall(&call->context, route.grpc_method, grpc::StubOptions(), call->request.get(),
+                       call->response.get(), [this, call, request_id, done = std::move(done)](grpc::Status status) {
+                         if (!status.ok()) return done(Fail(errors::FromGrpcStatus(status), request_id));
+                         auto json = ToJson(*call->response);
+                         if (!json.ok()) return done(Fail(json.status(), request_id));
+                         done(Json(200, std::move(*json), request_id));
+                       });
+}
+
+}  // namespace mentoring::gateway

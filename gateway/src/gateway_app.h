@@ -1,0 +1,71 @@
+#pragma once
+// One HTTP request through the gateway, independent of the HTTP server: a request id,
+// authentication, the route, transcoding, the internal token the services verify, the
+// call (gRPC, with a deadline), and the answer or the one error mapping. No rules per
+// endpoint: everything comes from the route table.
+#include <absl/status/statusor.h>
+#include <absl/time/time.h>
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mentoring/runtime/clock.h"
+#include "mentoring/runtime/identity.h"
+#include "route_table.h"
+
+namespace mentoring::gateway {
+
+struct HttpRequest {
+  std::string method;         // "GET"
+  std::string target;         // "/v1/people?department=Sales"
+  std::string authorization;  // the Authorization header, as sent
+  std::string request_id;     // the X-Request-Id header, as sent (may be empty)
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;  // JSON
+  std::string request_id;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Authorization header value → the caller; UNAUTHENTICATED with a reason otherwise.
+using Authenticate = std::function<absl::StatusOr<Caller>(std::string_view authorization)>;
+
+struct GatewaySettings {
+  absl::Duration call_deadline = absl::Seconds(10);
+  std::string api_title = "Mentoring platform";
+  std::string api_version = "v1";
+};
+
+class GatewayApp {
+ public:
+  // `channels`: service full name ("mentoring.profiles.v1.ProfilesService") → its channel.
+  GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<grpc::Channel>> channels,
+             Authenticate authenticate, const InternalTokenSigner& signer, const Clock& clock,
+             GatewaySettings settings = {});
+
+  // Calls `done` exactly once, on this thread or on a gRPC thread.
+  void Handle(HttpRequest request, std::function<void(HttpResponse)> done) const;
+
+  const RouteTable& routes() const { return routes_; }
+
+ private:
+  HttpResponse Fail(const absl::Status& status, const std::string& request_id) const;
+
+  RouteTable routes_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  Authenticate authenticate_;
+  const InternalTokenSigner& signer_;
+  const Clock& clock_;
+  GatewaySettings settings_;
+  std::string openapi_json_;
+};
+
+}  // namespace mentoring::gateway

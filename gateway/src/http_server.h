@@ -1,0 +1,43 @@
+#pragma once
+// HTTP/1.1 with keep-alive on Boost.Beast, asynchronous: slow clients cost a socket, not a
+// thread. Limits are applied before a request reaches the gateway: header and body sizes,
+// a read timeout (a client trickling bytes is cut off), and a cap on open connections.
+#include <absl/status/statusor.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway_app.h"
+
+namespace mentoring::gateway {
+
+struct HttpServerSettings {
+  std::string listen_address = "127.0.0.1";
+  int port = 0;                          // 0: pick a free one
+  int threads = 2;
+  int max_connections = 10000;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+  absl::Duration read_timeout = absl::Seconds(15);   // to receive a whole request
+  absl::Duration idle_timeout = absl::Seconds(60);   // keep-alive between requests
+};
+
+class HttpServer {
+ public:
+  HttpServer(const GatewayApp& app, HttpServerSettings settings);
+  ~HttpServer();
+  absl::Status Start();
+  int port() const { return port_; }
+  // Stops accepting, closes connections, joins the threads.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace mentoring::gateway

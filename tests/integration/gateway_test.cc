@@ -1,0 +1,190 @@
+// The gateway as a real process in front of real profiles and matching services: routes
+// from the protos round-trip, the OpenAPI document is served, authentication is required,
+// and bad requests are answered with the field and the rule, before any service sees the
+// worst of them.
+#include <absl/strings/str_cat.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <jwt.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "harness.h"
+
+namespace mentoring::testing {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using google::protobuf::Struct;
+
+constexpr char kJwtSecret[] = "gateway-test-user-jwt-secret-0123456789";
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::string request_id;
+  std::string www_authenticate;
+  Struct json;
+};
+
+Reply Call(int port, http::verb verb, const std::string& target, const std::string& body = "",
+           const std::string& bearer = "") {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                static_cast<unsigned short>(port)));
+  http::request<http::string_body> request(verb, target, 11);
+  request.set(http::field::host, "localhost");
+  if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
+  if (!body.empty()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = body;
+  }
+  request.prepare_payload();
+  beast::error_code ec;
+  http::write(stream, request, ec);  // a server refusing a large body may stop reading it
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response, ec);
+  Reply reply;
+  reply.status = ec ? -1 : static_cast<int>(response.result_int());
+  reply.body = response.body();
+  reply.request_id = std::string(response["X-Request-Id"]);
+  reply.www_authenticate = std::string(response[http::field::www_authenticate]);
+  (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
+  return reply;
+}
+
+// A user's token as an identity provider would issue it (HS256 for local use).
+std::string UserToken(const std::string& subject, const std::string& roles_json) {
+  jwt_t* jwt = nullptr;
+  jwt_new(&jwt);
+  const long now = absl::ToUnixSeconds(absl::Now());
+  jwt_add_grant(jwt, "sub", subject.c_str());
+  jwt_add_grant(jwt, "iss", "test-idp");
+  jwt_add_grant(jwt, "aud", "mentoring");
+  jwt_add_grant_int(jwt, "iat", now);
+  jwt_add_grant_int(jwt, "exp", now + 600);
+  jwt_add_grants_json(jwt, absl::StrCat(R"({"roles": )", roles_json, "}").c_str());
+  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(kJwtSecret), sizeof(kJwtSecret) - 1);
+  char* encoded = jwt_encode_str(jwt);
+  std::string token = encoded ? encoded : "";
+  free(encoded);  // libjwt 1.10 has no jwt_free_str
+  jwt_free(jwt);
+  return token;
+}
+
+std::string FieldOf(const Struct& json, const std::string& key) {
+  const auto& error = json.fields().at("error").struct_value();
+  return error.fields().contains(key) ? error.fields().at(key).string_value() : "";
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    profiles_db_ = new ScratchDatabase("gwprof");
+    matching_db_ = new ScratchDatabase("gwmatch");
+    profiles_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(profiles_db_->url()));
+    started_ = profiles_->Start();
+    if (!started_.ok()) return;
+    const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
+    matching_ = new ServiceProcess(MatchingBinary(), MatchingEnv(matching_db_->url(), profiles_addr));
+    started_ = matching_->Start();
+    if (!started_.ok()) return;
+    gateway_ = new ServiceProcess(GatewayBinary(),
+                                  GatewayEnv(profiles_addr, absl::StrCat("127.0.0.1:", matching_->grpc_port()),
+                                             kJwtSecret));
+    started_ = gateway_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    delete matching_;
+    delete profiles_;
+    delete matching_db_;
+    delete profiles_db_;
+  }
+  void SetUp() override { ASSERT_TRUE(started_.ok()) << started_; }
+  static int Port() { return gateway_->http_port(); }
+
+  static inline absl::Status started_;
+  static inline ScratchDatabase* profiles_db_ = nullptr;
+  static inline ScratchDatabase* matching_db_ = nullptr;
+  static inline ServiceProcess* profiles_ = nullptr;
+  static inline ServiceProcess* matching_ = nullptr;
+  static inline ServiceProcess* gateway_ = nullptr;
+};
+
+TEST_F(GatewayTest, ServesTheOpenApiDocumentOfItsRoutes) {
+  const Reply reply = Call(Port(), http::verb::get, "/openapi.json");
+  ASSERT_EQ(reply.status, 200);
+  const auto& paths = reply.json.fields().at("paths").struct_value().fields();
+  EXPECT_TRUE(paths.contains("/v1/people/{person_id}"));
+  EXPECT_TRUE(paths.contains("/v1/programmes/{programme_id}/drafts"));
+  EXPECT_FALSE(reply.request_id.empty());
+}
+
+TEST_F(GatewayTest, WithoutATokenItIs401AndNoServiceIsCalled) {
+  Reply reply = Call(Port(), http::verb::get, "/v1/programmes");
+  EXPECT_EQ(reply.status, 401);
+  EXPECT_EQ(reply.www_authenticate, "Bearer");
+  EXPECT_EQ(FieldOf(reply.json, "status"), "UNAUTHENTICATED");
+  EXPECT_EQ(FieldOf(reply.json, "requestId"), reply.request_id);
+  // A token signed with another key is no better.
+  reply = Call(Port(), http::verb::get, "/v1/programmes", "", UserToken("x", "[]") + "tampered");
+  EXPECT_EQ(reply.status, 401);
+}
+
+TEST_F(GatewayTest, ProfilesAndMatchingRoundTripThroughTheirRoutes) {
+  const std::string hr = UserToken("hr-system", R"(["hr_integration"])");
+  Reply created = Call(Port(), http::verb::post, "/v1/people", R"({
+      "hrEmployeeId": "GW-1", "displayName": "Grace Hopper", "email": "grace@example.com",
+      "careerLevel": 9, "timeZone": "America/New_York", "languages": ["en"]})",
+                       hr);
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string id = created.json.fields().at("personId").string_value();
+  ASSERT_FALSE(id.empty());
+
+  // The person reads their own profile; the services see the caller the gateway vouches for.
+  const Reply mine = Call(Port(), http::verb::get, "/v1/people/" + id, "", UserToken(id, R"(["employee"])"));
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.json.fields().at("displayName").string_value(), "Grace Hopper");
+
+  const std::string admin = UserToken("admin-7", R"(["programme_admin"])");
+  const Reply programme = Call(Port(), http::verb::post, "/v1/programmes", R"({
+      "name": "Gateway cohort", "type": "PROGRAMME_TYPE_ONE_TO_ONE",
+      "startDate": {"year": 2027, "month": 1, "day": 1}, "endDate": {"year": 2027, "month": 12, "day": 31}})",
+                               admin);
+  ASSERT_EQ(programme.status, 200) << programme.body;
+  const std::string programme_id = programme.json.fields().at("programmeId").string_value();
+  const Reply read = Call(Port(), http::verb::get, "/v1/programmes/" + programme_id, "", admin);
+  ASSERT_EQ(read.status, 200);
+  EXPECT_EQ(read.json.fields().at("name").string_value(), "Gateway cohort");
+  // An employee may not create programmes: the service says so, the gateway maps it.
+  const Reply refused = Call(Port(), http::verb::post, "/v1/programmes", R"({"name": "x"})", UserToken(id, R"(["employee"])"));
+  EXPECT_EQ(refused.status, 403);
+}
+
+TEST_F(GatewayTest, BadRequestsNameTheFieldAndTheRule) {
+  const std::string hr = UserToken("hr-system", R"(["hr_integration"])");
+  Reply reply = Call(Port(), http::verb::post, "/v1/people", R"({"nickname": "x"})", hr);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(FieldOf(reply.json, "status"), "INVALID_ARGUMENT");
+  // A rule the service enforces comes back the same way.
+  reply = Call(Port(), http::verb::post, "/v1/people", R"({"hrEmployeeId": "GW-2", "displayName": "A",
+      "email": "a@example.com", "careerLevel": 3, "timeZone": "Atlantis/Capital"})", hr);
+  ASSERT_EQ(reply.status, 400) << reply.body;
+  const auto& violations = reply.json.fields().at("error").struct_value().fields().at("fieldViolations").list_value();
+  ASSERT_GE(violations.values_size(), 1);
+  EXPECT_EQ(violations.values(0).struct_value().fields().at("field").string_value(), "person.time_zone");
+  EXPECT_EQ(Call(Port(), http::verb::get, "/v1/nothing", "", hr).status, 404);
+  EXPECT_EQ(Call(Port(), http::verb::patch, "/v1/programmes", "", hr).status, 405);
+  // Too large: refused before any service sees it.
+  EXPECT_EQ(Call(Port(), http::verb::post, "/v1/people", std::string(2 << 20, ' '), hr).status, 413);
+}
+
+}  // namespace
+}  // namespace mentoring::testing
