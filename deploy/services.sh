@@ -17,14 +17,16 @@ env_file="$stack_dir/stack.env"
 services_env="$stack_dir/services.env"
 
 # service -> default gRPC port and metrics port
-declare -A grpc_port=([profiles]=50061 [matching]=50062 [scheduling]=50063 [evaluation]=50064)
-declare -A admin_port=([profiles]=9461 [matching]=9462 [scheduling]=9463 [evaluation]=9464)
-all_services=(profiles matching scheduling evaluation)
+declare -A grpc_port=([profiles]=50061 [matching]=50062 [scheduling]=50063 [evaluation]=50064 [gateway]=50060)
+declare -A admin_port=([profiles]=9461 [matching]=9462 [scheduling]=9463 [evaluation]=9464 [gateway]=9460)
+all_services=(profiles matching scheduling evaluation gateway)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: ERROR: %s\n' "$*" >&2; exit 1; }
 
-binary_of() { echo "$build_dir/services/$1/$1_service"; }
+binary_of() {
+  if [[ $1 == gateway ]]; then echo "$build_dir/gateway/gateway"; else echo "$build_dir/services/$1/$1_service"; fi
+}
 
 built_services() {
   local s
@@ -47,8 +49,8 @@ pid_of() {  # service: prints the PID when that service runs
   [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$1_service" && echo "$pid"
 }
 
-secret() {
-  local file="$run_dir/internal-token.secret"
+secret() {  # [name]: a random secret made once and kept under $run_dir
+  local file="$run_dir/${1:-internal-token}.secret"
   if [[ ! -s $file ]]; then
     (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$file")
   fi
@@ -70,6 +72,16 @@ start_one() {  # service
     # Matching reads its facts about people from profiles.
     [[ -f $run_dir/profiles.ports ]] || die "matching needs profiles running: deploy/services.sh start profiles"
     extra+=("MATCHING_PROFILES_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/profiles.ports")")
+  fi
+  if [[ $s == gateway ]]; then
+    local up
+    for up in profiles matching; do
+      [[ -f $run_dir/$up.ports ]] || die "the gateway needs $up running: deploy/services.sh start $up"
+      extra+=("GATEWAY_${up^^}_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/$up.ports")")
+    done
+    # Locally, end-user tokens come from build/tools/mint_token --user (HS256, this secret).
+    extra+=("GATEWAY_HTTP_LISTEN=127.0.0.1:$(free_port_from 8080)" "GATEWAY_JWT_ISSUER=mentoring-local-idp"
+            "GATEWAY_JWT_AUDIENCE=mentoring-api" "GATEWAY_JWT_HS256_SECRET=$(secret user-jwt)")
   fi
   env MENTORING_ENV_FILE="$env_file" INTERNAL_TOKEN_SECRET="$(secret)" "${extra[@]}" \
     "${upper}_GRPC_LISTEN=127.0.0.1:$(free_port_from "${grpc_port[$s]}")" \
@@ -110,6 +122,7 @@ write_services_env() {
     done <"$run_dir/$s.ports"
   done
   echo "INTERNAL_TOKEN_SECRET_FILE=$run_dir/internal-token.secret" >>"$services_env.tmp"
+  echo "USER_JWT_SECRET_FILE=$run_dir/user-jwt.secret" >>"$services_env.tmp"
   mv "$services_env.tmp" "$services_env"
 }
 
