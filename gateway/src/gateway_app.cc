@@ -1,5 +1,6 @@
 #include "gateway_app.h"
 
+#include <absl/strings/str_cat.h>
 #include <google/protobuf/message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/impl/codegen/proto_utils.h>  // serialisation of protobuf messages in generic calls
@@ -34,12 +35,13 @@ HttpResponse Json(int status, std::string body, const std::string& request_id) {
 
 GatewayApp::GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<grpc::Channel>> channels,
                        Authenticate authenticate, const InternalTokenSigner& signer, const Clock& clock,
-                       GatewaySettings settings)
+                       RateLimiter* limiter, GatewaySettings settings)
     : routes_(std::move(routes)),
       channels_(std::move(channels)),
       authenticate_(std::move(authenticate)),
       signer_(signer),
       clock_(clock),
+      limiter_(limiter),
       settings_(std::move(settings)),
       openapi_json_(OpenApiDocument(routes_, settings_.api_title, settings_.api_version)) {}
 
@@ -72,6 +74,22 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   }
   auto caller = authenticate_(request.authorization);
   if (!caller.ok()) return done(Fail(errors::Unauthenticated(std::string(caller.status().message())), request_id));
+  std::vector<std::pair<std::string, std::string>> rate_headers;
+  if (limiter_ != nullptr) {
+    const RateDecision decision = limiter_->Check(caller->id);
+    rate_headers = {{"RateLimit-Limit", std::to_string(decision.limit)},
+                    {"RateLimit-Remaining", std::to_string(decision.remaining)}};
+    if (!decision.allowed) {
+      HttpResponse refused = Fail(errors::WithReason(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
+                                                     absl::StrCat("more than ", decision.limit,
+                                                                  " requests a minute; retry after ",
+                                                                  decision.retry_after_seconds, " s")),
+                                  request_id);
+      refused.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
+      for (auto& header : rate_headers) refused.headers.push_back(header);
+      return done(std::move(refused));
+    }
+  }
 
   const Route& route = *match->route;
   const Message* prototype =
@@ -105,11 +123,18 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   call->context.AddMetadata("traceparent", TraceContext::NewRoot().ToHeader());
   call->context.AddMetadata("x-request-id", request_id);
   call->stub.UnaryCall(&call->context, route.grpc_method, grpc::StubOptions(), call->request.get(),
-                       call->response.get(), [this, call, request_id, done = std::move(done)](grpc::Status status) {
-                         if (!status.ok()) return done(Fail(errors::FromGrpcStatus(status), request_id));
-                         auto json = ToJson(*call->response);
-                         if (!json.ok()) return done(Fail(json.status(), request_id));
-                         done(Json(200, std::move(*json), request_id));
+                       call->response.get(),
+                       [this, call, request_id, rate_headers, done = std::move(done)](grpc::Status status) {
+                         HttpResponse response;
+                         if (!status.ok()) {
+                           response = Fail(errors::FromGrpcStatus(status), request_id);
+                         } else if (auto json = ToJson(*call->response); !json.ok()) {
+                           response = Fail(json.status(), request_id);
+                         } else {
+                           response = Json(200, std::move(*json), request_id);
+                         }
+                         for (const auto& header : rate_headers) response.headers.push_back(header);
+                         done(std::move(response));
                        });
 }
 

@@ -16,6 +16,7 @@
 
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/identity.h"
+#include "rate_limiter.h"
 #include "route_table.h"
 
 namespace mentoring::gateway {
@@ -47,9 +48,10 @@ struct GatewaySettings {
 class GatewayApp {
  public:
   // `channels`: service full name ("mentoring.profiles.v1.ProfilesService") → its channel.
+  // `limiter` may be null (no rate limits).
   GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<grpc::Channel>> channels,
              Authenticate authenticate, const InternalTokenSigner& signer, const Clock& clock,
-             GatewaySettings settings = {});
+             RateLimiter* limiter = nullptr, GatewaySettings settings = {});
 
   // Calls `done` exactly once, on this thread or on a gRPC thread.
   void Handle(HttpRequest request, std::function<void(HttpResponse)> done) const;
@@ -64,6 +66,7 @@ class GatewayApp {
   Authenticate authenticate_;
   const InternalTokenSigner& signer_;
   const Clock& clock_;
+  RateLimiter* limiter_;
   GatewaySettings settings_;
   std::string openapi_json_;
 };

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <tuple>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +15,7 @@
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/config.h"
 #include "mentoring/runtime/logging.h"
+#include "mentoring/runtime/redis.h"
 #include "mentoring/runtime/server.h"
 #include "mentoring/runtime/service_main.h"
 
@@ -33,6 +35,9 @@ struct Settings {
   gateway::HttpServerSettings http;
   absl::Duration call_deadline;
   std::string port_file;
+  std::string redis_host;
+  int redis_port = 0;
+  int64_t rate_limit_per_minute = 0;
 };
 
 absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
@@ -61,6 +66,8 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   s.http.read_timeout = config.Duration("READ_TIMEOUT", absl::Seconds(15));
   s.http.idle_timeout = config.Duration("IDLE_TIMEOUT", absl::Seconds(60));
   s.call_deadline = config.Duration("CALL_DEADLINE", absl::Seconds(10));
+  std::tie(s.redis_host, s.redis_port) = config.RequiredHostPort("REDIS_ADDR");
+  s.rate_limit_per_minute = config.Int("RATE_LIMIT_PER_MINUTE", 600, 0, 1000000);  // 0: off
   s.port_file = config.String("PORT_FILE", "");
   if (auto status = config.Check(); !status.ok()) return status;
   if (s.http_listen.second < 0 || s.http_listen.second > 65535) {
@@ -117,9 +124,11 @@ int main(int argc, char** argv) {
       {"mentoring.matching.v1.MatchingService",
        grpc::CreateChannel(settings->matching_addr, grpc::InsecureChannelCredentials())}};
   const gateway::JwtAuthenticator& auth = **authenticator;
+  redis::Client redis({.host = settings->redis_host, .port = settings->redis_port});
+  gateway::RateLimiter limiter(&redis, settings->rate_limit_per_minute, clock);
   gateway::GatewayApp app(
       std::move(*routes), std::move(channels),
-      [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock,
+      [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock, &limiter,
       {.call_deadline = settings->call_deadline});
 
   GrpcServer health({.listen_address = settings->grpc_listen});  // health and reflection only

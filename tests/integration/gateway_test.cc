@@ -28,6 +28,7 @@ struct Reply {
   std::string body;
   std::string request_id;
   std::string www_authenticate;
+  std::string retry_after;
   Struct json;
 };
 
@@ -55,6 +56,7 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   reply.body = response.body();
   reply.request_id = std::string(response["X-Request-Id"]);
   reply.www_authenticate = std::string(response[http::field::www_authenticate]);
+  reply.retry_after = std::string(response[http::field::retry_after]);
   (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
   return reply;
 }
@@ -184,6 +186,25 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndTheRule) {
   EXPECT_EQ(Call(Port(), http::verb::patch, "/v1/programmes", "", hr).status, 405);
   // Too large: refused before any service sees it.
   EXPECT_EQ(Call(Port(), http::verb::post, "/v1/people", std::string(2 << 20, ' '), hr).status, 413);
+}
+
+TEST_F(GatewayTest, ACallerOverTheRateLimitGets429WithRetryAfter) {
+  // The suite's gateway allows 20 requests a minute per caller, counted in Redis.
+  const std::string greedy = UserToken(absl::StrCat("greedy-", absl::ToUnixNanos(absl::Now())), R"(["employee"])");
+  int ok = 0, limited = 0;
+  Reply last;
+  for (int i = 0; i < 25; ++i) {
+    last = Call(Port(), http::verb::get, "/v1/programmes", "", greedy);
+    if (last.status == 200) ++ok;
+    if (last.status == 429) ++limited;
+  }
+  EXPECT_LE(ok, 20);
+  EXPECT_GE(limited, 5);
+  EXPECT_EQ(last.status, 429);
+  EXPECT_FALSE(last.retry_after.empty());
+  EXPECT_EQ(FieldOf(last.json, "status"), "RESOURCE_EXHAUSTED");
+  // Another caller is not affected.
+  EXPECT_EQ(Call(Port(), http::verb::get, "/v1/programmes", "", UserToken("patient", R"(["employee"])")).status, 200);
 }
 
 }  // namespace

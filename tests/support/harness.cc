@@ -229,6 +229,8 @@ std::map<std::string, std::string> GatewayEnv(const std::string& profiles_addr, 
       {"GATEWAY_GRPC_LISTEN", "127.0.0.1:0"},
       {"GATEWAY_ADMIN_LISTEN", "127.0.0.1:0"},
       {"GATEWAY_HTTP_LISTEN", "127.0.0.1:0"},
+      {"GATEWAY_REDIS_ADDR", StackValue("REDIS_ADDR")},
+      {"GATEWAY_RATE_LIMIT_PER_MINUTE", "20"},
       {"GATEWAY_LOG_LEVEL", "info"},
   };
 }
