@@ -1,5 +1,6 @@
 #include "gateway_app.h"
 
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/message.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -25,6 +26,34 @@ using GenericStub = grpc::TemplatedGenericStub<Message, Message>;
 bool SafeRequestId(const std::string& id) {
   static const std::regex kId(R"(^[A-Za-z0-9._-]{1,64}$)");
   return std::regex_match(id, kId);
+}
+
+// ETags are the resources' versions: a response message with a `version` gets
+// ETag: "N", and If-Match: "N" fills the request's `expected_version`, so a stale write is
+// refused by the service's optimistic concurrency check (412 here).
+std::string EtagOf(const Message& message) {
+  const auto* field = message.GetDescriptor()->FindFieldByName("version");
+  if (field == nullptr || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64 || field->is_repeated()) {
+    return "";
+  }
+  const int64_t version = message.GetReflection()->GetInt64(message, field);
+  return version > 0 ? absl::StrCat("\"", version, "\"") : "";
+}
+
+absl::Status ApplyIfMatch(const std::string& if_match, Message& request) {
+  if (if_match.empty()) return absl::OkStatus();
+  const auto* field = request.GetDescriptor()->FindFieldByName("expected_version");
+  if (field == nullptr || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
+    return errors::InvalidArgument("If-Match", "not_versioned", "this route does not take a version to match");
+  }
+  int64_t version = 0;
+  std::string_view tag = if_match;
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+  if (!absl::SimpleAtoi(absl::string_view(tag.data(), tag.size()), &version) || version <= 0) {
+    return errors::InvalidArgument("If-Match", "etag", "must be an ETag from an earlier answer, e.g. \"3\"");
+  }
+  request.GetReflection()->SetInt64(&request, field, version);
+  return absl::OkStatus();
 }
 
 HttpResponse Json(int status, std::string body, const std::string& request_id) {
@@ -100,6 +129,8 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   if (auto built = BuildRequest(*match, query, request.body, *call_request); !built.ok()) {
     return done(Fail(built, request_id));
   }
+  if (auto matched = ApplyIfMatch(request.if_match, *call_request); !matched.ok()) return done(Fail(matched, request_id));
+  const bool conditional = !request.if_match.empty();
   auto token = signer_.Sign(*caller);
   if (!token.ok()) return done(Fail(token.status(), request_id));
   auto channel = channels_.find(route.method->service()->full_name());
@@ -124,14 +155,18 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   call->context.AddMetadata("x-request-id", request_id);
   call->stub.UnaryCall(&call->context, route.grpc_method, grpc::StubOptions(), call->request.get(),
                        call->response.get(),
-                       [this, call, request_id, rate_headers, done = std::move(done)](grpc::Status status) {
+                       [this, call, request_id, rate_headers, conditional,
+                        done = std::move(done)](grpc::Status status) {
                          HttpResponse response;
                          if (!status.ok()) {
                            response = Fail(errors::FromGrpcStatus(status), request_id);
+                           // A version conflict on a conditional write is the If-Match failing.
+                           if (conditional && status.error_code() == grpc::StatusCode::ABORTED) response.status = 412;
                          } else if (auto json = ToJson(*call->response); !json.ok()) {
                            response = Fail(json.status(), request_id);
                          } else {
                            response = Json(200, std::move(*json), request_id);
+                           if (auto etag = EtagOf(*call->response); !etag.empty()) response.headers.emplace_back("ETag", etag);
                          }
                          for (const auto& header : rate_headers) response.headers.push_back(header);
                          done(std::move(response));

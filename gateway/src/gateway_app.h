@@ -26,6 +26,7 @@ struct HttpRequest {
   std::string target;         // "/v1/people?department=Sales"
   std::string authorization;  // the Authorization header, as sent
   std::string request_id;     // the X-Request-Id header, as sent (may be empty)
+  std::string if_match;       // the If-Match header: an ETag from an earlier answer
   std::string body;
 };
 

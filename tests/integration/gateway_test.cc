@@ -29,11 +29,12 @@ struct Reply {
   std::string request_id;
   std::string www_authenticate;
   std::string retry_after;
+  std::string etag;
   Struct json;
 };
 
 Reply Call(int port, http::verb verb, const std::string& target, const std::string& body = "",
-           const std::string& bearer = "") {
+           const std::string& bearer = "", const std::string& if_match = "") {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
@@ -41,6 +42,7 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   http::request<http::string_body> request(verb, target, 11);
   request.set(http::field::host, "localhost");
   if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
+  if (!if_match.empty()) request.set(http::field::if_match, if_match);
   if (!body.empty()) {
     request.set(http::field::content_type, "application/json");
     request.body() = body;
@@ -57,6 +59,7 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   reply.request_id = std::string(response["X-Request-Id"]);
   reply.www_authenticate = std::string(response[http::field::www_authenticate]);
   reply.retry_after = std::string(response[http::field::retry_after]);
+  reply.etag = std::string(response[http::field::etag]);
   (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
   return reply;
 }
@@ -186,6 +189,25 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndTheRule) {
   EXPECT_EQ(Call(Port(), http::verb::patch, "/v1/programmes", "", hr).status, 405);
   // Too large: refused before any service sees it.
   EXPECT_EQ(Call(Port(), http::verb::post, "/v1/people", std::string(2 << 20, ' '), hr).status, 413);
+}
+
+TEST_F(GatewayTest, ETagsAreVersionsAndAStaleIfMatchIs412) {
+  const std::string admin = UserToken("admin-etag", R"(["programme_admin"])");
+  const Reply created = Call(Port(), http::verb::post, "/v1/programmes", R"({
+      "name": "Versioned", "type": "PROGRAMME_TYPE_ONE_TO_ONE",
+      "startDate": {"year": 2027, "month": 1, "day": 1}, "endDate": {"year": 2027, "month": 6, "day": 30}})", admin);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(created.etag, "\"1\"");
+  const std::string id = created.json.fields().at("programmeId").string_value();
+  const std::string body = R"({"programme": {"name": "Versioned, renamed", "type": "PROGRAMME_TYPE_ONE_TO_ONE",
+      "startDate": {"year": 2027, "month": 1, "day": 1}, "endDate": {"year": 2027, "month": 6, "day": 30}}})";
+  const Reply updated = Call(Port(), http::verb::put, "/v1/programmes/" + id, body, admin, created.etag);
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(updated.etag, "\"2\"");
+  // Someone else wrote meanwhile: the old ETag no longer matches.
+  const Reply stale = Call(Port(), http::verb::put, "/v1/programmes/" + id, body, admin, created.etag);
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_EQ(Call(Port(), http::verb::put, "/v1/programmes/" + id, body, admin, "W/garbage").status, 400);
 }
 
 TEST_F(GatewayTest, ACallerOverTheRateLimitGets429WithRetryAfter) {
