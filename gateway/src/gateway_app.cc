@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "http_errors.h"
+#include "idempotency.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/tracing.h"
@@ -56,6 +57,16 @@ absl::Status ApplyIfMatch(const std::string& if_match, Message& request) {
   return absl::OkStatus();
 }
 
+// A stable fingerprint of what was asked (FNV-1a, the same in every replica and release).
+std::string Fingerprint(const HttpRequest& request) {
+  uint64_t hash = 1469598103934665603ull;
+  for (const std::string* part : {&request.method, &request.target, &request.body}) {
+    for (unsigned char c : *part) hash = (hash ^ c) * 1099511628211ull;
+    hash = (hash ^ 0xff) * 1099511628211ull;  // separator
+  }
+  return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
+}
+
 HttpResponse Json(int status, std::string body, const std::string& request_id) {
   return HttpResponse{status, std::move(body), request_id, {}};
 }
@@ -64,13 +75,14 @@ HttpResponse Json(int status, std::string body, const std::string& request_id) {
 
 GatewayApp::GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<grpc::Channel>> channels,
                        Authenticate authenticate, const InternalTokenSigner& signer, const Clock& clock,
-                       RateLimiter* limiter, GatewaySettings settings)
+                       RateLimiter* limiter, IdempotencyStore* idempotency, GatewaySettings settings)
     : routes_(std::move(routes)),
       channels_(std::move(channels)),
       authenticate_(std::move(authenticate)),
       signer_(signer),
       clock_(clock),
       limiter_(limiter),
+      idempotency_(idempotency),
       settings_(std::move(settings)),
       openapi_json_(OpenApiDocument(routes_, settings_.api_title, settings_.api_version)) {}
 
@@ -131,6 +143,31 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   }
   if (auto matched = ApplyIfMatch(request.if_match, *call_request); !matched.ok()) return done(Fail(matched, request_id));
   const bool conditional = !request.if_match.empty();
+  // Idempotency-Key: a retried POST gets the first answer again.
+  std::string idempotency_scope;
+  const std::string fingerprint = Fingerprint(request);
+  if (!request.idempotency_key.empty()) {
+    if (request.method != "POST") {
+      return done(Fail(errors::InvalidArgument("Idempotency-Key", "post_only", "only POST takes an Idempotency-Key"),
+                       request_id));
+    }
+    if (idempotency_ == nullptr) {
+      return done(Fail(errors::Unavailable("idempotency store", "not configured"), request_id));
+    }
+    idempotency_scope = absl::StrCat(caller->id, ":", path);
+    auto begun = idempotency_->Begin(idempotency_scope, request.idempotency_key, fingerprint);
+    if (!begun.ok()) return done(Fail(begun.status(), request_id));
+    if (begun->has_value()) {
+      HttpResponse replay = std::move(**begun);
+      replay.request_id = request_id;
+      return done(std::move(replay));
+    }
+    done = [this, done = std::move(done), scope = idempotency_scope, key = request.idempotency_key,
+            fingerprint](HttpResponse response) {
+      idempotency_->Finish(scope, key, fingerprint, response);
+      done(std::move(response));
+    };
+  }
   auto token = signer_.Sign(*caller);
   if (!token.ok()) return done(Fail(token.status(), request_id));
   auto channel = channels_.find(route.method->service()->full_name());

@@ -27,6 +27,7 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, as sent
   std::string request_id;     // the X-Request-Id header, as sent (may be empty)
   std::string if_match;       // the If-Match header: an ETag from an earlier answer
+  std::string idempotency_key;  // the Idempotency-Key header (POST)
   std::string body;
 };
 
@@ -49,10 +50,11 @@ struct GatewaySettings {
 class GatewayApp {
  public:
   // `channels`: service full name ("mentoring.profiles.v1.ProfilesService") → its channel.
-  // `limiter` may be null (no rate limits).
+  // `limiter` and `idempotency` may be null (no rate limits; Idempotency-Key refused).
   GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<grpc::Channel>> channels,
              Authenticate authenticate, const InternalTokenSigner& signer, const Clock& clock,
-             RateLimiter* limiter = nullptr, GatewaySettings settings = {});
+             RateLimiter* limiter = nullptr, class IdempotencyStore* idempotency = nullptr,
+             GatewaySettings settings = {});
 
   // Calls `done` exactly once, on this thread or on a gRPC thread.
   void Handle(HttpRequest request, std::function<void(HttpResponse)> done) const;
@@ -68,6 +70,7 @@ class GatewayApp {
   const InternalTokenSigner& signer_;
   const Clock& clock_;
   RateLimiter* limiter_;
+  class IdempotencyStore* idempotency_;
   GatewaySettings settings_;
   std::string openapi_json_;
 };

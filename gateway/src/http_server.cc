@@ -50,7 +50,8 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = request.keep_alive();
     HttpRequest in{std::string(request.method_string()), std::string(request.target()),
                    std::string(request[http::field::authorization]), std::string(request["X-Request-Id"]),
-                   std::string(request[http::field::if_match]), std::move(request.body())};
+                   std::string(request[http::field::if_match]), std::string(request["Idempotency-Key"]),
+                   std::move(request.body())};
     app_.Handle(std::move(in), [self = shared_from_this()](HttpResponse out) {
       // Back onto the connection's own executor: the answer may come from a gRPC thread.
       asio::post(self->stream_.get_executor(), [self, out = std::move(out)]() mutable { self->Write(std::move(out)); });

@@ -10,6 +10,7 @@
 
 #include "gateway_app.h"
 #include "http_server.h"
+#include "idempotency.h"
 #include "auth/jwt_authenticator.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
@@ -126,9 +127,10 @@ int main(int argc, char** argv) {
   const gateway::JwtAuthenticator& auth = **authenticator;
   redis::Client redis({.host = settings->redis_host, .port = settings->redis_port});
   gateway::RateLimiter limiter(&redis, settings->rate_limit_per_minute, clock);
+  gateway::IdempotencyStore idempotency(redis);
   gateway::GatewayApp app(
       std::move(*routes), std::move(channels),
-      [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock, &limiter,
+      [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock, &limiter, &idempotency,
       {.call_deadline = settings->call_deadline});
 
   GrpcServer health({.listen_address = settings->grpc_listen});  // health and reflection only

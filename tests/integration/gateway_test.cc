@@ -34,7 +34,7 @@ struct Reply {
 };
 
 Reply Call(int port, http::verb verb, const std::string& target, const std::string& body = "",
-           const std::string& bearer = "", const std::string& if_match = "") {
+           const std::string& bearer = "", const std::string& if_match = "", const std::string& idempotency_key = "") {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
@@ -43,6 +43,7 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   request.set(http::field::host, "localhost");
   if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
   if (!if_match.empty()) request.set(http::field::if_match, if_match);
+  if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
   if (!body.empty()) {
     request.set(http::field::content_type, "application/json");
     request.body() = body;
@@ -208,6 +209,27 @@ TEST_F(GatewayTest, ETagsAreVersionsAndAStaleIfMatchIs412) {
   const Reply stale = Call(Port(), http::verb::put, "/v1/programmes/" + id, body, admin, created.etag);
   EXPECT_EQ(stale.status, 412);
   EXPECT_EQ(Call(Port(), http::verb::put, "/v1/programmes/" + id, body, admin, "W/garbage").status, 400);
+}
+
+TEST_F(GatewayTest, ARetriedPostWithAnIdempotencyKeyCreatesOnce) {
+  const std::string admin = UserToken("admin-idem", R"(["programme_admin"])");
+  const std::string body = R"({"name": "Once only", "type": "PROGRAMME_TYPE_ONE_TO_ONE",
+      "startDate": {"year": 2027, "month": 1, "day": 1}, "endDate": {"year": 2027, "month": 6, "day": 30}})";
+  const std::string key = absl::StrCat("create-", absl::ToUnixNanos(absl::Now()));
+  const Reply first = Call(Port(), http::verb::post, "/v1/programmes", body, admin, "", key);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const Reply retried = Call(Port(), http::verb::post, "/v1/programmes", body, admin, "", key);
+  ASSERT_EQ(retried.status, 200);
+  EXPECT_EQ(retried.json.fields().at("programmeId").string_value(), first.json.fields().at("programmeId").string_value());
+  int named = 0;
+  const Reply all = Call(Port(), http::verb::get, "/v1/programmes", "", admin);
+  for (const auto& p : all.json.fields().at("programmes").list_value().values()) {
+    named += p.struct_value().fields().at("name").string_value() == "Once only";
+  }
+  EXPECT_EQ(named, 1);
+  // The same key for another request is refused, not replayed.
+  const Reply reused = Call(Port(), http::verb::post, "/v1/programmes", R"({"name": "Other"})", admin, "", key);
+  EXPECT_EQ(reused.status, 422);
 }
 
 TEST_F(GatewayTest, ACallerOverTheRateLimitGets429WithRetryAfter) {
