@@ -2,11 +2,13 @@
 
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 #include <google/protobuf/message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/impl/codegen/proto_utils.h>  // serialisation of protobuf messages in generic calls
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "http_errors.h"
@@ -115,6 +117,12 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   }
   auto caller = authenticate_(request.authorization);
   if (!caller.ok()) return done(Fail(errors::Unauthenticated(std::string(caller.status().message())), request_id));
+  const Route& allowed_route = *match->route;
+  if (std::none_of(allowed_route.roles.begin(), allowed_route.roles.end(),
+                   [&](const std::string& role) { return caller->Has(role); })) {
+    return done(Fail(errors::PermissionDenied(absl::StrCat("this route is for: ", absl::StrJoin(allowed_route.roles, ", "))),
+                     request_id));
+  }
   std::vector<std::pair<std::string, std::string>> rate_headers;
   if (limiter_ != nullptr) {
     const RateDecision decision = limiter_->Check(caller->id);

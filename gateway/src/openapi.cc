@@ -179,6 +179,7 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
     op["operationId"] = Text(std::string(route.method->name()));
     op["summary"] = Text(route.summary);
     op["tags"].mutable_list_value()->add_values()->set_string_value(std::string(route.method->service()->name()));
+    for (const auto& role : route.roles) op["x-roles"].mutable_list_value()->add_values()->set_string_value(role);
     auto* parameters = op["parameters"].mutable_list_value();
     std::set<std::string> bound;
     for (const auto& segment : route.segments) {

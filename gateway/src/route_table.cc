@@ -99,6 +99,10 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const goog
         return absl::InvalidArgumentError(where + ": " + verb + " routes take no body");
       }
       route->summary = rule.summary();
+      route->roles.assign(rule.roles().begin(), rule.roles().end());
+      // By default the people the API is for; HR integrations and analytics viewers reach
+      // only what names them explicitly (HR imports, dashboards).
+      if (route->roles.empty()) route->roles = {"employee", "programme_admin"};
       route->method = method;
       route->grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
       if (!seen.emplace(verb, path).second) return absl::InvalidArgumentError(where + ": " + verb + " " + path + " is taken");

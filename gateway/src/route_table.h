@@ -27,6 +27,7 @@ struct Route {
   std::string custom_verb;    // "deactivate" for a template ending in ":deactivate"
   std::string body;           // "*", a field of the request, or "" for none
   std::string summary;
+  std::vector<std::string> roles;  // who may call it (never empty: the default is filled in)
   const google::protobuf::MethodDescriptor* method = nullptr;
   std::string grpc_method;    // "/mentoring.profiles.v1.ProfilesService/GetPerson"
 };

@@ -145,7 +145,7 @@ TEST_F(GatewayTest, WithoutATokenItIs401AndNoServiceIsCalled) {
 }
 
 TEST_F(GatewayTest, ProfilesAndMatchingRoundTripThroughTheirRoutes) {
-  const std::string hr = UserToken("hr-system", R"(["hr_integration"])");
+  const std::string hr = UserToken("people-admin", R"(["programme_admin"])");
   Reply created = Call(Port(), http::verb::post, "/v1/people", R"({
       "hrEmployeeId": "GW-1", "displayName": "Grace Hopper", "email": "grace@example.com",
       "careerLevel": 9, "timeZone": "America/New_York", "languages": ["en"]})",
@@ -175,7 +175,7 @@ TEST_F(GatewayTest, ProfilesAndMatchingRoundTripThroughTheirRoutes) {
 }
 
 TEST_F(GatewayTest, BadRequestsNameTheFieldAndTheRule) {
-  const std::string hr = UserToken("hr-system", R"(["hr_integration"])");
+  const std::string hr = UserToken("people-admin-2", R"(["programme_admin"])");
   Reply reply = Call(Port(), http::verb::post, "/v1/people", R"({"nickname": "x"})", hr);
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(FieldOf(reply.json, "status"), "INVALID_ARGUMENT");
@@ -190,6 +190,32 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndTheRule) {
   EXPECT_EQ(Call(Port(), http::verb::patch, "/v1/programmes", "", hr).status, 405);
   // Too large: refused before any service sees it.
   EXPECT_EQ(Call(Port(), http::verb::post, "/v1/people", std::string(2 << 20, ' '), hr).status, 413);
+}
+
+TEST_F(GatewayTest, RolesAreCheckedPerRouteBeforeAnyServiceIsCalled) {
+  struct Case {
+    const char* roles;
+    http::verb verb;
+    const char* target;
+    int expected;
+  };
+  // 403 at the gateway for a role the route is not for; otherwise the service decides.
+  const Case cases[] = {
+      {R"(["hr_integration"])", http::verb::get, "/v1/programmes", 403},        // HR imports, nothing else
+      {R"(["analytics_viewer"])", http::verb::get, "/v1/programmes", 403},
+      {R"(["employee"])", http::verb::get, "/v1/programmes", 200},
+      {R"(["employee"])", http::verb::post, "/v1/programmes", 403},           // admins manage programmes
+      {R"(["employee"])", http::verb::post, "/v1/people", 403},
+      {R"(["employee"])", http::verb::get, "/v1/drafts/x", 403},
+      {R"(["programme_admin"])", http::verb::get, "/v1/drafts/01a20000-0000-7000-8000-000000000000", 404},
+      {R"([])", http::verb::get, "/v1/programmes", 403},                      // no role at all
+      {R"(["service"])", http::verb::get, "/v1/programmes", 403},             // "service" is never taken from a user token
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    const Reply reply = Call(Port(), c.verb, c.target, "", UserToken(absl::StrCat("matrix-", n++), c.roles));
+    EXPECT_EQ(reply.status, c.expected) << c.roles << " " << c.target << ": " << reply.body;
+  }
 }
 
 TEST_F(GatewayTest, ETagsAreVersionsAndAStaleIfMatchIs412) {
