@@ -46,7 +46,7 @@ pid_of() {  # service: prints the PID when that service runs
   local pid_file="$run_dir/$1.pid" pid
   [[ -f $pid_file ]] || return 1
   pid=$(<"$pid_file")
-  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$1_service" && echo "$pid"
+  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$(basename "$(binary_of "$1")")" && echo "$pid"
 }
 
 secret() {  # [name]: a random secret made once and kept under $run_dir

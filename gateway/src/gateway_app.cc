@@ -95,6 +95,21 @@ HttpResponse GatewayApp::Fail(const absl::Status& status, const std::string& req
   return response;
 }
 
+absl::StatusOr<std::string> GatewayApp::InternalTokenFor(const Caller& caller) const {
+  const std::string key = absl::StrCat(caller.id, "|", absl::StrJoin(caller.roles, ","));
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&tokens_mu_);
+    if (auto it = tokens_.find(key); it != tokens_.end() && now < it->second.renew_after) return it->second.token;
+  }
+  auto token = signer_.Sign(caller);
+  if (!token.ok()) return token.status();
+  absl::MutexLock lock(&tokens_mu_);
+  if (tokens_.size() > 100000) tokens_.clear();  // bounded: a cache, not a registry
+  tokens_[key] = {*token, now + InternalTokenSettings{}.lifetime / 2};
+  return *token;
+}
+
 void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> done) const {
   const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
   const size_t question = request.target.find('?');
@@ -176,7 +191,7 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
       done(std::move(response));
     };
   }
-  auto token = signer_.Sign(*caller);
+  auto token = InternalTokenFor(*caller);
   if (!token.ok()) return done(Fail(token.status(), request_id));
   auto channel = channels_.find(route.method->service()->full_name());
   if (channel == channels_.end()) {
