@@ -122,16 +122,21 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   auto match = routes_.Match(request.method, path);
   if (!match.ok()) {
     const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
-    HttpResponse response = Json(not_allowed ? 405 : 404,
-                                 ErrorBody(not_allowed ? absl::Status(absl::StatusCode::kUnimplemented, "method not allowed")
-                                                       : absl::NotFoundError("no such resource"),
-                                           request_id),
-                                 request_id);
-    response.status = not_allowed ? 405 : 404;
-    return done(std::move(response));
+    const int status = not_allowed ? 405 : 404;
+    return done(Json(status,
+                     ErrorBody(not_allowed ? absl::Status(absl::StatusCode::kUnimplemented, "method not allowed")
+                                           : absl::NotFoundError("no such resource"),
+                               request_id, status),
+                     request_id));
   }
   auto caller = authenticate_(request.authorization);
-  if (!caller.ok()) return done(Fail(errors::Unauthenticated(std::string(caller.status().message())), request_id));
+  if (!caller.ok()) {
+    // The authenticator's status carries a machine-readable reason (TOKEN_EXPIRED, ...): keep it.
+    const absl::Status refused = caller.status().code() == absl::StatusCode::kUnauthenticated
+                                     ? caller.status()
+                                     : errors::Unauthenticated(std::string(caller.status().message()));
+    return done(Fail(refused, request_id));
+  }
   const Route& allowed_route = *match->route;
   if (std::none_of(allowed_route.roles.begin(), allowed_route.roles.end(),
                    [&](const std::string& role) { return caller->Has(role); })) {

@@ -27,11 +27,11 @@ int HttpStatusOf(absl::StatusCode code) {
   }
 }
 
-std::string ErrorBody(const absl::Status& status, const std::string& request_id) {
+std::string ErrorBody(const absl::Status& status, const std::string& request_id, int http_status) {
   const bool internal = HttpStatusOf(status.code()) == 500;
   google::protobuf::Struct error;
   auto& f = *error.mutable_fields();
-  f["code"].set_number_value(HttpStatusOf(status.code()));
+  f["code"].set_number_value(http_status != 0 ? http_status : HttpStatusOf(status.code()));
   f["status"].set_string_value(internal ? "INTERNAL" : absl::StatusCodeToString(status.code()));
   f["message"].set_string_value(internal ? "internal error" : std::string(status.message()));
   f["requestId"].set_string_value(request_id);

@@ -10,6 +10,7 @@
 namespace mentoring::gateway {
 
 int HttpStatusOf(absl::StatusCode code);
-std::string ErrorBody(const absl::Status& status, const std::string& request_id);
+// `http_status` overrides the mapped code in the body (e.g. 405, which has no gRPC twin).
+std::string ErrorBody(const absl::Status& status, const std::string& request_id, int http_status = 0);
 
 }  // namespace mentoring::gateway

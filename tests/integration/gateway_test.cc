@@ -139,6 +139,7 @@ TEST_F(GatewayTest, WithoutATokenItIs401AndNoServiceIsCalled) {
   EXPECT_EQ(reply.www_authenticate, "Bearer");
   EXPECT_EQ(FieldOf(reply.json, "status"), "UNAUTHENTICATED");
   EXPECT_EQ(FieldOf(reply.json, "requestId"), reply.request_id);
+  EXPECT_FALSE(FieldOf(reply.json, "reason").empty());  // machine-readable, e.g. MISSING_TOKEN
   // A token signed with another key is no better.
   reply = Call(Port(), http::verb::get, "/v1/programmes", "", UserToken("x", "[]") + "tampered");
   EXPECT_EQ(reply.status, 401);
@@ -187,7 +188,9 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndTheRule) {
   ASSERT_GE(violations.values_size(), 1);
   EXPECT_EQ(violations.values(0).struct_value().fields().at("field").string_value(), "person.time_zone");
   EXPECT_EQ(Call(Port(), http::verb::get, "/v1/nothing", "", hr).status, 404);
-  EXPECT_EQ(Call(Port(), http::verb::patch, "/v1/programmes", "", hr).status, 405);
+  const Reply not_allowed = Call(Port(), http::verb::patch, "/v1/programmes", "", hr);
+  EXPECT_EQ(not_allowed.status, 405);
+  EXPECT_EQ(not_allowed.json.fields().at("error").struct_value().fields().at("code").number_value(), 405);
   // Too large: refused before any service sees it.
   EXPECT_EQ(Call(Port(), http::verb::post, "/v1/people", std::string(2 << 20, ' '), hr).status, 413);
 }
