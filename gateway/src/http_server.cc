@@ -8,6 +8,7 @@
 #include <array>
 #include <optional>
 
+#include "beast_request.h"
 #include "http_errors.h"
 
 namespace mentoring::gateway {
@@ -31,8 +32,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
-    parser_->body_limit(settings_.max_body_bytes);
+    ApplyLimits(*parser_, settings_);
     stream_.expires_after(Chrono(first_request_ ? settings_.read_timeout : settings_.idle_timeout));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -48,11 +48,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Refuse(400, "malformed HTTP request");
     auto request = parser_->release();
     keep_alive_ = request.keep_alive();
-    HttpRequest in{std::string(request.method_string()), std::string(request.target()),
-                   std::string(request[http::field::authorization]), std::string(request["X-Request-Id"]),
-                   std::string(request[http::field::if_match]), std::string(request["Idempotency-Key"]),
-                   std::move(request.body())};
-    app_.Handle(std::move(in), [self = shared_from_this()](HttpResponse out) {
+    app_.Handle(ToGatewayRequest(std::move(request)), [self = shared_from_this()](HttpResponse out) {
       // Back onto the connection's own executor: the answer may come from a gRPC thread.
       asio::post(self->stream_.get_executor(), [self, out = std::move(out)]() mutable { self->Write(std::move(out)); });
     });
