@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything this project needs on a Debian 12 machine, so that a new
 # machine (a developer's or CI's) can build, test and run the local stack:
-#   1. the Debian packages (compilers, C++ libraries, PostgreSQL 15, Redis 7,
-#      kcat, Java 17, Maven), installed only when dpkg says they are missing;
+#   1. the Debian packages (compilers, clang with libFuzzer, C++ libraries, PostgreSQL 15,
+#      Redis 7, kcat, Java 17, Maven), installed only when dpkg says they are missing;
 #   2. the Apache Kafka broker's jars, from Maven Central through the small
 #      deploy/kafka/pom.xml, copied into $STACK_DIR/kafka/libs (skipped when that
 #      folder already holds the jars of the pom's current content).
@@ -24,6 +24,7 @@ apt_packages=(
   libboost-dev liblemon-dev libical-dev libjwt-dev
   postgresql redis-server kcat openjdk-17-jre-headless maven python3
   python3-scipy  # bench/cohort.sh: the dense linear_sum_assignment baseline
+  clang libclang-rt-14-dev  # deploy/fuzz.sh: clang with libFuzzer (libclang_rt.fuzzer*.a) and the sanitizers
 )
 
 log() { printf 'install: %s\n' "$*" >&2; }
