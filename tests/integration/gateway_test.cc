@@ -3,15 +3,12 @@
 // and bad requests are answered with the field and the rule, before any service sees the
 // worst of them.
 #include <absl/strings/str_cat.h>
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
+#include <absl/time/clock.h>
 #include <gtest/gtest.h>
-#include <jwt.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "gateway_client.h"
 #include "harness.h"
 
 namespace mentoring::testing {
@@ -19,109 +16,19 @@ namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-using google::protobuf::Struct;
-
-constexpr char kJwtSecret[] = "gateway-test-user-jwt-secret-0123456789";
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::string request_id;
-  std::string www_authenticate;
-  std::string retry_after;
-  std::string etag;
-  Struct json;
-};
-
-Reply Call(int port, http::verb verb, const std::string& target, const std::string& body = "",
-           const std::string& bearer = "", const std::string& if_match = "", const std::string& idempotency_key = "") {
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                static_cast<unsigned short>(port)));
-  http::request<http::string_body> request(verb, target, 11);
-  request.set(http::field::host, "localhost");
-  if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
-  if (!if_match.empty()) request.set(http::field::if_match, if_match);
-  if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
-  if (!body.empty()) {
-    request.set(http::field::content_type, "application/json");
-    request.body() = body;
-  }
-  request.prepare_payload();
-  beast::error_code ec;
-  http::write(stream, request, ec);  // a server refusing a large body may stop reading it
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response, ec);
-  Reply reply;
-  reply.status = ec ? -1 : static_cast<int>(response.result_int());
-  reply.body = response.body();
-  reply.request_id = std::string(response["X-Request-Id"]);
-  reply.www_authenticate = std::string(response[http::field::www_authenticate]);
-  reply.retry_after = std::string(response[http::field::retry_after]);
-  reply.etag = std::string(response[http::field::etag]);
-  (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
-  return reply;
-}
-
-// A user's token as an identity provider would issue it (HS256 for local use).
-std::string UserToken(const std::string& subject, const std::string& roles_json) {
-  jwt_t* jwt = nullptr;
-  jwt_new(&jwt);
-  const long now = absl::ToUnixSeconds(absl::Now());
-  jwt_add_grant(jwt, "sub", subject.c_str());
-  jwt_add_grant(jwt, "iss", "test-idp");
-  jwt_add_grant(jwt, "aud", "mentoring");
-  jwt_add_grant_int(jwt, "iat", now);
-  jwt_add_grant_int(jwt, "exp", now + 600);
-  jwt_add_grants_json(jwt, absl::StrCat(R"({"roles": )", roles_json, "}").c_str());
-  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(kJwtSecret), sizeof(kJwtSecret) - 1);
-  char* encoded = jwt_encode_str(jwt);
-  std::string token = encoded ? encoded : "";
-  free(encoded);  // libjwt 1.10 has no jwt_free_str
-  jwt_free(jwt);
-  return token;
-}
-
-std::string FieldOf(const Struct& json, const std::string& key) {
-  const auto& error = json.fields().at("error").struct_value();
-  return error.fields().contains(key) ? error.fields().at(key).string_value() : "";
-}
 
 class GatewayTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    profiles_db_ = new ScratchDatabase("gwprof");
-    matching_db_ = new ScratchDatabase("gwmatch");
-    profiles_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(profiles_db_->url()));
-    started_ = profiles_->Start();
-    if (!started_.ok()) return;
-    const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
-    matching_ = new ServiceProcess(MatchingBinary(), MatchingEnv(matching_db_->url(), profiles_addr));
-    started_ = matching_->Start();
-    if (!started_.ok()) return;
-    gateway_ = new ServiceProcess(GatewayBinary(),
-                                  GatewayEnv(profiles_addr, absl::StrCat("127.0.0.1:", matching_->grpc_port()),
-                                             kJwtSecret));
-    started_ = gateway_->Start();
+    stack_ = new GatewayStack();
+    started_ = stack_->Start();
   }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    delete matching_;
-    delete profiles_;
-    delete matching_db_;
-    delete profiles_db_;
-  }
+  static void TearDownTestSuite() { delete stack_; }
   void SetUp() override { ASSERT_TRUE(started_.ok()) << started_; }
-  static int Port() { return gateway_->http_port(); }
+  static int Port() { return stack_->port(); }
 
   static inline absl::Status started_;
-  static inline ScratchDatabase* profiles_db_ = nullptr;
-  static inline ScratchDatabase* matching_db_ = nullptr;
-  static inline ServiceProcess* profiles_ = nullptr;
-  static inline ServiceProcess* matching_ = nullptr;
-  static inline ServiceProcess* gateway_ = nullptr;
+  static inline GatewayStack* stack_ = nullptr;
 };
 
 TEST_F(GatewayTest, ServesTheOpenApiDocumentOfItsRoutes) {

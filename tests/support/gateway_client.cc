@@ -1,0 +1,105 @@
+#include "gateway_client.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/time/clock.h>
+#include <google/protobuf/util/json_util.h>
+#include <jwt.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdlib>
+
+namespace mentoring::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+Reply Call(int port, http::verb verb, const std::string& target, const std::string& body, const std::string& bearer,
+           const std::string& if_match, const std::string& idempotency_key, const std::string& content_type) {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                static_cast<unsigned short>(port)),
+                 ec);
+  Reply reply;
+  if (ec) {
+    reply.status = -1;
+    return reply;
+  }
+  http::request<http::string_body> request(verb, target, 11);
+  request.set(http::field::host, "localhost");
+  if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
+  if (!if_match.empty()) request.set(http::field::if_match, if_match);
+  if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
+  if (!body.empty()) {
+    request.set(http::field::content_type, content_type);
+    request.body() = body;
+  }
+  request.prepare_payload();
+  http::write(stream, request, ec);  // a server refusing a large body may stop reading it
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  ec = {};
+  http::read(stream, buffer, response, ec);
+  reply.status = ec ? -1 : static_cast<int>(response.result_int());
+  reply.body = response.body();
+  reply.request_id = std::string(response["X-Request-Id"]);
+  reply.www_authenticate = std::string(response[http::field::www_authenticate]);
+  reply.retry_after = std::string(response[http::field::retry_after]);
+  reply.etag = std::string(response[http::field::etag]);
+  (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
+  return reply;
+}
+
+std::string UserToken(const std::string& subject, const std::string& roles_json) {
+  jwt_t* jwt = nullptr;
+  jwt_new(&jwt);
+  const long now = absl::ToUnixSeconds(absl::Now());
+  jwt_add_grant(jwt, "sub", subject.c_str());
+  jwt_add_grant(jwt, "iss", "test-idp");
+  jwt_add_grant(jwt, "aud", "mentoring");
+  jwt_add_grant_int(jwt, "iat", now);
+  jwt_add_grant_int(jwt, "exp", now + 600);
+  jwt_add_grants_json(jwt, absl::StrCat(R"({"roles": )", roles_json, "}").c_str());
+  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(kGatewayJwtSecret),
+              sizeof(kGatewayJwtSecret) - 1);
+  char* encoded = jwt_encode_str(jwt);
+  std::string token = encoded ? encoded : "";
+  free(encoded);  // libjwt 1.10 has no jwt_free_str
+  jwt_free(jwt);
+  return token;
+}
+
+std::string FieldOf(const google::protobuf::Struct& json, const std::string& key) {
+  const auto error = json.fields().find("error");
+  if (error == json.fields().end()) return "";
+  const auto& fields = error->second.struct_value().fields();
+  const auto value = fields.find(key);
+  return value == fields.end() ? "" : value->second.string_value();
+}
+
+GatewayStack::~GatewayStack() {
+  delete gateway_;
+  delete matching_;
+  delete profiles_;
+  delete matching_db_;
+  delete profiles_db_;
+}
+
+absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gateway_env) {
+  profiles_db_ = new ScratchDatabase("gwprof");
+  matching_db_ = new ScratchDatabase("gwmatch");
+  profiles_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(profiles_db_->url()));
+  if (auto started = profiles_->Start(); !started.ok()) return started;
+  const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
+  matching_ = new ServiceProcess(MatchingBinary(), MatchingEnv(matching_db_->url(), profiles_addr));
+  if (auto started = matching_->Start(); !started.ok()) return started;
+  auto env = GatewayEnv(profiles_addr, absl::StrCat("127.0.0.1:", matching_->grpc_port()), kGatewayJwtSecret);
+  for (const auto& [key, value] : gateway_env) env[key] = value;
+  gateway_ = new ServiceProcess(GatewayBinary(), env);
+  return gateway_->Start();
+}
+
+}  // namespace mentoring::testing

@@ -1,0 +1,68 @@
+#pragma once
+// The gateway seen from outside, for integration tests: one HTTP call, an end-user token as
+// an identity provider would sign it, and the real stack behind it (fresh databases, the
+// profiles and matching services, and the gateway in front of them, as child processes).
+#include <absl/status/status.h>
+#include <google/protobuf/struct.pb.h>
+
+#include <boost/beast/http/verb.hpp>
+#include <map>
+#include <string>
+
+#include "harness.h"
+
+namespace mentoring::testing {
+
+// The HS256 secret of the end-user tokens the test gateway accepts (issuer "test-idp",
+// audience "mentoring").
+inline constexpr char kGatewayJwtSecret[] = "gateway-test-user-jwt-secret-0123456789";
+
+struct Reply {
+  int status = 0;  // -1 when no answer could be read
+  std::string body;
+  std::string request_id;
+  std::string www_authenticate;
+  std::string retry_after;
+  std::string etag;
+  google::protobuf::Struct json;  // the body, when it is a JSON object
+};
+
+// One request on a fresh connection to 127.0.0.1:port. A non-empty body is sent with
+// `content_type` (JSON unless said otherwise, e.g. "text/csv" for an upload).
+Reply Call(int port, boost::beast::http::verb verb, const std::string& target, const std::string& body = "",
+           const std::string& bearer = "", const std::string& if_match = "", const std::string& idempotency_key = "",
+           const std::string& content_type = "application/json");
+
+// A user's token as an identity provider would issue it (HS256 with kGatewayJwtSecret, valid
+// for ten minutes); roles_json is a JSON array, e.g. R"(["employee"])".
+std::string UserToken(const std::string& subject, const std::string& roles_json);
+
+// A field of the error body ({"error": {...}}); empty when there is none.
+std::string FieldOf(const google::protobuf::Struct& json, const std::string& key);
+
+// Profiles, matching and the gateway on scratch databases and the stack's Redis and Kafka.
+// `gateway_env` overrides GatewayEnv's settings (e.g. GATEWAY_RATE_LIMIT_PER_MINUTE).
+class GatewayStack {
+ public:
+  GatewayStack() = default;
+  ~GatewayStack();
+  GatewayStack(const GatewayStack&) = delete;
+  GatewayStack& operator=(const GatewayStack&) = delete;
+
+  absl::Status Start(const std::map<std::string, std::string>& gateway_env = {});
+  int port() const { return gateway_ != nullptr ? gateway_->http_port() : 0; }
+  const ScratchDatabase& profiles_db() const { return *profiles_db_; }
+  const ScratchDatabase& matching_db() const { return *matching_db_; }
+  ServiceProcess& profiles() { return *profiles_; }
+  ServiceProcess& matching() { return *matching_; }
+  ServiceProcess& gateway() { return *gateway_; }
+
+ private:
+  ScratchDatabase* profiles_db_ = nullptr;
+  ScratchDatabase* matching_db_ = nullptr;
+  ServiceProcess* profiles_ = nullptr;
+  ServiceProcess* matching_ = nullptr;
+  ServiceProcess* gateway_ = nullptr;
+};
+
+}  // namespace mentoring::testing
