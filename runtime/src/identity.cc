@@ -76,10 +76,15 @@ absl::StatusOr<Caller> InternalTokenVerifier::Verify(std::string_view token) con
   auto caller = VerifySignedToken(text, &expires);
   if (caller.ok()) {
     absl::MutexLock lock(&mu_);
-    if (verified_.size() >= 10000) verified_.clear();  // bounded; tokens live minutes
+    if (verified_.size() >= kMaxVerifiedTokens) verified_.clear();  // bounded; tokens live minutes
     verified_[text] = {*caller, expires};
   }
   return caller;
+}
+
+size_t InternalTokenVerifier::verified_tokens() const {
+  absl::MutexLock lock(&mu_);
+  return verified_.size();
 }
 
 absl::StatusOr<Caller> InternalTokenVerifier::VerifySignedToken(const std::string& text, absl::Time* expires) const {

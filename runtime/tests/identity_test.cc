@@ -39,6 +39,31 @@ TEST_F(InternalToken, AVerifiedTokenStillExpires) {
   EXPECT_EQ(verifier_.Verify(*token).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
+TEST_F(InternalToken, TheVerifiedTokenCacheNeverConfusesTwoTokens) {
+  const auto first = *signer_.Sign({"person-1", {roles::kEmployee}});
+  const auto second = *signer_.Sign({"person-2", {roles::kProgrammeAdmin}});
+  for (int round = 0; round < 2; ++round) {  // the second round answers from the cache
+    EXPECT_EQ(verifier_.Verify(first)->id, "person-1");
+    EXPECT_EQ(verifier_.Verify(second)->id, "person-2");
+    EXPECT_FALSE(verifier_.Verify(first)->Has(roles::kProgrammeAdmin));
+  }
+  // The same header and claims under another signature are another token, not a hit.
+  std::string forged = first;
+  char& c = forged[forged.size() - 10];  // inside the signature, not its padding bits
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_EQ(verifier_.Verify(forged).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(InternalToken, TheVerifiedTokenCacheIsBounded) {
+  for (size_t i = 0; i < InternalTokenVerifier::kMaxVerifiedTokens + 10; ++i) {
+    auto token = signer_.Sign({"person-" + std::to_string(i), {roles::kEmployee}});
+    ASSERT_TRUE(verifier_.Verify(*token).ok());
+    ASSERT_LE(verifier_.verified_tokens(), InternalTokenVerifier::kMaxVerifiedTokens);
+  }
+  auto token = signer_.Sign({"after-the-bound", {roles::kEmployee}});
+  EXPECT_EQ(verifier_.Verify(*token)->id, "after-the-bound");
+}
+
 TEST_F(InternalToken, RefusesAnotherKey) {
   InternalTokenSigner other({.secret = "another-secret-of-at-least-32-bytes!"}, clock_);
   auto token = other.Sign({"person-1", {roles::kService}});

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", topic.ToString());
     return 1;
   }
-  redis::Client redis({.host = settings->redis_host, .port = settings->redis_port});
+  redis::Client redis({.host = settings->redis_host, .port = settings->redis_port, .pool_size = settings->workers});
   redis::VersionedCache cache(redis, "profiles:person:", settings->cache_ttl, metrics.registry());
 
   OutboxRelay relay(pool,
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
 
   InternalTokenVerifier verifier({.secret = settings->token_secret}, clock);
   WorkerPool workers(settings->workers);
-  profiles::ProfilesApp app(pool, cache, clock);
+  profiles::ProfilesApp app(pool, cache, workers, clock);
   profiles::ProfilesService service(app, pool, clock, workers, verifier);
   GrpcServer server({.listen_address = settings->grpc_listen,
                      .drain_delay = settings->drain_delay,

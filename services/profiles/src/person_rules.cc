@@ -214,10 +214,14 @@ std::vector<ProfilePart> ChangedParts(const Person& before, const Person& after)
 
 Person ColleagueView(const Person& person) {
   Person view = person;
-  view.clear_goals();
-  view.clear_excluded_person_ids();
-  view.clear_matching_consent();
+  HideFromColleagues(view);
   return view;
+}
+
+void HideFromColleagues(Person& person) {
+  person.clear_goals();
+  person.clear_excluded_person_ids();
+  person.clear_matching_consent();
 }
 
 }  // namespace mentoring::profiles

@@ -31,5 +31,7 @@ std::vector<events::v1::ProfilePart> ChangedParts(const Person& before, const Pe
 
 // What a colleague may see of someone else's profile: no goals, exclusions or consent.
 Person ColleagueView(const Person& person);
+// The same in place.
+void HideFromColleagues(Person& person);
 
 }  // namespace mentoring::profiles

@@ -19,11 +19,15 @@ inline constexpr int kMaxBatchGet = 1000;
 
 class ProfilesApp {
  public:
-  ProfilesApp(pg::Pool& pool, redis::VersionedCache& cache, const Clock& clock)
-      : pool_(pool), store_(pool), cache_(cache), clock_(clock) {}
+  // `workers` runs what blocks (PostgreSQL) for the calls that do not start on it (GetAsync).
+  ProfilesApp(pg::Pool& pool, redis::VersionedCache& cache, WorkerPool& workers, const Clock& clock)
+      : pool_(pool), store_(pool), cache_(cache), workers_(workers), clock_(clock) {}
 
   absl::StatusOr<Person> Create(const CallContext& call, Person person);
-  absl::StatusOr<Person> Get(const CallContext& call, const std::string& person_id);
+  // Reads a person into `out` without blocking the calling thread, and calls `done` once: a
+  // cache hit is answered from the Redis client's thread, a miss reads PostgreSQL on the
+  // worker pool (and fills the cache).
+  void GetAsync(const CallContext& call, const std::string& person_id, Person* out, UnaryDone done);
   absl::StatusOr<v1::BatchGetPeopleResponse> BatchGet(const CallContext& call, const std::vector<std::string>& ids);
   absl::StatusOr<Person> Update(const CallContext& call, Person person, int64_t expected_version);
   absl::StatusOr<Person> Deactivate(const CallContext& call, const v1::DeactivatePersonRequest& request);
@@ -42,7 +46,10 @@ class ProfilesApp {
   // The person themself, another service, HR and programme admins see the whole profile;
   // anyone else the colleague view.
   Person ViewFor(const Caller& caller, const Person& person) const;
-  absl::StatusOr<Person> Load(const std::string& person_id);
+  void ApplyView(const Caller& caller, Person& person) const;  // the same in place
+  // From a cache entry into `out`, as `caller` may see it.
+  absl::Status Answer(const CallContext& call, const std::string& person_id, const redis::VersionedCache::Entry& entry,
+                      Person* out) const;
   WriteContext Context(const CallContext& call) const { return {clock_, call.trace.ToHeader(), "api"}; }
   // Locks the person, checks the version, lets `change` edit a copy, validates, writes.
   absl::StatusOr<Person> Change(const CallContext& call, const std::string& person_id, int64_t expected_version,
@@ -51,6 +58,7 @@ class ProfilesApp {
   pg::Pool& pool_;
   PersonStore store_;
   redis::VersionedCache& cache_;
+  WorkerPool& workers_;
   const Clock& clock_;
 };
 

@@ -62,6 +62,10 @@ class InternalTokenVerifier {
   // UNAUTHENTICATED with the reason for anything but a valid, unexpired token.
   absl::StatusOr<Caller> Verify(std::string_view token) const;
 
+  // Verified tokens are kept until they expire, at most this many (then forgotten at once).
+  static constexpr size_t kMaxVerifiedTokens = 10000;
+  size_t verified_tokens() const;
+
  private:
   absl::StatusOr<Caller> VerifySignedToken(const std::string& token, absl::Time* expires) const;
 

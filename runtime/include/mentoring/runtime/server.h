@@ -81,6 +81,34 @@ grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* ctx, WorkerPo
   return reactor;
 }
 
+// For a unary call whose work waits without blocking a thread (Client::CommandAsync): runs
+// `start(call, done)` on gRPC's thread, authenticated and traced, and `done(status)`,
+// called once from any thread, finishes the call. `call` stays valid until `done` is
+// called. `start` must not block: what may block still goes to the WorkerPool. This saves
+// the hand-off to the pool and a pool thread blocked per call.
+using UnaryDone = std::function<void(absl::Status)>;
+template <class Start>
+grpc::ServerUnaryReactor* HandleUnaryAsync(grpc::CallbackServerContext* ctx, const InternalTokenVerifier& verifier,
+                                           Start start) {
+  auto* reactor = ctx->DefaultReactor();
+  auto call = ReadCallContext(*ctx, verifier);
+  if (!call.ok()) {
+    reactor->Finish(errors::ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  auto owned = std::make_shared<const CallContext>(std::move(*call));
+  const CallContext& ref = *owned;
+  ScopedLogTrace log_trace(ref.trace.trace_id);
+  start(ref, UnaryDone([reactor, owned = std::move(owned)](absl::Status status) {
+    if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
+      ScopedLogTrace call_trace(owned->trace.trace_id);
+      spdlog::error("internal error: {}", status.ToString());
+    }
+    reactor->Finish(errors::ToGrpcStatus(status));
+  }));
+  return reactor;
+}
+
 struct ServerSettings {
   std::string listen_address = "127.0.0.1:0";  // port 0: pick a free one
   // On SIGTERM: report NOT_SERVING, keep serving for `drain_delay` (load balancers notice),
