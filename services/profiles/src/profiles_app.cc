@@ -41,10 +41,6 @@ Person ProfilesApp::ViewFor(const Caller& caller, const Person& person) const {
   return ColleagueView(person);
 }
 
-void ProfilesApp::ApplyView(const Caller& caller, Person& person) const {
-  if (caller.id != person.person_id() && !IsAdministrative(caller)) HideFromColleagues(person);
-}
-
 void ProfilesApp::CacheWrite(const Person& person, bool erased) {
   cache_.Put(person.person_id(), {person.version(), erased ? "" : person.SerializeAsString(), erased});
 }
@@ -65,29 +61,29 @@ absl::StatusOr<Person> ProfilesApp::Create(const CallContext& call, Person perso
   return person;
 }
 
-absl::Status ProfilesApp::Answer(const CallContext& call, const std::string& person_id,
-                                 const redis::VersionedCache::Entry& entry, Person* out) const {
+absl::StatusOr<std::string> ProfilesApp::SerializedView(const Caller& caller, const std::string& person_id,
+                                                        redis::VersionedCache::Entry entry) const {
   if (entry.deleted) return errors::NotFound("person", person_id);
-  if (!out->ParseFromString(entry.data)) return absl::InternalError("cached person does not parse");
-  ApplyView(call.caller, *out);
-  return absl::OkStatus();
+  if (caller.id == person_id || IsAdministrative(caller)) return std::move(entry.data);
+  Person person;
+  if (!person.ParseFromString(entry.data)) return absl::InternalError("cached person does not parse");
+  HideFromColleagues(person);
+  return person.SerializeAsString();
 }
 
-void ProfilesApp::GetAsync(const CallContext& call, const std::string& person_id, Person* out, UnaryDone done) {
+void ProfilesApp::GetSerializedAsync(const CallContext& call, const std::string& person_id, SerializedDone done) {
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return done(valid);
   // The cache read is sent to Redis after this call arrived, so it sees every write that
   // was acknowledged before (writes update the cache before they answer).
-  cache_.GetAsync(person_id, [this, &call, person_id, out, done = std::move(done)](
+  cache_.GetAsync(person_id, [this, &call, person_id, done = std::move(done)](
                                  std::optional<redis::VersionedCache::Entry> cached) mutable {
-    if (cached) return done(Answer(call, person_id, *cached, out));
-    workers_.Submit([this, &call, person_id, out, done = std::move(done)] {
+    if (cached) return done(SerializedView(call.caller, person_id, std::move(*cached)));
+    workers_.Submit([this, &call, person_id, done = std::move(done)] {
       auto person = store_.Get(person_id);
       if (!person.ok()) return done(person.status());
-      const redis::VersionedCache::Entry entry{person->version(), person->SerializeAsString(), false};
+      redis::VersionedCache::Entry entry{person->version(), person->SerializeAsString(), false};
       cache_.Put(person_id, entry);  // only if newer than what is cached (a racing writer's)
-      *out = std::move(*person);
-      ApplyView(call.caller, *out);
-      done(absl::OkStatus());
+      done(SerializedView(call.caller, person_id, std::move(entry)));
     });
   });
 }

@@ -24,10 +24,13 @@ class ProfilesApp {
       : pool_(pool), store_(pool), cache_(cache), workers_(workers), clock_(clock) {}
 
   absl::StatusOr<Person> Create(const CallContext& call, Person person);
-  // Reads a person into `out` without blocking the calling thread, and calls `done` once: a
-  // cache hit is answered from the Redis client's thread, a miss reads PostgreSQL on the
-  // worker pool (and fills the cache).
-  void GetAsync(const CallContext& call, const std::string& person_id, Person* out, UnaryDone done);
+  // Reads a person without blocking the calling thread and calls `done` once with the
+  // serialized Person as the caller may see it: a cache hit is answered from the Redis
+  // client's thread with the cached bytes as they are (no parse and re-serialise unless
+  // the colleague view hides something), a miss reads PostgreSQL on the worker pool and
+  // fills the cache.
+  using SerializedDone = std::function<void(absl::StatusOr<std::string>)>;
+  void GetSerializedAsync(const CallContext& call, const std::string& person_id, SerializedDone done);
   absl::StatusOr<v1::BatchGetPeopleResponse> BatchGet(const CallContext& call, const std::vector<std::string>& ids);
   absl::StatusOr<Person> Update(const CallContext& call, Person person, int64_t expected_version);
   absl::StatusOr<Person> Deactivate(const CallContext& call, const v1::DeactivatePersonRequest& request);
@@ -46,10 +49,9 @@ class ProfilesApp {
   // The person themself, another service, HR and programme admins see the whole profile;
   // anyone else the colleague view.
   Person ViewFor(const Caller& caller, const Person& person) const;
-  void ApplyView(const Caller& caller, Person& person) const;  // the same in place
-  // From a cache entry into `out`, as `caller` may see it.
-  absl::Status Answer(const CallContext& call, const std::string& person_id, const redis::VersionedCache::Entry& entry,
-                      Person* out) const;
+  // A cache entry, serialized as `caller` may see it.
+  absl::StatusOr<std::string> SerializedView(const Caller& caller, const std::string& person_id,
+                                             redis::VersionedCache::Entry entry) const;
   WriteContext Context(const CallContext& call) const { return {clock_, call.trace.ToHeader(), "api"}; }
   // Locks the person, checks the version, lets `change` edit a copy, validates, writes.
   absl::StatusOr<Person> Change(const CallContext& call, const std::string& person_id, int64_t expected_version,

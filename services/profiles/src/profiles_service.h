@@ -7,7 +7,10 @@
 
 namespace mentoring::profiles {
 
-class ProfilesService final : public v1::ProfilesService::CallbackService {
+// GetPerson is registered raw (bytes in and out), so a cached person goes out as the bytes
+// the cache holds, without a parse and a re-serialise per read.
+class ProfilesService final
+    : public v1::ProfilesService::WithRawCallbackMethod_GetPerson<v1::ProfilesService::CallbackService> {
  public:
   ProfilesService(ProfilesApp& app, pg::Pool& pool, const Clock& clock, WorkerPool& workers,
                   const InternalTokenVerifier& verifier)
@@ -15,8 +18,8 @@ class ProfilesService final : public v1::ProfilesService::CallbackService {
 
   grpc::ServerUnaryReactor* CreatePerson(grpc::CallbackServerContext* ctx, const v1::CreatePersonRequest* request,
                                          v1::Person* response) override;
-  grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* ctx, const v1::GetPersonRequest* request,
-                                      v1::Person* response) override;
+  grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* BatchGetPeople(grpc::CallbackServerContext* ctx, const v1::BatchGetPeopleRequest* request,
                                            v1::BatchGetPeopleResponse* response) override;
   grpc::ServerUnaryReactor* UpdatePerson(grpc::CallbackServerContext* ctx, const v1::UpdatePersonRequest* request,
