@@ -110,6 +110,81 @@ absl::StatusOr<std::string> GatewayApp::InternalTokenFor(const Caller& caller) c
   return *token;
 }
 
+std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpRequest& request, const std::string& path,
+                                                                  const std::string& request_id) const {
+  auto match = routes_.Match(request.method, path);
+  if (!match.ok()) {
+    const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
+    const int status = not_allowed ? 405 : 404;
+    return Json(status,
+                ErrorBody(not_allowed ? absl::Status(absl::StatusCode::kUnimplemented, "method not allowed")
+                                      : absl::NotFoundError("no such resource"),
+                          request_id, status),
+                request_id);
+  }
+  auto caller = authenticate_(request.authorization);
+  if (!caller.ok()) {
+    // The authenticator's status carries a machine-readable reason (TOKEN_EXPIRED, ...): keep it.
+    const absl::Status refused = caller.status().code() == absl::StatusCode::kUnauthenticated
+                                     ? caller.status()
+                                     : errors::Unauthenticated(std::string(caller.status().message()));
+    return Fail(refused, request_id);
+  }
+  const Route& route = *match->route;
+  if (std::none_of(route.roles.begin(), route.roles.end(), [&](const std::string& role) { return caller->Has(role); })) {
+    return Fail(errors::PermissionDenied(absl::StrCat("this route is for: ", absl::StrJoin(route.roles, ", "))),
+                request_id);
+  }
+  Admitted admitted{std::move(*match), std::move(*caller), {}};
+  if (limiter_ != nullptr) {
+    const RateDecision decision = limiter_->Check(admitted.caller.id);
+    admitted.rate_headers = {{"RateLimit-Limit", std::to_string(decision.limit)},
+                             {"RateLimit-Remaining", std::to_string(decision.remaining)}};
+    if (!decision.allowed) {
+      HttpResponse refused = Fail(errors::WithReason(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
+                                                     absl::StrCat("more than ", decision.limit,
+                                                                  " requests a minute; retry after ",
+                                                                  decision.retry_after_seconds, " s")),
+                                  request_id);
+      refused.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
+      for (auto& header : admitted.rate_headers) refused.headers.push_back(header);
+      return refused;
+    }
+  }
+  return admitted;
+}
+
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> GatewayApp::CallContext(const Caller& caller,
+                                                                             const std::string& request_id,
+                                                                             absl::Duration deadline) const {
+  auto token = InternalTokenFor(caller);
+  if (!token.ok()) return token.status();
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(clock_.Now() + deadline));
+  context->AddMetadata(kInternalTokenHeader, *token);
+  context->AddMetadata("traceparent", TraceContext::NewRoot().ToHeader());
+  context->AddMetadata("x-request-id", request_id);
+  return context;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> GatewayApp::ChannelFor(const Route& route) const {
+  auto channel = channels_.find(route.method->service()->full_name());
+  if (channel == channels_.end()) {
+    return absl::UnavailableError("no upstream for " + route.method->service()->full_name());
+  }
+  return channel->second;
+}
+
+HttpResponse GatewayApp::Answer(const grpc::Status& status, const Message& response,
+                                const std::string& request_id) const {
+  if (!status.ok()) return Fail(errors::FromGrpcStatus(status), request_id);
+  auto json = ToJson(response);
+  if (!json.ok()) return Fail(json.status(), request_id);
+  HttpResponse answer = Json(200, std::move(*json), request_id);
+  if (auto etag = EtagOf(response); !etag.empty()) answer.headers.emplace_back("ETag", etag);
+  return answer;
+}
+
 void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> done) const {
   const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
   const size_t question = request.target.find('?');
@@ -119,60 +194,26 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   if (request.method == "GET" && path == "/openapi.json") return done(Json(200, openapi_json_, request_id));
   if (request.method == "GET" && path == "/healthz") return done(Json(200, R"({"status":"ok"})", request_id));
 
-  auto match = routes_.Match(request.method, path);
-  if (!match.ok()) {
-    const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
-    const int status = not_allowed ? 405 : 404;
-    return done(Json(status,
-                     ErrorBody(not_allowed ? absl::Status(absl::StatusCode::kUnimplemented, "method not allowed")
-                                           : absl::NotFoundError("no such resource"),
-                               request_id, status),
-                     request_id));
-  }
-  auto caller = authenticate_(request.authorization);
-  if (!caller.ok()) {
-    // The authenticator's status carries a machine-readable reason (TOKEN_EXPIRED, ...): keep it.
-    const absl::Status refused = caller.status().code() == absl::StatusCode::kUnauthenticated
-                                     ? caller.status()
-                                     : errors::Unauthenticated(std::string(caller.status().message()));
-    return done(Fail(refused, request_id));
-  }
-  const Route& allowed_route = *match->route;
-  if (std::none_of(allowed_route.roles.begin(), allowed_route.roles.end(),
-                   [&](const std::string& role) { return caller->Has(role); })) {
-    return done(Fail(errors::PermissionDenied(absl::StrCat("this route is for: ", absl::StrJoin(allowed_route.roles, ", "))),
-                     request_id));
-  }
-  std::vector<std::pair<std::string, std::string>> rate_headers;
-  if (limiter_ != nullptr) {
-    const RateDecision decision = limiter_->Check(caller->id);
-    rate_headers = {{"RateLimit-Limit", std::to_string(decision.limit)},
-                    {"RateLimit-Remaining", std::to_string(decision.remaining)}};
-    if (!decision.allowed) {
-      HttpResponse refused = Fail(errors::WithReason(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
-                                                     absl::StrCat("more than ", decision.limit,
-                                                                  " requests a minute; retry after ",
-                                                                  decision.retry_after_seconds, " s")),
-                                  request_id);
-      refused.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
-      for (auto& header : rate_headers) refused.headers.push_back(header);
-      return done(std::move(refused));
-    }
+  auto admission = Admit(request, path, request_id);
+  if (auto* refused = std::get_if<HttpResponse>(&admission)) return done(std::move(*refused));
+  Admitted& admitted = std::get<Admitted>(admission);
+  const Route& route = *admitted.match.route;
+  if (route.upload()) {
+    // Reached only when a server hands over an upload whole (the HTTP server streams them).
+    return done(Fail(errors::InvalidArgument("body", "streamed", "this route takes its body as a stream"), request_id));
   }
 
-  const Route& route = *match->route;
   const Message* prototype =
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(route.method->input_type());
   const Message* response_prototype =
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(route.method->output_type());
   std::shared_ptr<Message> call_request(prototype->New());
-  if (auto built = BuildRequest(*match, query, request.body, *call_request); !built.ok()) {
+  if (auto built = BuildRequest(admitted.match, query, request.body, *call_request); !built.ok()) {
     return done(Fail(built, request_id));
   }
   if (auto matched = ApplyIfMatch(request.if_match, *call_request); !matched.ok()) return done(Fail(matched, request_id));
   const bool conditional = !request.if_match.empty();
   // Idempotency-Key: a retried POST gets the first answer again.
-  std::string idempotency_scope;
   const std::string fingerprint = Fingerprint(request);
   if (!request.idempotency_key.empty()) {
     if (request.method != "POST") {
@@ -182,60 +223,104 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
     if (idempotency_ == nullptr) {
       return done(Fail(errors::Unavailable("idempotency store", "not configured"), request_id));
     }
-    idempotency_scope = absl::StrCat(caller->id, ":", path);
-    auto begun = idempotency_->Begin(idempotency_scope, request.idempotency_key, fingerprint);
+    const std::string scope = absl::StrCat(admitted.caller.id, ":", path);
+    auto begun = idempotency_->Begin(scope, request.idempotency_key, fingerprint);
     if (!begun.ok()) return done(Fail(begun.status(), request_id));
     if (begun->has_value()) {
       HttpResponse replay = std::move(**begun);
       replay.request_id = request_id;
       return done(std::move(replay));
     }
-    done = [this, done = std::move(done), scope = idempotency_scope, key = request.idempotency_key,
-            fingerprint](HttpResponse response) {
+    done = [this, done = std::move(done), scope, key = request.idempotency_key, fingerprint](HttpResponse response) {
       idempotency_->Finish(scope, key, fingerprint, response);
       done(std::move(response));
     };
   }
-  auto token = InternalTokenFor(*caller);
-  if (!token.ok()) return done(Fail(token.status(), request_id));
-  auto channel = channels_.find(route.method->service()->full_name());
-  if (channel == channels_.end()) {
-    return done(Fail(absl::UnavailableError("no upstream for " + route.method->service()->full_name()), request_id));
-  }
+  auto context = CallContext(admitted.caller, request_id, settings_.call_deadline);
+  if (!context.ok()) return done(Fail(context.status(), request_id));
+  auto channel = ChannelFor(route);
+  if (!channel.ok()) return done(Fail(channel.status(), request_id));
 
   // The call's state lives until its callback has answered.
   struct Call {
-    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientContext> context;
     std::shared_ptr<Message> request;
     std::unique_ptr<Message> response;
     GenericStub stub;
     explicit Call(std::shared_ptr<grpc::Channel> channel) : stub(std::move(channel)) {}
   };
-  auto call = std::make_shared<Call>(channel->second);
+  auto call = std::make_shared<Call>(std::move(*channel));
+  call->context = std::move(*context);
   call->request = call_request;
   call->response.reset(response_prototype->New());
-  call->context.set_deadline(absl::ToChronoTime(clock_.Now() + settings_.call_deadline));
-  call->context.AddMetadata(kInternalTokenHeader, *token);
-  call->context.AddMetadata("traceparent", TraceContext::NewRoot().ToHeader());
-  call->context.AddMetadata("x-request-id", request_id);
-  call->stub.UnaryCall(&call->context, route.grpc_method, grpc::StubOptions(), call->request.get(),
+  call->stub.UnaryCall(call->context.get(), route.grpc_method, grpc::StubOptions(), call->request.get(),
                        call->response.get(),
-                       [this, call, request_id, rate_headers, conditional,
+                       [this, call, request_id, rate_headers = std::move(admitted.rate_headers), conditional,
                         done = std::move(done)](grpc::Status status) {
-                         HttpResponse response;
-                         if (!status.ok()) {
-                           response = Fail(errors::FromGrpcStatus(status), request_id);
-                           // A version conflict on a conditional write is the If-Match failing.
-                           if (conditional && status.error_code() == grpc::StatusCode::ABORTED) response.status = 412;
-                         } else if (auto json = ToJson(*call->response); !json.ok()) {
-                           response = Fail(json.status(), request_id);
-                         } else {
-                           response = Json(200, std::move(*json), request_id);
-                           if (auto etag = EtagOf(*call->response); !etag.empty()) response.headers.emplace_back("ETag", etag);
-                         }
+                         HttpResponse response = Answer(status, *call->response, request_id);
+                         // A version conflict on a conditional write is the If-Match failing.
+                         if (conditional && status.error_code() == grpc::StatusCode::ABORTED) response.status = 412;
                          for (const auto& header : rate_headers) response.headers.push_back(header);
                          done(std::move(response));
                        });
+}
+
+bool GatewayApp::IsUpload(std::string_view method, std::string_view target) const {
+  auto match = routes_.Match(method, target.substr(0, target.find('?')));
+  return match.ok() && match->route->upload();
+}
+
+std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
+                                                std::function<void(HttpResponse)> done) const {
+  const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
+  const size_t question = request.target.find('?');
+  const std::string path = request.target.substr(0, question);
+  const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
+  auto admission = Admit(request, path, request_id);
+  if (auto* refused = std::get_if<HttpResponse>(&admission)) {
+    done(std::move(*refused));
+    return nullptr;
+  }
+  Admitted& admitted = std::get<Admitted>(admission);
+  const Route& route = *admitted.match.route;
+  if (!route.upload()) {
+    done(Fail(absl::InternalError("BeginUpload on a route that is not an upload: " + route.path_template), request_id));
+    return nullptr;
+  }
+  // An upload is idempotent by what it uploads (HR import upserts by HR id); a key would
+  // need the whole body to fingerprint, which is never held.
+  if (!request.idempotency_key.empty() || !request.if_match.empty()) {
+    done(Fail(errors::InvalidArgument(request.if_match.empty() ? "Idempotency-Key" : "If-Match", "upload",
+                                      "uploads take neither an Idempotency-Key nor an If-Match"),
+              request_id));
+    return nullptr;
+  }
+  // The first message: the parameters, from the query string.
+  std::unique_ptr<Message> first(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(route.method->input_type())->New());
+  Message* params = first->GetReflection()->MutableMessage(
+      first.get(), first->GetDescriptor()->FindFieldByName(route.upload_params));
+  if (auto built = BuildRequest(RouteMatch{&route, {}}, query, "", *params); !built.ok()) {
+    done(Fail(built, request_id));
+    return nullptr;
+  }
+  auto context = CallContext(admitted.caller, request_id, settings_.upload_deadline);
+  if (!context.ok()) {
+    done(Fail(context.status(), request_id));
+    return nullptr;
+  }
+  auto channel = ChannelFor(route);
+  if (!channel.ok()) {
+    done(Fail(channel.status(), request_id));
+    return nullptr;
+  }
+  return StartUpload(*channel, route, std::move(*context), std::move(first),
+                     [this, request_id, rate_headers = std::move(admitted.rate_headers),
+                      done = std::move(done)](const grpc::Status& status, const Message& response) {
+                       HttpResponse answer = Answer(status, response, request_id);
+                       for (const auto& header : rate_headers) answer.headers.push_back(header);
+                       done(std::move(answer));
+                     });
 }
 
 }  // namespace mentoring::gateway

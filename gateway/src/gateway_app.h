@@ -14,12 +14,14 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/identity.h"
 #include "rate_limiter.h"
 #include "route_table.h"
+#include "upload.h"
 
 namespace mentoring::gateway {
 
@@ -45,6 +47,7 @@ using Authenticate = std::function<absl::StatusOr<Caller>(std::string_view autho
 
 struct GatewaySettings {
   absl::Duration call_deadline = absl::Seconds(10);
+  absl::Duration upload_deadline = absl::Minutes(30);  // an upload's whole call, body included
   std::string api_title = "Mentoring platform";
   std::string api_version = "v1";
 };
@@ -61,9 +64,33 @@ class GatewayApp {
   // Calls `done` exactly once, on this thread or on a gRPC thread.
   void Handle(HttpRequest request, std::function<void(HttpResponse)> done) const;
 
+  // Whether the request goes to an upload route, whose body the server streams through
+  // BeginUpload instead of reading it whole.
+  bool IsUpload(std::string_view method, std::string_view target) const;
+  // For an upload, before any of its body is read (`request.body` is empty): authenticates,
+  // checks the role and the rate, builds the parameters from the query, and starts the call.
+  // Null when refused. Either way `done` is called exactly once, with the answer.
+  std::shared_ptr<Upload> BeginUpload(const HttpRequest& request, std::function<void(HttpResponse)> done) const;
+
   const RouteTable& routes() const { return routes_; }
 
  private:
+  // A request let through to its service: the route, the caller and the rate headers.
+  struct Admitted {
+    RouteMatch match;
+    Caller caller;
+    std::vector<std::pair<std::string, std::string>> rate_headers;
+  };
+  // What every routed request goes through first: the route (404/405), authentication (401),
+  // the route's roles (403) and the caller's rate (429). The refusal when not admitted.
+  std::variant<Admitted, HttpResponse> Admit(const HttpRequest& request, const std::string& path,
+                                             const std::string& request_id) const;
+  // The call's context: deadline, the internal token for the caller, trace and request ids.
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> CallContext(const Caller& caller, const std::string& request_id,
+                                                                   absl::Duration deadline) const;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelFor(const Route& route) const;
+  HttpResponse Answer(const grpc::Status& status, const google::protobuf::Message& response,
+                      const std::string& request_id) const;
   HttpResponse Fail(const absl::Status& status, const std::string& request_id) const;
   // The internal token for a caller, signed once and reused while it has more than half its
   // lifetime left: signing per request was a large share of the gateway's CPU per request.

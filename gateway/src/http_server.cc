@@ -6,9 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <limits>
 #include <optional>
 
 #include "beast_request.h"
+#include "upload.h"
 #include "http_errors.h"
 
 namespace mentoring::gateway {
@@ -30,35 +32,160 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() { Read(); }
 
  private:
+  // The header first: an upload's body is streamed, every other body is read whole.
   void Read() {
-    parser_.emplace();
-    ApplyLimits(*parser_, settings_);
+    header_parser_.emplace();
+    ApplyLimits(*header_parser_, settings_);
+    // The declared length is checked in OnHeader, against the limit of the route's kind.
+    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(Chrono(first_request_ ? settings_.read_timeout : settings_.idle_timeout));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read_header(stream_, buffer_, *header_parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
-  void OnRead(beast::error_code ec) {
-    first_request_ = false;
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset) {
-      return Close();
+  // Maps a failed read to the answer (or a silent close when the client is gone).
+  bool Failed(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      Close();
+    } else if (ec == http::error::body_limit) {
+      Refuse(413, "the request body is larger than allowed");
+    } else if (ec == http::error::header_limit) {
+      Refuse(431, "the request headers are larger than allowed");
+    } else if (ec) {
+      Refuse(400, "malformed HTTP request");
     }
-    if (ec == http::error::body_limit) return Refuse(413, "the request body is larger than allowed");
-    if (ec == http::error::header_limit) return Refuse(431, "the request headers are larger than allowed");
-    if (ec) return Refuse(400, "malformed HTTP request");
-    auto request = parser_->release();
-    keep_alive_ = request.keep_alive();
-    app_.Handle(ToGatewayRequest(std::move(request)), [self = shared_from_this()](HttpResponse out) {
-      // Back onto the connection's own executor: the answer may come from a gRPC thread.
-      asio::post(self->stream_.get_executor(), [self, out = std::move(out)]() mutable { self->Write(std::move(out)); });
+    return static_cast<bool>(ec);
+  }
+
+  void OnHeader(beast::error_code ec) {
+    first_request_ = false;
+    if (Failed(ec)) return;
+    const auto& header = header_parser_->get();
+    keep_alive_ = header.keep_alive();
+    expects_continue_ = beast::iequals(header[http::field::expect], "100-continue");
+    const auto method = header.method_string();
+    const auto target = header.target();
+    const bool upload = app_.IsUpload({method.data(), method.size()}, {target.data(), target.size()});
+    // A declared length over the limit is refused before any of the body is read.
+    if (const auto length = header_parser_->content_length();
+        length && *length > (upload ? settings_.max_upload_bytes : settings_.max_body_bytes)) {
+      return Refuse(413, "the request body is larger than allowed");
+    }
+    if (upload) return BeginUpload();
+    parser_.emplace(std::move(*header_parser_));
+    parser_->body_limit(settings_.max_body_bytes);
+    stream_.expires_after(Chrono(settings_.read_timeout));
+    ContinueThen([self = shared_from_this()] {
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](beast::error_code read, size_t) { self->OnRead(read); });
     });
   }
 
-  void Refuse(int status, const std::string& why) {
+  void OnRead(beast::error_code ec) {
+    if (Failed(ec)) return;
+    app_.Handle(ToGatewayRequest(parser_->release()), Answering());
+  }
+
+  // The answer's way back onto the connection's own executor: it may come from a gRPC thread.
+  std::function<void(HttpResponse)> Answering() {
+    return [self = shared_from_this()](HttpResponse out) {
+      asio::post(self->stream_.get_executor(), [self, out = std::move(out)]() mutable { self->Answered(std::move(out)); });
+    };
+  }
+
+  // A client that sent "Expect: 100-continue" waits to be told before it sends the body
+  // (curl does for large uploads): tell it, then read.
+  void ContinueThen(std::function<void()> read) {
+    if (!expects_continue_) return read();
+    continue_.emplace(http::status::continue_, 11);
+    http::async_write(stream_, *continue_, [self = shared_from_this(), read = std::move(read)](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      read();
+    });
+  }
+
+  // An upload: admitted (or refused) on its header alone, then the body goes to the service
+  // a chunk at a time, each read only when the service has taken the last.
+  void BeginUpload() {
+    const auto& header = header_parser_->get();
+    HttpRequest request{std::string(header.method_string()), std::string(header.target()),
+                        std::string(header[http::field::authorization]), std::string(header["X-Request-Id"]),
+                        std::string(header[http::field::if_match]), std::string(header["Idempotency-Key"]), ""};
+    upload_ = app_.BeginUpload(request, Answering());
+    if (!upload_) {
+      // Refused before any of the body was read (an Expect: 100-continue client sends none).
+      keep_alive_ = false;
+      linger_ = true;
+      return;
+    }
+    upload_parser_.emplace(std::move(*header_parser_));
+    upload_parser_->body_limit(settings_.max_upload_bytes);
+    chunk_.resize(settings_.upload_chunk_bytes);
+    ContinueThen([self = shared_from_this()] { self->ReadChunk(); });
+  }
+
+  void ReadChunk() {
+    if (upload_parser_->is_done()) return upload_->Finish();
+    auto& body = upload_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    reading_chunk_ = true;
+    stream_.expires_after(Chrono(settings_.read_timeout));
+    http::async_read_some(stream_, buffer_, *upload_parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) { self->OnChunk(ec); });
+  }
+
+  void OnChunk(beast::error_code ec) {
+    reading_chunk_ = false;
+    if (ec == http::error::need_buffer) ec = {};
+    if (early_answer_) return Answered(std::move(*std::exchange(early_answer_, std::nullopt)));
+    if (ec) {
+      // The client broke a limit, stalled or went away: nothing of the upload is applied.
+      upload_->Cancel();
+      refusal_ = ec == http::error::body_limit      ? std::pair{413, "the upload is larger than allowed"}
+                 : ec == beast::error::timeout        ? std::pair{408, "the upload stalled; send the body faster"}
+                                                      : std::pair{400, "malformed or interrupted upload body"};
+      return;  // the cancelled call's answer comes back through Answered
+    }
+    const size_t got = chunk_.size() - upload_parser_->get().body().size;
+    if (got == 0) return ReadChunk();
+    upload_->Write(std::string(chunk_.data(), got), [self = shared_from_this(), upload = upload_](bool taken) {
+      asio::post(self->stream_.get_executor(), [self, upload, taken] {
+        if (taken && upload == self->upload_) self->ReadChunk();
+        // Not taken: the call has ended early; its answer is on its way to Answered.
+      });
+    });
+  }
+
+  void Answered(HttpResponse out) {
+    if (upload_) {
+      if (reading_chunk_) {
+        // The service answered while a chunk is being read: answer once that read is over.
+        early_answer_ = std::move(out);
+        return;
+      }
+      if (!upload_parser_ || !upload_parser_->is_done()) {
+        keep_alive_ = false;  // the rest of the body is not read: the connection cannot go on
+        linger_ = true;
+      }
+      upload_.reset();
+      upload_parser_.reset();
+      if (refusal_) {
+        const auto [status, why] = *std::exchange(refusal_, std::nullopt);
+        return Refuse(status, why, out.request_id);
+      }
+    }
+    Write(std::move(out));
+  }
+
+  void Refuse(int status, const std::string& why, const std::string& request_id = "") {
     keep_alive_ = false;
     linger_ = true;  // the client may still be sending the body we refused
-    const absl::Status as_status(status == 400 ? absl::StatusCode::kInvalidArgument : absl::StatusCode::kOutOfRange, why);
-    Write(HttpResponse{status, ErrorBody(as_status, ""), "", {}});
+    const absl::StatusCode code = status == 400   ? absl::StatusCode::kInvalidArgument
+                                  : status == 408 ? absl::StatusCode::kDeadlineExceeded
+                                                  : absl::StatusCode::kOutOfRange;
+    Write(HttpResponse{status, ErrorBody(absl::Status(code, why), request_id, status), request_id, {}});
   }
 
   void Write(HttpResponse out) {
@@ -94,7 +221,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  // An upload in progress: its call, its body parser and the one chunk it holds.
+  std::shared_ptr<Upload> upload_;
+  std::optional<http::request_parser<http::buffer_body>> upload_parser_;
+  std::string chunk_;
+  bool reading_chunk_ = false;
+  bool expects_continue_ = false;
+  std::optional<HttpResponse> early_answer_;
+  std::optional<std::pair<int, const char*>> refusal_;
   std::optional<http::response<http::string_body>> response_;
   const GatewayApp& app_;
   const HttpServerSettings& settings_;

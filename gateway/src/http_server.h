@@ -1,7 +1,8 @@
 #pragma once
 // HTTP/1.1 with keep-alive on Boost.Beast, asynchronous: slow clients cost a socket, not a
 // thread. Limits are applied before a request reaches the gateway: header and body sizes,
-// a read timeout (a client trickling bytes is cut off), and a cap on open connections.
+// a read timeout (a client trickling bytes is cut off), and a cap on open connections. An
+// upload route's body is streamed into its service a chunk at a time, never held whole.
 #include <absl/status/statusor.h>
 
 #include <atomic>
@@ -21,7 +22,9 @@ struct HttpServerSettings {
   int max_connections = 10000;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
-  absl::Duration read_timeout = absl::Seconds(15);   // to receive a whole request
+  size_t max_upload_bytes = size_t{4} << 30;  // an upload route's body, streamed (HR exports)
+  size_t upload_chunk_bytes = 64 * 1024;      // what an upload holds at a time
+  absl::Duration read_timeout = absl::Seconds(15);   // to receive a whole request; each chunk of an upload
   absl::Duration idle_timeout = absl::Seconds(60);   // keep-alive between requests
 };
 

@@ -35,6 +35,7 @@ struct Settings {
   gateway::JwtSettings jwt;
   gateway::HttpServerSettings http;
   absl::Duration call_deadline;
+  absl::Duration upload_deadline;
   std::string port_file;
   std::string redis_host;
   int redis_port = 0;
@@ -64,9 +65,11 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   s.http.max_connections = static_cast<int>(config.Int("MAX_CONNECTIONS", 10000, 1, 1000000));
   s.http.max_body_bytes = static_cast<size_t>(config.Int("MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20));
   s.http.max_header_bytes = static_cast<size_t>(config.Int("MAX_HEADER_BYTES", 16 << 10, 1024, 1 << 20));
+  s.http.max_upload_bytes = static_cast<size_t>(config.Int("MAX_UPLOAD_BYTES", int64_t{4} << 30, 1024, int64_t{1} << 40));
   s.http.read_timeout = config.Duration("READ_TIMEOUT", absl::Seconds(15));
   s.http.idle_timeout = config.Duration("IDLE_TIMEOUT", absl::Seconds(60));
   s.call_deadline = config.Duration("CALL_DEADLINE", absl::Seconds(10));
+  s.upload_deadline = config.Duration("UPLOAD_DEADLINE", absl::Minutes(30));
   std::tie(s.redis_host, s.redis_port) = config.RequiredHostPort("REDIS_ADDR");
   s.rate_limit_per_minute = config.Int("RATE_LIMIT_PER_MINUTE", 600, 0, 1000000);  // 0: off
   s.port_file = config.String("PORT_FILE", "");
@@ -131,7 +134,7 @@ int main(int argc, char** argv) {
   gateway::GatewayApp app(
       std::move(*routes), std::move(channels),
       [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock, &limiter, &idempotency,
-      {.call_deadline = settings->call_deadline});
+      {.call_deadline = settings->call_deadline, .upload_deadline = settings->upload_deadline});
 
   GrpcServer health({.listen_address = settings->grpc_listen});  // health and reflection only
   if (auto started = health.Start(); !started.ok()) {

@@ -190,7 +190,25 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
       (*string_schema.mutable_fields())["type"] = Text("string");
       *parameters->add_values() = Parameter(name, "path", true, Object(std::move(string_schema)));
     }
-    if (route.body.empty()) {
+    if (route.upload()) {
+      // The parameters come as the query; the body is the file itself, streamed.
+      const Descriptor& params = *input.FindFieldByName(route.upload_params)->message_type();
+      for (int i = 0; i < params.field_count(); ++i) {
+        const FieldDescriptor& field = *params.field(i);
+        if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        *parameters->add_values() = Parameter(field.name(), "query", false, FieldSchema(field, pending));
+      }
+      Struct binary;
+      (*binary.mutable_fields())["type"] = Text("string");
+      (*binary.mutable_fields())["format"] = Text("binary");
+      Struct media;
+      (*media.mutable_fields())["schema"] = Object(std::move(binary));
+      Struct request_body;
+      (*request_body.mutable_fields())["required"].set_bool_value(true);
+      (*(*request_body.mutable_fields())["content"].mutable_struct_value()->mutable_fields())["application/octet-stream"] =
+          Object(std::move(media));
+      op["requestBody"] = Object(std::move(request_body));
+    } else if (route.body.empty()) {
       // Without a body, every other scalar field of the request may come as a query parameter.
       for (int i = 0; i < input.field_count(); ++i) {
         const FieldDescriptor& field = *input.field(i);

@@ -26,6 +26,25 @@ const FieldDescriptor* FieldAt(const Descriptor& message, const std::vector<std:
   return field;
 }
 
+// An upload streams into its method: the first message carries the parameters (a message
+// field, from the query string), each later one a chunk of the body (a bytes field). The
+// path binds nothing: every stream message would have to repeat it.
+absl::Status CheckUpload(const Route& route, const Descriptor& input) {
+  if (route.verb != "POST" && route.verb != "PUT") return absl::InvalidArgumentError("an upload is a POST or a PUT");
+  for (const auto& segment : route.segments) {
+    if (segment.variable) return absl::InvalidArgumentError("an upload's path binds no variables");
+  }
+  const FieldDescriptor* params = input.FindFieldByName(route.upload_params);
+  if (params == nullptr || params->type() != FieldDescriptor::TYPE_MESSAGE || params->is_repeated()) {
+    return absl::InvalidArgumentError("upload_params '" + route.upload_params + "' is not a message field of the request");
+  }
+  const FieldDescriptor* data = input.FindFieldByName(route.body);
+  if (data == nullptr || data->type() != FieldDescriptor::TYPE_BYTES || data->is_repeated()) {
+    return absl::InvalidArgumentError("body '" + route.body + "' of an upload is not a bytes field of the request");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Route> ParseRoute(std::string verb, std::string path_template, const Descriptor& request) {
@@ -73,10 +92,12 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const goog
       const auto* method = service->method(m);
       if (!method->options().HasExtension(api::v1::http)) continue;
       const std::string where = method->full_name();
-      if (method->client_streaming() || method->server_streaming()) {
-        return absl::InvalidArgumentError(where + ": streaming methods are routed by hand, not by option");
-      }
       const api::v1::HttpRule& rule = method->options().GetExtension(api::v1::http);
+      const bool upload = !rule.upload_params().empty();
+      if (method->server_streaming() || method->client_streaming() != upload) {
+        return absl::InvalidArgumentError(
+            where + ": only unary methods, and client-streaming ones with upload_params, can be routes");
+      }
       std::string verb, path;
       switch (rule.pattern_case()) {
         case api::v1::HttpRule::kGet: verb = "GET"; path = rule.get(); break;
@@ -89,7 +110,12 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const goog
       auto route = ParseRoute(verb, path, *method->input_type());
       if (!route.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", route.status().message()));
       route->body = rule.body();
-      if (!route->body.empty() && route->body != "*") {
+      route->upload_params = rule.upload_params();
+      if (upload) {
+        if (auto valid = CheckUpload(*route, *method->input_type()); !valid.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": ", valid.message()));
+        }
+      } else if (!route->body.empty() && route->body != "*") {
         const FieldDescriptor* field = method->input_type()->FindFieldByName(route->body);
         if (field == nullptr || field->type() != FieldDescriptor::TYPE_MESSAGE || field->is_repeated()) {
           return absl::InvalidArgumentError(where + ": body '" + route->body + "' is not a message field of the request");

@@ -1,6 +1,7 @@
 #pragma once
 // The gateway's routes, generated from the services' protos: every unary method with a
-// (mentoring.api.v1.http) option becomes one HTTP route. Nothing here is written per
+// (mentoring.api.v1.http) option becomes one HTTP route, and so does every client-streaming
+// method whose option names `upload_params` (an upload: the body is streamed into it). Nothing here is written per
 // endpoint, so a later service's routes appear by annotating its methods.
 #include <absl/status/statusor.h>
 #include <google/protobuf/descriptor.h>
@@ -25,11 +26,14 @@ struct Route {
   std::string path_template;  // as written in the proto, e.g. "/v1/people/{person_id}:deactivate"
   std::vector<PathSegment> segments;
   std::string custom_verb;    // "deactivate" for a template ending in ":deactivate"
-  std::string body;           // "*", a field of the request, or "" for none
+  std::string body;           // "*", a field of the request, or "" for none; an upload's bytes field
+  std::string upload_params;  // an upload's message field filled from the query ("" otherwise)
   std::string summary;
   std::vector<std::string> roles;  // who may call it (never empty: the default is filled in)
   const google::protobuf::MethodDescriptor* method = nullptr;
   std::string grpc_method;    // "/mentoring.profiles.v1.ProfilesService/GetPerson"
+
+  bool upload() const { return !upload_params.empty(); }
 };
 
 // A path matched to a route, with the request fields its variables bind.

@@ -6,6 +6,8 @@
 #include <absl/strings/str_split.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <cctype>
+
 #include "mentoring/runtime/errors.h"
 
 namespace mentoring::gateway {
@@ -38,7 +40,9 @@ int JsonDepth(std::string_view json) {
 Message* Holder(Message& root, const std::vector<std::string>& path, const FieldDescriptor** field) {
   Message* current = &root;
   for (size_t i = 0; i < path.size(); ++i) {
+    // The proto name (page_size) or, as in JSON bodies, the JSON name (pageSize).
     const FieldDescriptor* f = current->GetDescriptor()->FindFieldByName(path[i]);
+    if (f == nullptr) f = current->GetDescriptor()->FindFieldByCamelcaseName(path[i]);
     if (f == nullptr) return nullptr;
     if (i + 1 == path.size()) {
       *field = f;
@@ -48,6 +52,17 @@ Message* Holder(Message& root, const std::vector<std::string>& path, const Field
     current = current->GetReflection()->MutableMessage(current, f);
   }
   return nullptr;
+}
+
+// "IMPORT_FORMAT_" for enum ImportFormat: the prefix the style guide puts on every value, so
+// a query may say format=CSV as well as format=IMPORT_FORMAT_CSV.
+std::string EnumPrefix(const google::protobuf::EnumDescriptor& type) {
+  std::string prefix;
+  for (char c : type.name()) {
+    if (std::isupper(static_cast<unsigned char>(c)) && !prefix.empty()) prefix += '_';
+    prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return prefix + "_";
 }
 
 // Sets one scalar field (or appends to a repeated one) from its text form.
@@ -82,6 +97,7 @@ absl::Status SetFromText(Message& message, const FieldDescriptor& field, const s
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
       const auto* value = field.enum_type()->FindValueByName(text);
+      if (value == nullptr) value = field.enum_type()->FindValueByName(EnumPrefix(*field.enum_type()) + text);
       int number = 0;
       if (value == nullptr && absl::SimpleAtoi(text, &number)) value = field.enum_type()->FindValueByNumber(number);
       if (value == nullptr) return bad("enum", "one of the enumeration's names");

@@ -40,19 +40,26 @@ std::string RuleOf(const absl::Status& status) {
   return details.field_violations().empty() ? "" : details.field_violations(0).field() + "/" + details.field_violations(0).rule();
 }
 
-TEST(Routes, EveryAnnotatedUnaryMethodIsRouted) {
+TEST(Routes, EveryAnnotatedMethodIsRouted) {
   const RouteTable table = Table();
   int annotated = 0;
   for (const auto* service : Services()) {
     for (int m = 0; m < service->method_count(); ++m) {
       const auto* method = service->method(m);
       if (method->options().HasExtension(api::v1::http)) ++annotated;
-      // Streams (ListPeople, ImportPeople) are routed by hand, never by option.
-      if (method->client_streaming() || method->server_streaming()) {
+      // Server streams (ListPeople) are for services, never routes; a client stream is one
+      // only as an upload.
+      if (method->server_streaming()) {
         EXPECT_FALSE(method->options().HasExtension(api::v1::http)) << method->full_name();
       }
     }
   }
+  auto import = table.Match("POST", "/v1/people:import");
+  ASSERT_TRUE(import.ok());
+  EXPECT_TRUE(import->route->upload());
+  EXPECT_EQ(import->route->upload_params, "options");
+  EXPECT_EQ(import->route->body, "data");
+  EXPECT_EQ(import->route->roles, std::vector<std::string>{"hr_integration"});
   EXPECT_EQ(static_cast<int>(table.routes().size()), annotated);
   EXPECT_GE(annotated, 38);
 }
@@ -110,6 +117,19 @@ TEST(Transcoding, BodyQueryAndPathBuildTheRequest) {
   matching::v1::CreateProgrammeRequest programme;
   ASSERT_TRUE(BuildRequest(*create, "", R"({"name": "Cohort", "type": "PROGRAMME_TYPE_REVERSE"})", programme).ok());
   EXPECT_EQ(programme.programme().name(), "Cohort");  // body: "programme"
+}
+
+TEST(Transcoding, AnEnumInTheQueryMayOmitItsTypePrefix) {
+  const RouteTable table = Table();
+  auto search = table.Match("GET", "/v1/people");
+  profiles::v1::SearchPeopleRequest request;
+  ASSERT_TRUE(BuildRequest(*search, "role=MENTEE", "", request).ok());
+  EXPECT_EQ(request.role(), common::v1::MENTORING_ROLE_MENTEE);
+  auto import = table.Match("POST", "/v1/people:import");
+  profiles::v1::ImportOptions options;
+  ASSERT_TRUE(BuildRequest(RouteMatch{import->route, {}}, "format=JSON_LINES&fullSync=true", "", options).ok());
+  EXPECT_EQ(options.format(), profiles::v1::IMPORT_FORMAT_JSON_LINES);
+  EXPECT_TRUE(options.full_sync());
 }
 
 TEST(Transcoding, BadInputNamesTheFieldAndRule) {

@@ -6,7 +6,13 @@
 #include <absl/time/clock.h>
 #include <gtest/gtest.h>
 
+#include <google/protobuf/util/json_util.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
+#include <iostream>
 
 #include "gateway_client.h"
 #include "harness.h"
@@ -185,6 +191,139 @@ TEST_F(GatewayTest, ACallerOverTheRateLimitGets429WithRetryAfter) {
   EXPECT_EQ(FieldOf(last.json, "status"), "RESOURCE_EXHAUSTED");
   // Another caller is not affected.
   EXPECT_EQ(Call(Port(), http::verb::get, "/v1/programmes", "", UserToken("patient", R"(["employee"])")).status, 200);
+}
+
+// An HR export as an HR system streams it: chunked transfer encoding, in pieces, so the
+// gateway sees no length up front. Answers like Call.
+Reply StreamUpload(int port, const std::string& target, const std::string& bearer, const std::string& body,
+                   size_t piece = 16 * 1024) {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                static_cast<unsigned short>(port)));
+  std::string head = absl::StrCat("POST ", target, " HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n",
+                                  "Authorization: Bearer ", bearer, "\r\nTransfer-Encoding: chunked\r\n\r\n");
+  beast::error_code ec;
+  boost::asio::write(stream.socket(), boost::asio::buffer(head), ec);
+  for (size_t at = 0; at < body.size() && !ec; at += piece) {
+    const absl::string_view part = absl::string_view(body).substr(at, piece);
+    const std::string framed = absl::StrCat(absl::Hex(part.size()), "\r\n", part, "\r\n");
+    boost::asio::write(stream.socket(), boost::asio::buffer(framed), ec);
+  }
+  if (!ec) boost::asio::write(stream.socket(), boost::asio::buffer(std::string("0\r\n\r\n")), ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response, ec);
+  Reply reply;
+  reply.status = ec ? -1 : static_cast<int>(response.result_int());
+  reply.body = response.body();
+  (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
+  return reply;
+}
+
+int64_t NumberAt(const google::protobuf::Struct& json, const std::string& key) {
+  // proto3 JSON writes int64 as a string, and leaves zero out.
+  if (!json.fields().contains(key)) return 0;
+  const auto& value = json.fields().at(key);
+  return value.has_string_value() ? std::stoll(value.string_value()) : static_cast<int64_t>(value.number_value());
+}
+
+// `rows` people (ids tagged so runs do not collide), with line 5 and line 8 broken.
+std::string HrExport(const std::string& tag, int rows) {
+  std::string csv = "employee_id,manager_id,display_name,email,level,time_zone,department\n";
+  for (int i = 0; i < rows; ++i) {
+    const int line = i + 2;  // the header is line 1
+    const std::string id = absl::StrCat(tag, "-", i);
+    const std::string email = line == 5 ? "not-an-email" : absl::StrCat(id, "@example.com");
+    const std::string zone = line == 8 ? "Mars/Olympus" : "Europe/London";
+    absl::StrAppend(&csv, id, ",", i == 0 ? "" : absl::StrCat(tag, "-0"), ",Person ", i, ",", email, ",",
+                    3 + i % 5, ",", zone, ",Engineering\n");
+  }
+  return csv;
+}
+
+// VmHWM (peak resident memory) of a process, in KiB.
+int64_t PeakRssKib(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+TEST_F(GatewayTest, AnHrExportIsStreamedIntoTheImportAndAnsweredWithTheReport) {
+  const std::string hr = UserToken("hr-system", R"(["hr_integration"])");
+  const std::string tag = absl::StrCat("gwimp", absl::ToUnixMillis(absl::Now()) % 100000000);
+  // Over a megabyte: more than any whole body the gateway accepts, and many chunks.
+  const std::string file = HrExport(tag, 12000);
+  ASSERT_GT(file.size(), size_t{1} << 20);
+
+  const Reply first = StreamUpload(Port(), "/v1/people:import?format=IMPORT_FORMAT_CSV&source=gateway-test", hr, file);
+  ASSERT_EQ(first.status, 200) << first.body.substr(0, 2000);
+  EXPECT_EQ(NumberAt(first.json, "rows"), 12000);
+  EXPECT_EQ(NumberAt(first.json, "created"), 11998);
+  EXPECT_EQ(NumberAt(first.json, "failed"), 2);
+  const auto& errors = first.json.fields().at("errors").list_value().values();
+  ASSERT_EQ(errors.size(), 2);
+  EXPECT_EQ(NumberAt(errors[0].struct_value(), "line"), 5);
+  EXPECT_EQ(errors[0].struct_value().fields().at("rule").string_value(), "email");
+  EXPECT_EQ(NumberAt(errors[1].struct_value(), "line"), 8);
+  EXPECT_EQ(errors[1].struct_value().fields().at("rule").string_value(), "iana_time_zone");
+
+  // The same file again, this time with a length (curl --data-binary): nothing changes.
+  const Reply again = Call(Port(), http::verb::post, "/v1/people:import?format=CSV", file, hr, "", "", "text/csv");
+  ASSERT_EQ(again.status, 200) << again.body.substr(0, 2000);
+  EXPECT_EQ(NumberAt(again.json, "unchanged"), 11998);
+  EXPECT_EQ(NumberAt(again.json, "created"), 0);
+  EXPECT_EQ(NumberAt(again.json, "updated"), 0);
+
+  // The imported people are there for everyone else.
+  const Reply found = Call(Port(), http::verb::get, "/v1/people?department=Engineering&pageSize=5", "",
+                           UserToken("hr-import-reader", R"(["programme_admin"])"));
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_FALSE(found.json.fields().at("people").list_value().values().empty());
+}
+
+TEST_F(GatewayTest, AnUploadIsAdmittedOnItsHeadersBeforeAnyOfItsBodyIsRead) {
+  const std::string file = HrExport("never", 3);
+  const std::string target = "/v1/people:import?format=CSV";
+  EXPECT_EQ(StreamUpload(Port(), target, "", file).status, 401);
+  // The HR role imports, and nobody else does; not even an admin.
+  EXPECT_EQ(StreamUpload(Port(), target, UserToken("emp-import", R"(["employee"])"), file).status, 403);
+  EXPECT_EQ(StreamUpload(Port(), target, UserToken("admin-import", R"(["programme_admin"])"), file).status, 403);
+  const std::string hr = UserToken("hr-bad-params", R"(["hr_integration"])");
+  const Reply bad_format = StreamUpload(Port(), "/v1/people:import?format=XLSX", hr, file);
+  EXPECT_EQ(bad_format.status, 400) << bad_format.body;
+  EXPECT_NE(bad_format.body.find("format"), std::string::npos) << bad_format.body;
+  const Reply unknown = StreamUpload(Port(), "/v1/people:import?format=CSV&sheet=2", hr, file);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  // The service's own rule: a format is required.
+  const Reply no_format = StreamUpload(Port(), "/v1/people:import", hr, file);
+  EXPECT_EQ(no_format.status, 400) << no_format.body;
+  EXPECT_NE(no_format.body.find("format"), std::string::npos) << no_format.body;
+  EXPECT_EQ(Call(Port(), http::verb::post, "/v1/people:import?format=CSV", file, hr, "", "retry-1", "text/csv").status,
+            400);  // an upload takes no Idempotency-Key: it is idempotent by content
+}
+
+TEST_F(GatewayTest, TheGatewayNeverHoldsAnUploadWhole) {
+  // 40 MB of rows the importer refuses at once (wrong column count): a cheap file to stream.
+  std::string file = "employee_id,display_name,email,level,time_zone\n";
+  const std::string row = "x,only,three" + std::string(100, ' ') + "\n";
+  while (file.size() < (size_t{40} << 20)) file += row;
+  const pid_t gateway = stack_->gateway().pid();
+  const int64_t before = PeakRssKib(gateway);
+  ASSERT_GT(before, 0);
+  const Reply reply = StreamUpload(Port(), "/v1/people:import?format=CSV",
+                                   UserToken("hr-big", R"(["hr_integration"])"), file, 256 * 1024);
+  ASSERT_EQ(reply.status, 200) << reply.body.substr(0, 500);
+  EXPECT_GT(NumberAt(reply.json, "failed"), 300000);
+  EXPECT_TRUE(reply.json.fields().at("errorsTruncated").bool_value());
+  // Holding the file would raise the peak by 40 MB or more; streaming keeps a chunk or two
+  // per upload plus gRPC's flow-control window.
+  const int64_t grown_kib = PeakRssKib(gateway) - before;
+  EXPECT_LT(grown_kib, 16 * 1024) << "the gateway's peak memory grew by " << grown_kib << " KiB";
+  std::cout << "gateway peak memory grew by " << grown_kib << " KiB over a " << (file.size() >> 20) << " MiB upload\n";
 }
 
 }  // namespace
