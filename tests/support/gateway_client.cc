@@ -3,7 +3,11 @@
 #include <absl/strings/str_cat.h>
 #include <absl/time/clock.h>
 #include <google/protobuf/util/json_util.h>
+#include <arpa/inet.h>
 #include <jwt.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -88,18 +92,53 @@ GatewayStack::~GatewayStack() {
   delete profiles_db_;
 }
 
-absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gateway_env) {
+namespace {
+
+// A loopback port free now, for a service that must be addressed before it starts.
+absl::StatusOr<int> FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  socklen_t length = sizeof(addr);
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0;
+  close(fd);
+  if (!bound) return absl::InternalError("no free loopback port");
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gateway_env,
+                                 const std::function<absl::Status(int gateway_port)>& before_matching) {
   profiles_db_ = new ScratchDatabase("gwprof");
   matching_db_ = new ScratchDatabase("gwmatch");
   profiles_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(profiles_db_->url()));
   if (auto started = profiles_->Start(); !started.ok()) return started;
   const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
-  matching_ = new ServiceProcess(MatchingBinary(), MatchingEnv(matching_db_->url(), profiles_addr));
+  auto matching_env = MatchingEnv(matching_db_->url(), profiles_addr);
+  auto start_gateway = [&](const std::string& matching_addr) {
+    auto env = GatewayEnv(profiles_addr, matching_addr, kGatewayJwtSecret);
+    for (const auto& [key, value] : gateway_env) env[key] = value;
+    gateway_ = new ServiceProcess(GatewayBinary(), env);
+    return gateway_->Start();
+  };
+  if (before_matching) {
+    // The gateway's channels connect when first used, so it may start before matching.
+    auto port = FreePort();
+    if (!port.ok()) return port.status();
+    const std::string matching_addr = absl::StrCat("127.0.0.1:", *port);
+    matching_env["MATCHING_GRPC_LISTEN"] = matching_addr;
+    if (auto started = start_gateway(matching_addr); !started.ok()) return started;
+    if (auto ran = before_matching(gateway_->http_port()); !ran.ok()) return ran;
+    matching_ = new ServiceProcess(MatchingBinary(), matching_env);
+    return matching_->Start();
+  }
+  matching_ = new ServiceProcess(MatchingBinary(), matching_env);
   if (auto started = matching_->Start(); !started.ok()) return started;
-  auto env = GatewayEnv(profiles_addr, absl::StrCat("127.0.0.1:", matching_->grpc_port()), kGatewayJwtSecret);
-  for (const auto& [key, value] : gateway_env) env[key] = value;
-  gateway_ = new ServiceProcess(GatewayBinary(), env);
-  return gateway_->Start();
+  return start_gateway(absl::StrCat("127.0.0.1:", matching_->grpc_port()));
 }
 
 }  // namespace mentoring::testing

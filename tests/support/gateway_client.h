@@ -6,6 +6,7 @@
 #include <google/protobuf/struct.pb.h>
 
 #include <boost/beast/http/verb.hpp>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -42,6 +43,12 @@ std::string FieldOf(const google::protobuf::Struct& json, const std::string& key
 
 // Profiles, matching and the gateway on scratch databases and the stack's Redis and Kafka.
 // `gateway_env` overrides GatewayEnv's settings (e.g. GATEWAY_RATE_LIMIT_PER_MINUTE).
+//
+// `before_matching`, when given, runs with the gateway already serving (on the port it is
+// given) and before matching starts, on a port reserved for it: people created then reach
+// matching's read model by its initial load at once. People created later reach it through
+// profile events, behind the last minutes of the shared Kafka's traffic that a new matching
+// replays first (tens of thousands of other tests' events, a minute or more).
 class GatewayStack {
  public:
   GatewayStack() = default;
@@ -49,7 +56,8 @@ class GatewayStack {
   GatewayStack(const GatewayStack&) = delete;
   GatewayStack& operator=(const GatewayStack&) = delete;
 
-  absl::Status Start(const std::map<std::string, std::string>& gateway_env = {});
+  absl::Status Start(const std::map<std::string, std::string>& gateway_env = {},
+                     const std::function<absl::Status(int gateway_port)>& before_matching = nullptr);
   int port() const { return gateway_ != nullptr ? gateway_->http_port() : 0; }
   const ScratchDatabase& profiles_db() const { return *profiles_db_; }
   const ScratchDatabase& matching_db() const { return *matching_db_; }
