@@ -18,6 +18,7 @@
 #include "mentoring/runtime/logging.h"
 #include "mentoring/runtime/redis.h"
 #include "mentoring/runtime/server.h"
+#include "mentoring/runtime/tls.h"
 #include "mentoring/runtime/service_main.h"
 
 namespace {
@@ -40,6 +41,7 @@ struct Settings {
   std::string redis_host;
   int redis_port = 0;
   int64_t rate_limit_per_minute = 0;
+  TlsFiles upstream_tls;  // mutual TLS to the services (off unless configured)
 };
 
 absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
@@ -56,6 +58,7 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   s.profiles_addr = absl::StrCat(profiles_host, ":", profiles_port);
   s.matching_addr = absl::StrCat(matching_host, ":", matching_port);
   s.token_secret = config.Secret("INTERNAL_TOKEN_SECRET", 32);
+  s.upstream_tls = TlsFiles::Read(config, "UPSTREAM_TLS");
   s.jwt.issuer = config.RequiredString("JWT_ISSUER");
   s.jwt.audience = config.RequiredString("JWT_AUDIENCE");
   s.jwt.hs256_secret = config.String("JWT_HS256_SECRET", "");
@@ -122,11 +125,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   const InternalTokenSigner signer({.secret = settings->token_secret}, clock);
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels = {
-      {"mentoring.profiles.v1.ProfilesService",
-       grpc::CreateChannel(settings->profiles_addr, grpc::InsecureChannelCredentials())},
-      {"mentoring.matching.v1.MatchingService",
-       grpc::CreateChannel(settings->matching_addr, grpc::InsecureChannelCredentials())}};
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& [service, address] : {std::pair{"mentoring.profiles.v1.ProfilesService", settings->profiles_addr},
+                                         std::pair{"mentoring.matching.v1.MatchingService", settings->matching_addr}}) {
+    auto channel = ChannelTo(address, settings->upstream_tls);
+    if (!channel.ok()) {
+      spdlog::critical("{}", channel.status().ToString());
+      return 1;
+    }
+    channels[service] = std::move(*channel);
+  }
   const gateway::JwtAuthenticator& auth = **authenticator;
   redis::Client redis({.host = settings->redis_host, .port = settings->redis_port});
   gateway::RateLimiter limiter(&redis, settings->rate_limit_per_minute, clock);
@@ -136,7 +144,9 @@ int main(int argc, char** argv) {
       [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock, &limiter, &idempotency,
       {.call_deadline = settings->call_deadline, .upload_deadline = settings->upload_deadline});
 
-  GrpcServer health({.listen_address = settings->grpc_listen});  // health and reflection only
+  // Health and reflection only, in plaintext even with TLS upstream: kubelet's gRPC probes
+  // present no client certificate, and there is nothing here to protect.
+  GrpcServer health({.listen_address = settings->grpc_listen});
   if (auto started = health.Start(); !started.ok()) {
     spdlog::critical("{}", started.ToString());
     return 1;

@@ -92,8 +92,12 @@ std::optional<std::string> Config::Lookup(const std::string& name) const {
 }
 
 void Config::Fail(const std::string& name, const std::string& rule, const std::string& value) {
+  Reject(name, rule + " (got '" + value + "')");
+}
+
+void Config::Reject(const std::string& name, const std::string& rule) {
   const std::string shown = prefix_.empty() ? name : prefix_ + "_" + name + " (or " + name + ")";
-  problems_.push_back(shown + ": " + rule + " (got '" + value + "')");
+  problems_.push_back(shown + ": " + rule);
 }
 
 std::string Config::String(const std::string& name, const std::string& fallback) {

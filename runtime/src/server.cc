@@ -73,7 +73,8 @@ absl::Status GrpcServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(settings_.listen_address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(settings_.listen_address,
+                           settings_.credentials ? settings_.credentials : grpc::InsecureServerCredentials(), &port_);
   // No bandwidth-delay probing: it grows a stream's receive window the longer an upload
   // runs, so a long client stream (an HR import) would buffer more and more of the file in
   // this process ahead of the reader. Inside a data centre the default window is enough.

@@ -27,7 +27,17 @@ ServiceSettings ServiceSettings::Read(Config& config, const std::string& default
   s.outbox_retention = config.Duration("OUTBOX_RETENTION", absl::Hours(24 * 7));
   s.startup_timeout = config.Duration("STARTUP_TIMEOUT", absl::Seconds(60));
   s.port_file = config.String("PORT_FILE", "");
+  s.tls = TlsFiles::Read(config);
   return s;
+}
+
+absl::StatusOr<ServerSettings> ServiceSettings::GrpcServerSettings() const {
+  auto credentials = ServerCredentialsFor(tls);
+  if (!credentials.ok()) return credentials.status();
+  return ServerSettings{.listen_address = grpc_listen,
+                        .drain_delay = drain_delay,
+                        .shutdown_grace = shutdown_grace,
+                        .credentials = std::move(*credentials)};
 }
 
 absl::Status MigrateWhenReachable(pg::Pool& pool, const std::string& component,

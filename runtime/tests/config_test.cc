@@ -1,4 +1,5 @@
 #include "mentoring/runtime/config.h"
+#include "mentoring/runtime/tls.h"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,28 @@ TEST(Config, DefaultsApplyWhenUnset) {
   EXPECT_EQ(config.Duration("GRACE", absl::Seconds(3)), absl::Seconds(3));
   EXPECT_TRUE(config.Bool("FLAG", true));
   EXPECT_TRUE(config.Check().ok());
+}
+
+TEST(Config, MutualTlsTakesAllThreeFilesOrNone) {
+  auto none = Config::FromMap("PROFILES", {});
+  EXPECT_FALSE(TlsFiles::Read(none).enabled());
+  EXPECT_TRUE(none.Check().ok());
+
+  auto partial = Config::FromMap("PROFILES", {{"PROFILES_TLS_CERT_FILE", "/etc/tls/tls.crt"}});
+  TlsFiles::Read(partial);
+  EXPECT_NE(std::string(partial.Check().message()).find("PROFILES_TLS_CERT_FILE"), std::string::npos)
+      << partial.Check();
+
+  auto gateway = Config::FromMap("GATEWAY", {{"GATEWAY_UPSTREAM_TLS_CERT_FILE", "/nonexistent/tls.crt"},
+                                             {"GATEWAY_UPSTREAM_TLS_KEY_FILE", "/nonexistent/tls.key"},
+                                             {"GATEWAY_UPSTREAM_TLS_CA_FILE", "/nonexistent/ca.crt"}});
+  const TlsFiles files = TlsFiles::Read(gateway, "UPSTREAM_TLS");
+  EXPECT_TRUE(gateway.Check().ok());
+  EXPECT_TRUE(files.enabled());
+  // A file that cannot be read is named when the process starts, not at the first call.
+  const auto credentials = ServerCredentialsFor(files);
+  ASSERT_EQ(credentials.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(credentials.status().message().find("/nonexistent/tls.crt"), std::string::npos);
 }
 
 TEST(Config, ReportsEveryBadSettingByName) {

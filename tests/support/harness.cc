@@ -181,7 +181,7 @@ int ServiceProcess::Wait(absl::Duration timeout) {
 }
 
 std::shared_ptr<grpc::Channel> ServiceProcess::channel() const {
-  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());
+  return *ChannelTo(absl::StrCat("127.0.0.1:", grpc_port_), client_tls_);
 }
 
 std::string ServiceProcess::log() const { return ReadFile(dir_ + "/stderr.log"); }

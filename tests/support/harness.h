@@ -17,6 +17,7 @@
 #include "mentoring/events/v1/envelope.pb.h"
 #include "mentoring/profiles/v1/profiles.grpc.pb.h"
 #include "mentoring/runtime/identity.h"
+#include "mentoring/runtime/tls.h"
 
 namespace mentoring::testing {
 
@@ -56,6 +57,9 @@ class ServiceProcess {
   int grpc_port() const { return grpc_port_; }
   int admin_port() const { return admin_port_; }
   int http_port() const { return http_port_; }  // the gateway's HTTP port (0 for services)
+  // Calls to it (readiness included) go over mutual TLS with these files, for a service
+  // started with TLS. Set before Start.
+  void UseTls(TlsFiles client) { client_tls_ = std::move(client); }
   std::shared_ptr<grpc::Channel> channel() const;
   std::string log() const;  // its stderr so far
   pid_t pid() const { return pid_; }
@@ -69,6 +73,7 @@ class ServiceProcess {
   int admin_port_ = 0;
   int http_port_ = 0;
   int exit_code_ = -1;
+  TlsFiles client_tls_;
 };
 
 // The profiles service with a scratch database and the stack's Redis and Kafka.

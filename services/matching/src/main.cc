@@ -76,8 +76,12 @@ int main(int argc, char** argv) {
   const InternalTokenSettings token_settings{.secret = settings->token_secret};
   InternalTokenVerifier verifier(token_settings, clock);
   InternalTokenSigner signer(token_settings, clock);
-  matching::ProfilesSource profiles(grpc::CreateChannel(settings->profiles_addr, grpc::InsecureChannelCredentials()),
-                                    signer);
+  auto profiles_channel = ChannelTo(settings->profiles_addr, settings->tls);
+  if (!profiles_channel.ok()) {
+    spdlog::critical("{}", profiles_channel.status().ToString());
+    return 1;
+  }
+  matching::ProfilesSource profiles(*profiles_channel, signer);
   matching::Directory directory(pool, clock);
   matching::MatchingApp app(pool, directory, clock, settings->solver_threads);
 
@@ -122,9 +126,12 @@ int main(int argc, char** argv) {
 
   WorkerPool workers(settings->workers);
   matching::MatchingService service(app, workers, verifier);
-  GrpcServer server({.listen_address = settings->grpc_listen,
-                     .drain_delay = settings->drain_delay,
-                     .shutdown_grace = settings->shutdown_grace});
+  auto server_settings = settings->GrpcServerSettings();
+  if (!server_settings.ok()) {
+    spdlog::critical("{}", server_settings.status().ToString());
+    return 1;
+  }
+  GrpcServer server(std::move(*server_settings));
   server.AddService(&service);
   if (auto started = server.Start(); !started.ok()) {
     spdlog::critical("{}", started.ToString());

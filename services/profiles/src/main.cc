@@ -76,9 +76,12 @@ int main(int argc, char** argv) {
   WorkerPool workers(settings->workers);
   profiles::ProfilesApp app(pool, cache, workers, clock);
   profiles::ProfilesService service(app, pool, clock, workers, verifier);
-  GrpcServer server({.listen_address = settings->grpc_listen,
-                     .drain_delay = settings->drain_delay,
-                     .shutdown_grace = settings->shutdown_grace});
+  auto server_settings = settings->GrpcServerSettings();
+  if (!server_settings.ok()) {
+    spdlog::critical("{}", server_settings.status().ToString());
+    return 1;
+  }
+  GrpcServer server(std::move(*server_settings));
   server.AddService(&service);
   if (auto started = server.Start(); !started.ok()) {
     spdlog::critical("{}", started.ToString());

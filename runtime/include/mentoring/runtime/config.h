@@ -35,6 +35,9 @@ class Config {
   // Accepts Go-style durations: "250ms", "30s", "5m", "1h".
   absl::Duration Duration(const std::string& name, absl::Duration fallback);
 
+  // Records a rule that spans settings (e.g. "all three or none"), for Check to report.
+  void Reject(const std::string& name, const std::string& rule);
+
   // OK, or INVALID_ARGUMENT listing every bad setting: "SETTING: rule (got 'value')".
   absl::Status Check() const;
 

@@ -115,6 +115,7 @@ struct ServerSettings {
   // then stop accepting and give in-flight calls `shutdown_grace` to finish.
   absl::Duration drain_delay = absl::ZeroDuration();
   absl::Duration shutdown_grace = absl::Seconds(20);
+  std::shared_ptr<grpc::ServerCredentials> credentials;  // null: plaintext (ServerCredentialsFor)
 };
 
 class GrpcServer {

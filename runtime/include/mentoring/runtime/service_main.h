@@ -2,6 +2,7 @@
 // Start-up steps every service's main takes, written once: migrate when the database is
 // reachable, insist that the service's topic exists, and publish the ports it bound.
 #include <absl/status/status.h>
+#include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
 #include <string>
@@ -10,6 +11,8 @@
 
 #include "mentoring/runtime/config.h"
 #include "mentoring/runtime/postgres.h"
+#include "mentoring/runtime/server.h"
+#include "mentoring/runtime/tls.h"
 
 namespace mentoring {
 
@@ -28,6 +31,11 @@ struct ServiceSettings {
   absl::Duration outbox_retention;
   absl::Duration startup_timeout;
   std::string port_file;
+  TlsFiles tls;  // mutual TLS for its gRPC server and its clients (off unless configured)
+
+  // The gRPC server's settings: listen address, draining, and TLS credentials (read from
+  // the files now: INVALID_ARGUMENT naming one that cannot be read).
+  absl::StatusOr<ServerSettings> GrpcServerSettings() const;
 
   // Records what is wrong in `config`; call config.Check() after reading the rest.
   static ServiceSettings Read(Config& config, const std::string& default_grpc_listen,
