@@ -872,11 +872,13 @@ TEST_F(GatewayRoutesTest, PeopleEditOnlyThemselvesAndSeeColleaguesWithoutTheirPr
 
   // Another employee may not edit it: the service refuses (the route itself is theirs).
   EXPECT_TRUE(RefusedByService(Call(Port(), verb::put, "/v1/people/" + owner.id, update, As(other))));
-  // Nor change its goals' status, nor read whom it excludes.
+  // Nor change its goals' status.
   const std::string goal_id = Str(mine, "goals[0].goalId");
   EXPECT_TRUE(RefusedByService(
       Post("/v1/people/" + owner.id + "/goals/" + goal_id + ":setStatus", As(other), R"({"status":"GOAL_STATUS_ABANDONED"})")));
-  EXPECT_TRUE(RefusedByService(Get("/v1/people/" + owner.id + "/exclusions", As(other))));
+  // Whom a person excludes is for admins and services (the person sees it in their own
+  // profile): the gateway refuses employees first.
+  EXPECT_TRUE(RefusedByRoleGate(Get("/v1/people/" + owner.id + "/exclusions", As(other))));
   // Deactivating and creating people are for admins: the gateway says so first.
   EXPECT_TRUE(RefusedByRoleGate(Post("/v1/people/" + owner.id + ":deactivate", As(other), "{}")));
   EXPECT_TRUE(RefusedByRoleGate(Post("/v1/people", As(other), R"({"displayName":"x"})")));

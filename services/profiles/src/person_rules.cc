@@ -218,6 +218,12 @@ Person ColleagueView(const Person& person) {
   return view;
 }
 
+Person AdministratorView(const Person& person) {
+  Person view = person;
+  for (auto& goal : *view.mutable_goals()) goal.clear_description();
+  return view;
+}
+
 void HideFromColleagues(Person& person) {
   person.clear_goals();
   person.clear_excluded_person_ids();

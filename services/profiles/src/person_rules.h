@@ -33,5 +33,8 @@ std::vector<events::v1::ProfilePart> ChangedParts(const Person& before, const Pe
 Person ColleagueView(const Person& person);
 // The same in place.
 void HideFromColleagues(Person& person);
+// What a programme admin or HR may see of someone else's profile: everything except goal
+// descriptions, which only the person and their mentor may read (ARCHITECTURE.md).
+Person AdministratorView(const Person& person);
 
 }  // namespace mentoring::profiles

@@ -37,7 +37,8 @@ bool IsAdministrative(const Caller& caller) {
 }
 
 Person ProfilesApp::ViewFor(const Caller& caller, const Person& person) const {
-  if (caller.id == person.person_id() || IsAdministrative(caller)) return person;
+  if (caller.id == person.person_id() || caller.IsService()) return person;
+  if (IsAdministrative(caller)) return AdministratorView(person);
   return ColleagueView(person);
 }
 
@@ -64,11 +65,10 @@ absl::StatusOr<Person> ProfilesApp::Create(const CallContext& call, Person perso
 absl::StatusOr<std::string> ProfilesApp::SerializedView(const Caller& caller, const std::string& person_id,
                                                         redis::VersionedCache::Entry entry) const {
   if (entry.deleted) return errors::NotFound("person", person_id);
-  if (caller.id == person_id || IsAdministrative(caller)) return std::move(entry.data);
+  if (caller.id == person_id || caller.IsService()) return std::move(entry.data);  // the whole record, as stored
   Person person;
   if (!person.ParseFromString(entry.data)) return absl::InternalError("cached person does not parse");
-  HideFromColleagues(person);
-  return person.SerializeAsString();
+  return ViewFor(caller, person).SerializeAsString();
 }
 
 void ProfilesApp::GetSerializedAsync(const CallContext& call, const std::string& person_id, SerializedDone done) {
@@ -175,8 +175,9 @@ absl::StatusOr<Person> ProfilesApp::Deactivate(const CallContext& call, const v1
 
 absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::Erase(const CallContext& call, const std::string& person_id) {
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
-  if (call.caller.id != person_id && !call.caller.Has(roles::kHrIntegration) && !call.caller.IsService()) {
-    return errors::PermissionDenied("erasure is requested by the person themself or by HR");
+  // The person's own request, or one an admin or HR handles for them (e.g. after they left).
+  if (call.caller.id != person_id && !IsAdministrative(call.caller)) {
+    return errors::PermissionDenied("erasure is requested by the person themself, a programme admin or HR");
   }
   Person anonymised;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
