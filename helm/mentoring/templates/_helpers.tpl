@@ -41,6 +41,12 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- printf "%s-%s" (include "mentoring.fullname" .root) .svc.name | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* <release>-<name>:<grpcPort> of the service under values key "key". Input: dict "root" $ "key" <key>. */}}
+{{- define "mentoring.grpcAddr" -}}
+{{- $svc := index .root.Values .key -}}
+{{- printf "%s:%d" (include "mentoring.componentName" (dict "root" .root "svc" $svc)) (int $svc.grpcPort) -}}
+{{- end }}
+
 {{/* <registry>/<image>:<tag>. Input: dict "root" $ "svc" <block>. */}}
 {{- define "mentoring.image" -}}
 {{- $img := .root.Values.global.image -}}
@@ -92,8 +98,40 @@ the value. Field types are checked by values.schema.json.
 {{- if eq (int $svc.grpcPort) (int $svc.adminPort) -}}{{- fail (printf "%s.grpcPort and %s.adminPort must differ" $key $key) -}}{{- end -}}
 {{- end -}}
 {{- end -}}
-{{- if and .Values.devSecrets.create (not .Values.devSecrets.internalToken) -}}
-{{- fail "devSecrets.create needs devSecrets.internalToken" -}}
+{{- if and $s.mtls.enabled (not $s.mtls.secretName) -}}
+{{- fail "shared.mtls.enabled needs shared.mtls.secretName: a Secret with tls.crt, tls.key and ca.crt whose SANs cover every service (<release>-<name>)" -}}
+{{- end -}}
+{{- $gw := .Values.gateway -}}
+{{- if $gw.enabled -}}
+{{- range $needed := list "profiles" "matching" -}}
+{{- if not (index $.Values $needed).enabled -}}
+{{- fail (printf "gateway.enabled needs %s.enabled: the gateway routes to profiles and matching (GATEWAY_PROFILES_ADDR, GATEWAY_MATCHING_ADDR); disable the gateway or enable %s" $needed $needed) -}}
+{{- end -}}
+{{- end -}}
+{{- if not $gw.httpPort -}}{{- fail "gateway.httpPort is required: it is the gateway's HTTP/JSON API" -}}{{- end -}}
+{{- if not (or $gw.jwt.rs256KeysConfigMap $gw.jwt.hs256Secret.name) -}}
+{{- fail "gateway.enabled needs a JWT key: set gateway.jwt.rs256KeysConfigMap (a ConfigMap of <kid>.pem public keys) and/or gateway.jwt.hs256Secret.name (a Secret with the HS256 key)" -}}
+{{- end -}}
+{{- if and (eq $gw.jwt.hs256Secret.name $s.internalTokenSecret) (eq $gw.jwt.hs256Secret.key $s.secretKeys.internalToken) -}}
+{{- fail "gateway.jwt.hs256Secret is the internal-token secret: whoever mints user tokens could then mint internal tokens; use another Secret or key" -}}
+{{- end -}}
+{{- if and $gw.ingress.enabled $gw.ingress.tlsSecret (not $gw.ingress.host) -}}
+{{- fail "gateway.ingress.tlsSecret needs gateway.ingress.host (the name the certificate is for)" -}}
+{{- end -}}
+{{- end -}}
+{{- $d := .Values.devSecrets -}}
+{{- if $d.create -}}
+{{- if lt (len $d.internalToken) 32 -}}
+{{- fail "devSecrets.create needs devSecrets.internalToken of at least 32 bytes (the services refuse shorter keys)" -}}
+{{- end -}}
+{{- if and $gw.enabled $gw.jwt.hs256Secret.name -}}
+{{- if lt (len $d.jwtHs256Secret) 32 -}}
+{{- fail "devSecrets.create with gateway.jwt.hs256Secret.name needs devSecrets.jwtHs256Secret of at least 32 bytes (the gateway refuses shorter keys)" -}}
+{{- end -}}
+{{- if contains "-----BEGIN" $d.jwtHs256Secret -}}
+{{- fail "devSecrets.jwtHs256Secret looks like a PEM key; an HS256 secret is a random string (RS256 public keys go in gateway.jwt.rs256KeysConfigMap)" -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- end }}
 
@@ -116,11 +154,100 @@ DRAIN_DELAY: {{ printf "%ds" (int $s.drainDelaySeconds) | quote }}
 SHUTDOWN_GRACE: {{ printf "%ds" (int $s.shutdownGraceSeconds) | quote }}
 {{- if eq .key "matching" }}
 {{- /* matching keeps a read model of people, fetched from profiles over gRPC */}}
-MATCHING_PROFILES_ADDR: {{ printf "%s:%d" (include "mentoring.componentName" (dict "root" $root "svc" $root.Values.profiles)) (int $root.Values.profiles.grpcPort) | quote }}
+MATCHING_PROFILES_ADDR: {{ include "mentoring.grpcAddr" (dict "root" $root "key" "profiles") | quote }}
+{{- end }}
+{{- if eq .key "gateway" }}
+{{ include "mentoring.gatewayConfigData" $root }}
+{{- end }}
+{{- if $s.mtls.enabled }}
+{{- /* the gateway's TLS is towards the services only; its own gRPC port (health) stays plaintext */}}
+{{- $tls := printf "%s_%s" $prefix (ternary "UPSTREAM_TLS" "TLS" (eq .key "gateway")) }}
+{{ $tls }}_CERT_FILE: {{ printf "%s/tls.crt" (include "mentoring.mtlsDir" .) | quote }}
+{{ $tls }}_KEY_FILE: {{ printf "%s/tls.key" (include "mentoring.mtlsDir" .) | quote }}
+{{ $tls }}_CA_FILE: {{ printf "%s/ca.crt" (include "mentoring.mtlsDir" .) | quote }}
 {{- end }}
 {{- range $name, $value := $svc.env }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
+{{- end }}
+
+{{- define "mentoring.mtlsDir" -}}/etc/mentoring/tls{{- end }}
+{{- define "mentoring.jwtKeysDir" -}}/etc/mentoring/jwt-keys{{- end }}
+
+{{/* The gateway's own settings (GATEWAY_*), non-secret. Input: $. */}}
+{{- define "mentoring.gatewayConfigData" -}}
+{{- $gw := .Values.gateway -}}
+GATEWAY_PROFILES_ADDR: {{ include "mentoring.grpcAddr" (dict "root" . "key" "profiles") | quote }}
+GATEWAY_MATCHING_ADDR: {{ include "mentoring.grpcAddr" (dict "root" . "key" "matching") | quote }}
+GATEWAY_JWT_ISSUER: {{ $gw.jwt.issuer | quote }}
+GATEWAY_JWT_AUDIENCE: {{ $gw.jwt.audience | quote }}
+{{- if $gw.jwt.rs256KeysConfigMap }}
+GATEWAY_JWT_RS256_KEYS_DIR: {{ include "mentoring.jwtKeysDir" . | quote }}
+{{- end }}
+GATEWAY_RATE_LIMIT_PER_MINUTE: {{ int64 $gw.rateLimitPerMinute | quote }}
+GATEWAY_MAX_BODY_BYTES: {{ int64 $gw.maxBodyBytes | quote }}
+GATEWAY_MAX_UPLOAD_BYTES: {{ int64 $gw.maxUploadBytes | quote }}
+GATEWAY_UPLOAD_DEADLINE: {{ $gw.uploadDeadline | quote }}
+{{- end }}
+
+{{/*
+What one service adds to the generic container: Secret-backed variables, volume mounts
+and volumes (the mTLS certificate for every service; the gateway's JWT keys). Each
+renders list items at column 0. Input: dict "root" $ "key" <key> "svc" <block>.
+*/}}
+{{- define "mentoring.extraEnv" -}}
+{{- $gw := .root.Values.gateway -}}
+{{- if and (eq .key "gateway") $gw.jwt.hs256Secret.name }}
+- name: GATEWAY_JWT_HS256_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $gw.jwt.hs256Secret.name }}
+      key: {{ $gw.jwt.hs256Secret.key }}
+{{- end }}
+{{- end }}
+
+{{- define "mentoring.extraVolumeMounts" -}}
+{{- if .root.Values.shared.mtls.enabled }}
+- name: mtls
+  mountPath: {{ include "mentoring.mtlsDir" . }}
+  readOnly: true
+{{- end }}
+{{- if and (eq .key "gateway") .root.Values.gateway.jwt.rs256KeysConfigMap }}
+- name: jwt-keys
+  mountPath: {{ include "mentoring.jwtKeysDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "mentoring.extraVolumes" -}}
+{{- if .root.Values.shared.mtls.enabled }}
+- name: mtls
+  secret:
+    secretName: {{ .root.Values.shared.mtls.secretName }}
+    defaultMode: 288  # 0440: root and the pod's fsGroup (10001) only
+{{- end }}
+{{- if and (eq .key "gateway") .root.Values.gateway.jwt.rs256KeysConfigMap }}
+- name: jwt-keys
+  configMap:
+    name: {{ .root.Values.gateway.jwt.rs256KeysConfigMap }}
+{{- end }}
+{{- end }}
+
+{{/*
+The check behind the startup/readiness/liveness probes: grpc.health.v1.Health/Check on the
+gRPC port; with shared.mtls.enabled a TCP connect for the services (their port demands a
+client certificate, which kubelet's gRPC probe cannot present; what that loses is said in
+the comment rendered above the probes and in README.md). The gateway's gRPC port (health
+only) stays plaintext, so it keeps gRPC probes. Input: dict "root" $ "key" <key> "svc" <block>.
+*/}}
+{{- define "mentoring.probeCheck" -}}
+{{- if and .root.Values.shared.mtls.enabled (ne .key "gateway") -}}
+tcpSocket:
+  port: {{ .svc.grpcPort }}
+{{- else -}}
+grpc:
+  port: {{ .svc.grpcPort }}
+{{- end -}}
 {{- end }}
 
 {{/*
@@ -248,19 +375,24 @@ spec:
                   name: {{ $svc.databaseUrlSecret }}
                   key: {{ $s.secretKeys.databaseUrl }}
             {{- end }}
+            {{- with include "mentoring.extraEnv" . | trim }}{{ . | nindent 12 }}{{ end }}
+          {{- if and $s.mtls.enabled (ne .key "gateway") }}
+          # shared.mtls: the gRPC port demands a client certificate, which kubelet's gRPC
+          # probe cannot present, so these are TCP connects. NOT_SERVING during the drain no
+          # longer takes the pod out of the endpoints (that relies on the pod's deletion and
+          # DRAIN_DELAY), and liveness only proves the port is bound.
+          {{- else }}
           # grpc.health.v1.Health/Check with service "" (the whole server). The service
           # answers NOT_SERVING from SIGTERM on, so it leaves the endpoints while draining.
+          {{- end }}
           startupProbe:
-            grpc:
-              port: {{ $svc.grpcPort }}
+            {{- include "mentoring.probeCheck" . | nindent 12 }}
             {{- toYaml $g.probes.startup | nindent 12 }}
           readinessProbe:
-            grpc:
-              port: {{ $svc.grpcPort }}
+            {{- include "mentoring.probeCheck" . | nindent 12 }}
             {{- toYaml $g.probes.readiness | nindent 12 }}
           livenessProbe:
-            grpc:
-              port: {{ $svc.grpcPort }}
+            {{- include "mentoring.probeCheck" . | nindent 12 }}
             {{- toYaml $g.probes.liveness | nindent 12 }}
           resources:
             {{- toYaml $svc.resources | nindent 12 }}
@@ -272,10 +404,12 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- with include "mentoring.extraVolumeMounts" . | trim }}{{ . | nindent 12 }}{{ end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- with include "mentoring.extraVolumes" . | trim }}{{ . | nindent 8 }}{{ end }}
 ---
 apiVersion: v1
 kind: Service
