@@ -31,9 +31,9 @@ log "built in $((SECONDS - started))s"
 work_corpus=$build_dir/fuzz-corpus
 artifacts=$build_dir/fuzz-artifacts
 mkdir -p "$work_corpus" "$artifacts"
-cp -n "$fuzz_dir"/corpus/* "$work_corpus"/
+cp "$fuzz_dir"/corpus/* "$work_corpus"/
 if [[ -d $fuzz_dir/regressions ]] && compgen -G "$fuzz_dir/regressions/*" >/dev/null; then
-  cp -n "$fuzz_dir"/regressions/* "$work_corpus"/
+  cp "$fuzz_dir"/regressions/* "$work_corpus"/
 fi
 
 run_log=$build_dir/fuzz.log
@@ -54,7 +54,14 @@ if ((status != 0)); then
   if [[ -n $reproducer ]]; then
     log "reproducer: $reproducer"
     log "replay it: $build_dir/gateway/fuzz/request_fuzzer $reproducer"
-    log "keep it as a regression test: cp $reproducer $fuzz_dir/regressions/"
+    # An input already committed (a seed, or a regression not fixed yet) is named as such.
+    committed=$(sha1sum "$fuzz_dir"/corpus/* "$fuzz_dir"/regressions/* 2>/dev/null |
+      awk -v h="$(sha1sum <"$reproducer" | cut -d' ' -f1)" '$1 == h { print $2; exit }')
+    if [[ -n $committed ]]; then
+      log "it is the committed input ${committed#"$repo_root"/}"
+    else
+      log "keep it as a regression test: cp $reproducer $fuzz_dir/regressions/<what-it-broke>.http"
+    fi
   fi
   exit 1
 fi
