@@ -33,7 +33,8 @@ std::string ErrorBody(const absl::Status& status, const std::string& request_id,
   auto& f = *error.mutable_fields();
   f["code"].set_number_value(http_status != 0 ? http_status : HttpStatusOf(status.code()));
   f["status"].set_string_value(internal ? "INTERNAL" : absl::StatusCodeToString(status.code()));
-  f["message"].set_string_value(internal ? "internal error" : std::string(status.message()));
+  // Messages may quote what a client sent (or a service said): never let it break the JSON.
+  f["message"].set_string_value(internal ? "internal error" : errors::ValidUtf8(status.message()));
   f["requestId"].set_string_value(request_id);
   const auto details = errors::DetailsOf(status);
   if (!internal && !details.reason().empty()) f["reason"].set_string_value(details.reason());
@@ -41,9 +42,9 @@ std::string ErrorBody(const absl::Status& status, const std::string& request_id,
   if (!internal) {
     for (const auto& v : details.field_violations()) {
       auto& entry = *violations->add_values()->mutable_struct_value()->mutable_fields();
-      entry["field"].set_string_value(v.field());
-      entry["rule"].set_string_value(v.rule());
-      entry["description"].set_string_value(v.description());
+      entry["field"].set_string_value(errors::ValidUtf8(v.field()));
+      entry["rule"].set_string_value(errors::ValidUtf8(v.rule()));
+      entry["description"].set_string_value(errors::ValidUtf8(v.description()));
     }
   }
   google::protobuf::Struct body;

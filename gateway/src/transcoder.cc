@@ -158,6 +158,9 @@ absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::
       auto name = PercentDecode(kv[0]);
       auto value = PercentDecode(kv.size() > 1 ? kv[1] : "");
       if (!name.ok() || !value.ok()) return errors::InvalidArgument("query", "percent_encoding", "invalid % escape");
+      if (!errors::IsUtf8(*name) || !errors::IsUtf8(*value)) {
+        return errors::InvalidArgument(errors::ValidUtf8(*name), "utf8", "must be UTF-8 once %-decoded");
+      }
       const std::vector<std::string> path = absl::StrSplit(*name, '.');
       const FieldDescriptor* field = nullptr;
       Message* holder = Holder(request, path, &field);
@@ -171,6 +174,7 @@ absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::
     auto value = PercentDecode(raw);
     const std::string name = absl::StrJoin(path, ".");
     if (!value.ok()) return errors::InvalidArgument(name, "percent_encoding", "invalid % escape in the path");
+    if (!errors::IsUtf8(*value)) return errors::InvalidArgument(name, "utf8", "must be UTF-8 once %-decoded");
     const FieldDescriptor* field = nullptr;
     Message* holder = Holder(request, path, &field);
     if (holder == nullptr) return absl::InternalError("route binds a field the request lacks: " + name);

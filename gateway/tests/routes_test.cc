@@ -139,6 +139,7 @@ TEST(Transcoding, BadInputNamesTheFieldAndRule) {
   EXPECT_EQ(RuleOf(BuildRequest(*search, "min_career_level=three", "", request)), "min_career_level/integer");
   EXPECT_EQ(RuleOf(BuildRequest(*search, "nosuch=1", "", request)), "nosuch/unknown_parameter");
   EXPECT_EQ(RuleOf(BuildRequest(*search, "role=BOSS", "", request)), "role/enum");
+  EXPECT_EQ(RuleOf(BuildRequest(*search, "department=%C3%28", "", request)), "department/utf8");
   EXPECT_EQ(RuleOf(BuildRequest(*search, "", "{}", request)), "body/no_body");
 
   auto create = table.Match("POST", "/v1/people");

@@ -12,12 +12,60 @@ constexpr char kDetailsTypeUrl[] = "type.googleapis.com/mentoring.common.v1.Erro
 
 absl::Status WithDetails(absl::StatusCode code, const std::string& message,
                          const common::v1::ErrorDetails& details) {
-  absl::Status status(code, message);
+  absl::Status status(code, ValidUtf8(message));
   status.SetPayload(kDetailsTypeUrl, absl::Cord(details.SerializeAsString()));
   return status;
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `text`, or 0.
+size_t Utf8SequenceAt(absl::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const auto continuation = [&](size_t i) { return i < text.size() && (byte(i) & 0xC0) == 0x80; };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    if (!continuation(1) || !continuation(2)) return 0;
+    if (lead == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+    if (lead == 0xED && byte(1) > 0x9F) return 0;  // UTF-16 surrogates
+    return 3;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+    if (lead == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+    if (lead == 0xF4 && byte(1) > 0x8F) return 0;  // past U+10FFFF
+    return 4;
+  }
+  return 0;  // a continuation byte, an overlong lead (C0, C1) or F5..FF
+}
+
 }  // namespace
+
+bool IsUtf8(absl::string_view text) {
+  while (!text.empty()) {
+    const size_t length = Utf8SequenceAt(text);
+    if (length == 0) return false;
+    text.remove_prefix(length);
+  }
+  return true;
+}
+
+std::string ValidUtf8(absl::string_view text) {
+  if (IsUtf8(text)) return std::string(text.data(), text.size());
+  std::string out;
+  out.reserve(text.size() + 8);
+  while (!text.empty()) {
+    const size_t length = Utf8SequenceAt(text);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      text.remove_prefix(1);
+    } else {
+      out.append(text.data(), length);
+      text.remove_prefix(length);
+    }
+  }
+  return out;
+}
 
 absl::Status WithReason(absl::StatusCode code, const std::string& reason, const std::string& message) {
   common::v1::ErrorDetails details;
@@ -66,9 +114,9 @@ absl::Status Unavailable(const std::string& dependency, const std::string& descr
 
 void Violations::Add(std::string field, std::string rule, std::string description) {
   auto* violation = details_.add_field_violations();
-  violation->set_field(std::move(field));
-  violation->set_rule(std::move(rule));
-  violation->set_description(std::move(description));
+  violation->set_field(ValidUtf8(field));
+  violation->set_rule(ValidUtf8(rule));
+  violation->set_description(ValidUtf8(description));
 }
 
 absl::Status Violations::ToStatus() const {

@@ -16,6 +16,23 @@
 namespace mentoring {
 namespace {
 
+TEST(Errors, Utf8IsCheckedStrictlyAndRepairedForMessages) {
+  EXPECT_TRUE(errors::IsUtf8("plain ascii"));
+  EXPECT_TRUE(errors::IsUtf8("Zo\xC3\xAB \xE2\x82\xAC \xF0\x9F\x98\x80"));  // ë, €, an emoji
+  EXPECT_FALSE(errors::IsUtf8("\xC0\xB4"));          // overlong
+  EXPECT_FALSE(errors::IsUtf8("\xED\xA0\x80"));      // a UTF-16 surrogate
+  EXPECT_FALSE(errors::IsUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(errors::IsUtf8("\xE2\x82"));          // cut short
+  EXPECT_EQ(errors::ValidUtf8("a\xC0\xB4" "b"), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+  // A violation quoting bad input still serialises and parses back whole.
+  const auto status = errors::InvalidArgument("\xED\xA0\x80", "utf8", "got \xC1\xB3");
+  const auto details = errors::DetailsOf(status);
+  ASSERT_EQ(details.field_violations_size(), 1);
+  EXPECT_EQ(details.field_violations(0).rule(), "utf8");
+  EXPECT_TRUE(errors::IsUtf8(details.field_violations(0).description()));
+  EXPECT_TRUE(errors::IsUtf8(status.message()));
+}
+
 TEST(ManualClock, MovesOnlyWhenTold) {
   ManualClock clock(absl::FromUnixSeconds(1000));
   EXPECT_EQ(clock.Now(), absl::FromUnixSeconds(1000));

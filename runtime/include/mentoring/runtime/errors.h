@@ -3,6 +3,7 @@
 // ToGrpcStatus is the one place they become gRPC statuses (and the gateway maps those to
 // HTTP). Field violations ride along as an ErrorDetails payload.
 #include <absl/status/status.h>
+#include <absl/strings/string_view.h>
 #include <grpcpp/support/status.h>
 
 #include <string>
@@ -24,6 +25,13 @@ absl::Status PermissionDenied(const std::string& description);
 absl::Status Unauthenticated(const std::string& description);
 // UNAVAILABLE: a dependency (database, broker, another service) is down; safe to retry.
 absl::Status Unavailable(const std::string& dependency, const std::string& description);
+
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): what protobuf string fields and JSON require.
+bool IsUtf8(absl::string_view text);
+// `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD, so input
+// quoted in an error message can never make the error itself unserialisable.
+std::string ValidUtf8(absl::string_view text);
 
 // Any code with a machine-readable reason in its ErrorDetails.
 absl::Status WithReason(absl::StatusCode code, const std::string& reason, const std::string& message);
