@@ -23,11 +23,21 @@ using tcp = asio::ip::tcp;
 
 std::chrono::steady_clock::duration Chrono(absl::Duration d) { return absl::ToChronoNanoseconds(d); }
 
+// What the server counts across its connections.
+struct Load {
+  std::atomic<int> open{0};         // connections
+  std::atomic<int> in_flight{0};    // requests read and not yet answered
+  std::atomic<bool> draining{false};  // stopping: answer what is in flight, then close
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const GatewayApp& app, const HttpServerSettings& settings, std::atomic<int>& open)
-      : stream_(std::move(socket)), app_(app), settings_(settings), open_(open) {}
-  ~Session() { --open_; }
+  Session(tcp::socket socket, const GatewayApp& app, const HttpServerSettings& settings, Load& load)
+      : stream_(std::move(socket)), app_(app), settings_(settings), load_(load) {}
+  ~Session() {
+    if (counted_) --load_.in_flight;
+    --load_.open;
+  }
 
   void Start() { Read(); }
 
@@ -61,6 +71,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec) {
     first_request_ = false;
     if (Failed(ec)) return;
+    counted_ = true;
+    ++load_.in_flight;
     const auto& header = header_parser_->get();
     keep_alive_ = header.keep_alive();
     expects_continue_ = beast::iequals(header[http::field::expect], "100-continue");
@@ -194,11 +206,13 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->set(http::field::server, "mentoring-gateway");
     if (!out.request_id.empty()) response_->set("X-Request-Id", out.request_id);
     for (const auto& [name, value] : out.headers) response_->set(name, value);
+    if (load_.draining) keep_alive_ = false;  // "Connection: close": the client goes elsewhere
     response_->keep_alive(keep_alive_);
     response_->body() = std::move(out.body);
     response_->prepare_payload();
     stream_.expires_after(Chrono(settings_.read_timeout));
     http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (std::exchange(self->counted_, false)) --self->load_.in_flight;
       if (ec || !self->keep_alive_) return self->Close();
       self->Read();
     });
@@ -235,7 +249,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::string_body>> response_;
   const GatewayApp& app_;
   const HttpServerSettings& settings_;
-  std::atomic<int>& open_;
+  Load& load_;
+  bool counted_ = false;  // this connection's request counts as in flight
   bool keep_alive_ = false;
   bool first_request_ = true;
   bool linger_ = false;
@@ -253,13 +268,13 @@ struct HttpServer::Impl {
         if (ec != asio::error::operation_aborted) Accept();
         return;
       }
-      if (open.load() >= settings.max_connections) {
+      if (load.open.load() >= settings.max_connections) {
         // Over the cap: refuse at once rather than queue (clients retry elsewhere).
         beast::error_code ignored;
         socket.close(ignored);
       } else {
-        ++open;
-        std::make_shared<Session>(std::move(socket), app, settings, open)->Start();
+        ++load.open;
+        std::make_shared<Session>(std::move(socket), app, settings, load)->Start();
       }
       Accept();
     });
@@ -267,8 +282,11 @@ struct HttpServer::Impl {
 
   const GatewayApp& app;
   HttpServerSettings settings;
-  std::atomic<int> open{0};  // before io: sessions destroyed with io still count down
+  Load load;  // before io: sessions destroyed with io still count down
   asio::io_context io;
+  // Keeps the threads running while no socket operation is pending: once the acceptor is
+  // closed, a session waiting on a gRPC call has nothing queued in `io` until the answer.
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
 };
@@ -295,12 +313,16 @@ absl::Status HttpServer::Start() {
   return absl::OkStatus();
 }
 
-void HttpServer::Stop() {
+void HttpServer::Stop(absl::Duration grace) {
   if (!impl_ || impl_->threads.empty()) return;
+  impl_->load.draining = true;
   asio::post(impl_->io, [this] {
     beast::error_code ignored;
     impl_->acceptor->close(ignored);
   });
+  // Requests already read get their answers (an upload included) for up to `grace`.
+  const absl::Time give_up = absl::Now() + grace;
+  while (impl_->load.in_flight.load() > 0 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(20));
   impl_->io.stop();
   for (auto& thread : impl_->threads) thread.join();
   impl_->threads.clear();

@@ -34,8 +34,9 @@ class HttpServer {
   ~HttpServer();
   absl::Status Start();
   int port() const { return port_; }
-  // Stops accepting, closes connections, joins the threads.
-  void Stop();
+  // Stops accepting; answers the requests already read for up to `grace` (keep-alive
+  // connections are told to close); then closes every connection and joins the threads.
+  void Stop(absl::Duration grace = absl::ZeroDuration());
 
  private:
   struct Impl;

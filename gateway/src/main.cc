@@ -37,6 +37,8 @@ struct Settings {
   gateway::HttpServerSettings http;
   absl::Duration call_deadline;
   absl::Duration upload_deadline;
+  absl::Duration drain_delay;
+  absl::Duration shutdown_grace;
   std::string port_file;
   std::string redis_host;
   int redis_port = 0;
@@ -73,6 +75,8 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   s.http.idle_timeout = config.Duration("IDLE_TIMEOUT", absl::Seconds(60));
   s.call_deadline = config.Duration("CALL_DEADLINE", absl::Seconds(10));
   s.upload_deadline = config.Duration("UPLOAD_DEADLINE", absl::Minutes(30));
+  s.drain_delay = config.Duration("DRAIN_DELAY", absl::ZeroDuration());
+  s.shutdown_grace = config.Duration("SHUTDOWN_GRACE", absl::Seconds(20));
   std::tie(s.redis_host, s.redis_port) = config.RequiredHostPort("REDIS_ADDR");
   s.rate_limit_per_minute = config.Int("RATE_LIMIT_PER_MINUTE", 600, 0, 1000000);  // 0: off
   s.port_file = config.String("PORT_FILE", "");
@@ -146,7 +150,7 @@ int main(int argc, char** argv) {
 
   // Health and reflection only, in plaintext even with TLS upstream: kubelet's gRPC probes
   // present no client certificate, and there is nothing here to protect.
-  GrpcServer health({.listen_address = settings->grpc_listen});
+  GrpcServer health({.listen_address = settings->grpc_listen, .drain_delay = settings->drain_delay});
   if (auto started = health.Start(); !started.ok()) {
     spdlog::critical("{}", started.ToString());
     return 1;
@@ -163,8 +167,9 @@ int main(int argc, char** argv) {
 
   const int signal = WaitForShutdownSignal();
   spdlog::info("signal {} received: draining", signal);
-  health.Drain();
-  http.Stop();
+  health.BeginDrain();  // NOT_SERVING, then DRAIN_DELAY while still serving HTTP
+  http.Stop(settings->shutdown_grace);  // answers what is in flight, uploads included
+  health.FinishDrain();
   spdlog::info("gateway stopped cleanly");
   return 0;
 }

@@ -88,13 +88,17 @@ absl::Status GrpcServer::Start() {
   return absl::OkStatus();
 }
 
-void GrpcServer::Drain() {
+void GrpcServer::BeginDrain() {
   if (!server_) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
   if (settings_.drain_delay > absl::ZeroDuration()) {
     spdlog::info("draining: NOT_SERVING for {}s before refusing new calls", absl::ToDoubleSeconds(settings_.drain_delay));
     absl::SleepFor(settings_.drain_delay);
   }
+}
+
+void GrpcServer::FinishDrain() {
+  if (!server_) return;
   // Refuses new calls at once; waits for in-flight calls up to the deadline, then cancels them.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + settings_.shutdown_grace));
   server_->Wait();

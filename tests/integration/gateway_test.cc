@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -324,6 +325,42 @@ TEST_F(GatewayTest, TheGatewayNeverHoldsAnUploadWhole) {
   const int64_t grown_kib = PeakRssKib(gateway) - before;
   EXPECT_LT(grown_kib, 16 * 1024) << "the gateway's peak memory grew by " << grown_kib << " KiB";
   std::cout << "gateway peak memory grew by " << grown_kib << " KiB over a " << (file.size() >> 20) << " MiB upload\n";
+}
+
+TEST_F(GatewayTest, OnSigtermAnUploadInFlightIsFinishedBeforeTheGatewayExits) {
+  // A gateway of its own, since this one is stopped.
+  auto env = GatewayEnv(absl::StrCat("127.0.0.1:", stack_->profiles().grpc_port()),
+                        absl::StrCat("127.0.0.1:", stack_->matching().grpc_port()), kGatewayJwtSecret);
+  env["GATEWAY_DRAIN_DELAY"] = "1s";
+  env["GATEWAY_SHUTDOWN_GRACE"] = "20s";
+  ServiceProcess gateway(GatewayBinary(), env);
+  ASSERT_TRUE(gateway.Start().ok()) << gateway.log();
+
+  const std::string file = HrExport(absl::StrCat("drain", absl::ToUnixMillis(absl::Now()) % 100000000), 2000);
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                static_cast<unsigned short>(gateway.http_port())));
+  const std::string head =
+      absl::StrCat("POST /v1/people:import?format=CSV HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n",
+                   "Authorization: Bearer ", UserToken("hr-drain", R"(["hr_integration"])"),
+                   "\r\nContent-Length: ", file.size(), "\r\n\r\n");
+  boost::asio::write(stream.socket(), boost::asio::buffer(head + file.substr(0, file.size() / 2)));
+  absl::SleepFor(absl::Milliseconds(300));  // the upload is under way
+  gateway.Signal(SIGTERM);
+  absl::SleepFor(absl::Milliseconds(1500));  // past the drain delay: no longer accepting
+  boost::asio::write(stream.socket(), boost::asio::buffer(file.substr(file.size() / 2)));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  beast::error_code ec;
+  http::read(stream, buffer, response, ec);
+  ASSERT_FALSE(ec) << ec.message() << "\n" << gateway.log();
+  EXPECT_EQ(response.result_int(), 200u) << response.body().substr(0, 500);
+  EXPECT_FALSE(response.keep_alive());  // told to go elsewhere
+  google::protobuf::Struct report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(response.body(), &report).ok());
+  EXPECT_EQ(NumberAt(report, "rows"), 2000);
+  EXPECT_EQ(gateway.Wait(), 0) << gateway.log();
 }
 
 }  // namespace

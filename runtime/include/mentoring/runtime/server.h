@@ -124,7 +124,15 @@ class GrpcServer {
   void AddService(grpc::Service* service) { services_.push_back(service); }
   absl::Status Start();
   int port() const { return port_; }
-  void Drain();  // graceful: health NOT_SERVING, drain delay, Shutdown(deadline)
+  void Drain() {  // graceful: health NOT_SERVING, drain delay, Shutdown(deadline)
+    BeginDrain();
+    FinishDrain();
+  }
+  // Drain's two halves, for a process with other work to finish in between: the gateway
+  // answers its HTTP requests in flight after the delay and before FinishDrain, because a
+  // server's shutdown also stops the callbacks of this process's own outgoing calls.
+  void BeginDrain();   // NOT_SERVING, then the drain delay
+  void FinishDrain();  // refuse new calls; in-flight ones get shutdown_grace
 
  private:
   ServerSettings settings_;
