@@ -11,10 +11,13 @@
 # and for `profile` perf (apt-get install linux-perf). The service, Redis and ghz share the
 # machine: compare ratios from the same run, and note the load (printed) beside them.
 # Usage: bench/profiles.sh get|profile|import|all [RUNS=3] [SECONDS=10]   (profile: one run)
+#        SERVICE_BIN=/other/build/services/profiles/profiles_service bench/profiles.sh get   (A/B)
+#        KEEP_WORK=1 keeps the work folder (ghz reports, perf data) and prints where it is.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$repo_root/build}
+service_bin=${SERVICE_BIN:-$build_dir/services/profiles/profiles_service}  # another build's, to compare
 what=${1:-all}
 runs=${2:-3}
 seconds=${3:-10}
@@ -43,7 +46,7 @@ start_service() {  # fresh database and process; sets service_pid, grpc_port
   PROFILES_DATABASE_URL="postgresql://postgres@$PG_HOST:$PG_PORT/$database" PROFILES_REDIS_ADDR="$REDIS_ADDR" \
     PROFILES_KAFKA_BOOTSTRAP="$KAFKA_BOOTSTRAP" PROFILES_INTERNAL_TOKEN_SECRET="$(cat "$work/secret")" \
     PROFILES_GRPC_LISTEN=127.0.0.1:0 PROFILES_ADMIN_LISTEN=127.0.0.1:0 PROFILES_PORT_FILE="$work/ports" \
-    PROFILES_LOG_LEVEL=warn "$build_dir/services/profiles/profiles_service" 2>>"$work/service.log" &
+    PROFILES_LOG_LEVEL=warn "$service_bin" 2>>"$work/service.log" &
   service_pid=$!
   for _ in $(seq 1 100); do [[ -f $work/ports ]] && break; sleep 0.1; done
   grpc_port=$(sed -n 's/GRPC_PORT=//p' "$work/ports")
