@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "mentoring/common/v1/common.pb.h"
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/redis.h"
 
 namespace mentoring::testing {
 namespace {
@@ -90,6 +91,36 @@ TEST_F(ProfilesServiceTest, CallsWithoutAValidTokenAreUnauthenticated) {
   grpc::ClientContext forged;
   forged.AddMetadata(kInternalTokenHeader, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
   EXPECT_EQ(stub_->GetPerson(&forged, request, &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// GetPerson answers from the cache on its fast path; these are the answers that do not
+// come from a cached entry: a malformed id, an unknown one, and a read after the entry was
+// evicted (from PostgreSQL, as the caller may see it, and cached again).
+TEST_F(ProfilesServiceTest, GetPersonAnswersOffTheCacheToo) {
+  Person missing;
+  const auto malformed = Get("not-a-uuid", ServiceCaller(), &missing);
+  ASSERT_EQ(malformed.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(errors::DetailsOf(malformed).field_violations(0).field(), "person_id");
+  EXPECT_EQ(Get("0190f5a4-0000-7000-8000-00000000beef", ServiceCaller(), &missing).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  Person p = SamplePerson("evicted");
+  p.add_goals()->set_description("Private ambition");
+  p.mutable_goals(0)->set_focus_area(common::v1::FOCUS_AREA_CAREER);
+  auto created = Create(p);
+  ASSERT_TRUE(created.ok()) << created.status();
+  redis::Client redis({.host = StackValue("REDIS_HOST"), .port = std::stoi(StackValue("REDIS_PORT"))});
+  const std::string key = "profiles:person:" + created->person_id();
+  for (const Caller& caller : {ServiceCaller(), Caller{"0190f5a4-0000-7000-8000-0000000000cc", {roles::kEmployee}}}) {
+    ASSERT_TRUE(redis.Command({"DEL", key}).ok());
+    Person read;
+    ASSERT_TRUE(Get(created->person_id(), caller, &read).ok());
+    EXPECT_EQ(read.goals_size(), caller.IsService() ? 1 : 0) << "the colleague view also on a miss";
+    EXPECT_EQ(read.display_name(), created->display_name());
+    auto cached = redis.Command({"HGET", key, "v"});
+    ASSERT_TRUE(cached.ok());
+    EXPECT_EQ(cached->str, "1") << "the miss filled the cache";
+  }
 }
 
 TEST_F(ProfilesServiceTest, AnEmployeeCannotCreatePeopleOrEditSomeoneElse) {
