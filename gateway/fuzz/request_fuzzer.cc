@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
 #include <string>
 #include <string_view>
 
@@ -212,15 +211,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // and goes to Handle. What the parser refuses gets a fixed 400/413/431 from the server
   // and never reaches the gateway.
   http::request_parser<http::empty_body> header_parser;
-  gateway::ApplyLimits(header_parser, settings);
-  header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  gateway::LimitHeader(header_parser, settings);
   if (!Feed(header_parser, input, [&] { return header_parser.is_header_done(); })) return 0;
   const auto& header = header_parser.get();
-  const auto method = header.method_string();
-  const auto target = header.target();
-  const bool upload = app.IsUpload({method.data(), method.size()}, {target.data(), target.size()});
-  if (const auto length = header_parser.content_length();
-      length && *length > (upload ? settings.max_upload_bytes : settings.max_body_bytes)) {
+  const bool upload = gateway::IsUpload(app, header);
+  if (const auto length = header_parser.content_length(); length && *length > gateway::BodyLimit(upload, settings)) {
     return 0;
   }
 
@@ -233,18 +228,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (upload) {
     // The server builds the request from the header (the body is streamed later, and is not
     // fuzzed here). Without channels the upload is refused or fails to start: never begun.
-    const gateway::HttpRequest request{std::string(method), std::string(target),
-                                       std::string(header[http::field::authorization]),
-                                       std::string(header["X-Request-Id"]),
-                                       std::string(header[http::field::if_match]),
-                                       std::string(header["Idempotency-Key"]), ""};
-    if (app.BeginUpload(request, done) != nullptr) {
+    if (app.BeginUpload(gateway::HeaderRequest(header), done) != nullptr) {
       std::fprintf(stderr, "request_fuzzer: invariant violated: an upload began without a channel\n");
       std::abort();
     }
   } else {
     http::request_parser<http::string_body> parser(std::move(header_parser));
-    parser.body_limit(settings.max_body_bytes);
+    parser.body_limit(gateway::BodyLimit(false, settings));
     parser.eager(true);
     if (!Feed(parser, input, [&] { return parser.is_done(); })) return 0;
     app.Handle(gateway::ToGatewayRequest(parser.release()), done);

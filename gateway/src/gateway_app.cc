@@ -69,6 +69,12 @@ std::string Fingerprint(const HttpRequest& request) {
   return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
 }
 
+// "/v1/people?department=Sales" → the path and the query string.
+std::pair<std::string, std::string> SplitTarget(const std::string& target) {
+  const size_t question = target.find('?');
+  return {target.substr(0, question), question == std::string::npos ? "" : target.substr(question + 1)};
+}
+
 HttpResponse Json(int status, std::string body, const std::string& request_id) {
   return HttpResponse{status, std::move(body), request_id, {}};
 }
@@ -187,9 +193,7 @@ HttpResponse GatewayApp::Answer(const grpc::Status& status, const Message& respo
 
 void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> done) const {
   const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
-  const size_t question = request.target.find('?');
-  const std::string path = request.target.substr(0, question);
-  const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
+  const auto [path, query] = SplitTarget(request.target);
 
   if (request.method == "GET" && path == "/openapi.json") return done(Json(200, openapi_json_, request_id));
   if (request.method == "GET" && path == "/healthz") return done(Json(200, R"({"status":"ok"})", request_id));
@@ -273,9 +277,7 @@ bool GatewayApp::IsUpload(std::string_view method, std::string_view target) cons
 std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
                                                 std::function<void(HttpResponse)> done) const {
   const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
-  const size_t question = request.target.find('?');
-  const std::string path = request.target.substr(0, question);
-  const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
+  const auto [path, query] = SplitTarget(request.target);
   auto admission = Admit(request, path, request_id);
   if (auto* refused = std::get_if<HttpResponse>(&admission)) {
     done(std::move(*refused));

@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <limits>
 #include <optional>
 
 #include "beast_request.h"
@@ -45,9 +44,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The header first: an upload's body is streamed, every other body is read whole.
   void Read() {
     header_parser_.emplace();
-    ApplyLimits(*header_parser_, settings_);
-    // The declared length is checked in OnHeader, against the limit of the route's kind.
-    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    LimitHeader(*header_parser_, settings_);
     stream_.expires_after(Chrono(first_request_ ? settings_.read_timeout : settings_.idle_timeout));
     http::async_read_header(stream_, buffer_, *header_parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -76,17 +73,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& header = header_parser_->get();
     keep_alive_ = header.keep_alive();
     expects_continue_ = beast::iequals(header[http::field::expect], "100-continue");
-    const auto method = header.method_string();
-    const auto target = header.target();
-    const bool upload = app_.IsUpload({method.data(), method.size()}, {target.data(), target.size()});
+    const bool upload = IsUpload(app_, header);
     // A declared length over the limit is refused before any of the body is read.
-    if (const auto length = header_parser_->content_length();
-        length && *length > (upload ? settings_.max_upload_bytes : settings_.max_body_bytes)) {
+    if (const auto length = header_parser_->content_length(); length && *length > BodyLimit(upload, settings_)) {
       return Refuse(413, "the request body is larger than allowed");
     }
     if (upload) return BeginUpload();
     parser_.emplace(std::move(*header_parser_));
-    parser_->body_limit(settings_.max_body_bytes);
+    parser_->body_limit(BodyLimit(false, settings_));
     stream_.expires_after(Chrono(settings_.read_timeout));
     ContinueThen([self = shared_from_this()] {
       http::async_read(self->stream_, self->buffer_, *self->parser_,
@@ -120,11 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // An upload: admitted (or refused) on its header alone, then the body goes to the service
   // a chunk at a time, each read only when the service has taken the last.
   void BeginUpload() {
-    const auto& header = header_parser_->get();
-    HttpRequest request{std::string(header.method_string()), std::string(header.target()),
-                        std::string(header[http::field::authorization]), std::string(header["X-Request-Id"]),
-                        std::string(header[http::field::if_match]), std::string(header["Idempotency-Key"]), ""};
-    upload_ = app_.BeginUpload(request, Answering());
+    upload_ = app_.BeginUpload(HeaderRequest(header_parser_->get()), Answering());
     if (!upload_) {
       // Refused before any of the body was read (an Expect: 100-continue client sends none).
       keep_alive_ = false;
@@ -132,7 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     upload_parser_.emplace(std::move(*header_parser_));
-    upload_parser_->body_limit(settings_.max_upload_bytes);
+    upload_parser_->body_limit(BodyLimit(true, settings_));
     chunk_.resize(settings_.upload_chunk_bytes);
     ContinueThen([self = shared_from_this()] { self->ReadChunk(); });
   }
