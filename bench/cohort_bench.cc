@@ -32,9 +32,9 @@
 #include "cohort_scores.h"
 #include "directory.h"
 #include "matching_rules.h"
+#include "mentoring/matching/cohort_dump.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/postgres.h"
-#include "mentoring/matching/cohort_dump.h"
 #include "people_index.h"
 #include "recommender.h"
 
@@ -61,9 +61,9 @@ std::string IdOf(int i) {
 }
 
 std::vector<Person> SyntheticOrganisation(int mentees, int mentors, uint32_t seed) {
-  static const char* kZones[] = {"America/Los_Angeles", "America/Denver",  "America/Chicago", "America/New_York",
-                                 "America/Sao_Paulo",   "Europe/London",   "Europe/Berlin",   "Europe/Helsinki",
-                                 "Asia/Kolkata",        "Asia/Singapore",  "Asia/Tokyo",      "Australia/Sydney"};
+  static const char* kZones[] = {"America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
+                                 "America/Sao_Paulo",   "Europe/London",  "Europe/Berlin",   "Europe/Helsinki",
+                                 "Asia/Kolkata",        "Asia/Singapore", "Asia/Tokyo",      "Australia/Sydney"};
   static const char* kLanguages[] = {"en", "es", "de", "fr", "ja"};
   static const char* kIndustries[] = {"technology", "finance", "retail", "healthcare", "consulting", "public-sector"};
   std::mt19937 rng(seed);
@@ -83,7 +83,8 @@ std::vector<Person> SyntheticOrganisation(int mentees, int mentors, uint32_t see
     if (pick(3) == 0) p.add_languages(kLanguages[1 + pick(4)]);
     p.add_industries(kIndustries[pick(6)]);
     if (pick(4) == 0) p.add_industries(kIndustries[pick(6)]);
-    p.set_employment_status(pick(40) == 0 ? common::v1::EMPLOYMENT_STATUS_ON_LEAVE : common::v1::EMPLOYMENT_STATUS_ACTIVE);
+    p.set_employment_status(pick(40) == 0 ? common::v1::EMPLOYMENT_STATUS_ON_LEAVE
+                                          : common::v1::EMPLOYMENT_STATUS_ACTIVE);
     p.set_matching_consent(true);
     // A reporting tree: managers are more senior people with a lower index among mentors.
     if (i > 0) p.set_manager_id(IdOf(mentees + pick(std::max(1, std::min(i, mentors)))));
@@ -102,7 +103,8 @@ std::vector<Person> SyntheticOrganisation(int mentees, int mentors, uint32_t see
       window->set_end_minute(window->start_minute() + 60 + 30 * pick(6));
     }
     if (mentor) {
-      for (int e = 1 + pick(3); e > 0; --e) profile->add_expertise()->set_focus_area(static_cast<common::v1::FocusArea>(1 + pick(6)));
+      for (int e = 1 + pick(3); e > 0; --e)
+        profile->add_expertise()->set_focus_area(static_cast<common::v1::FocusArea>(1 + pick(6)));
       profile->mutable_capacity()->set_max_active_mentees(2 + pick(3));
       profile->mutable_capacity()->set_hours_per_month(4);
     } else {
@@ -216,10 +218,10 @@ int Recommend(int argc, char** argv) {
   }
   std::sort(millis.begin(), millis.end());
   auto at = [&](double q) { return millis[std::min(millis.size() - 1, static_cast<size_t>(q * millis.size()))]; };
-  std::printf("{\"mentors\": %d, \"queries\": %d, \"k\": %d, \"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f, "
-              "\"max_ms\": %.2f, \"mean_returned\": %.2f}\n",
-              mentors, queries, k, at(0.5), at(0.9), at(0.99), millis.back(),
-              static_cast<double>(returned) / queries);
+  std::printf(
+      "{\"mentors\": %d, \"queries\": %d, \"k\": %d, \"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f, "
+      "\"max_ms\": %.2f, \"mean_returned\": %.2f}\n",
+      mentors, queries, k, at(0.5), at(0.9), at(0.99), millis.back(), static_cast<double>(returned) / queries);
   return 0;
 }
 
@@ -279,8 +281,9 @@ int Seed(int argc, char** argv) {
   }
   programme.set_version(1);
   auto status = pool.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto inserted = txn.Exec("INSERT INTO programmes (programme_id, body, version, created_at) VALUES ($1, $2, 1, now())",
-                             {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString())});
+    auto inserted =
+        txn.Exec("INSERT INTO programmes (programme_id, body, version, created_at) VALUES ($1, $2, 1, now())",
+                 {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString())});
     if (!inserted.ok()) return inserted.status();
     for (size_t i = 0; i < people.size(); ++i) {
       v1::Enrollment e;
@@ -290,9 +293,9 @@ int Seed(int argc, char** argv) {
       e.set_consent(true);
       e.set_hours_per_month(4);
       if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) e.set_seats(SeatsFor(e, programme));
-      auto enrolled = txn.Exec("INSERT INTO enrollments (programme_id, person_id, role, body) VALUES ($1, $2, $3, $4)",
-                               {e.programme_id(), e.person_id(), static_cast<int>(e.role()),
-                                pg::Param::Bytes(e.SerializeAsString())});
+      auto enrolled = txn.Exec(
+          "INSERT INTO enrollments (programme_id, person_id, role, body) VALUES ($1, $2, $3, $4)",
+          {e.programme_id(), e.person_id(), static_cast<int>(e.role()), pg::Param::Bytes(e.SerializeAsString())});
       if (!enrolled.ok()) return enrolled.status();
     }
     return absl::OkStatus();

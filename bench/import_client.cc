@@ -44,14 +44,15 @@ int main(int argc, char** argv) {
   writer->Write(chunk);
   static const char* kZones[] = {"Europe/London", "Europe/Berlin", "America/New_York", "Asia/Singapore"};
   static const char* kDepartments[] = {"Engineering", "Sales", "Finance", "People", "Product"};
-  std::string data = "employee_id,manager_id,first_name,last_name,email,level,time_zone,status,title,department,"
-                     "location,languages\n";
+  std::string data =
+      "employee_id,manager_id,first_name,last_name,email,level,time_zone,status,title,department,"
+      "location,languages\n";
   for (int64_t i = 0; i < rows; ++i) {
     const std::string id = absl::StrCat("S", seed, "-", i);
     const std::string manager = i == 0 ? "" : absl::StrCat("S", seed, "-", (i - 1) / 10);
     absl::StrAppend(&data, id, ",", manager, ",First", i, ",Last", i, ",person", i, ".s", seed, "@example.com,",
-                    1 + (i % 15), ",", kZones[i % 4], ",active,Engineer ", i % 7, ",", kDepartments[i % 5],
-                    ",City ", i % 50, ",en;de\n");
+                    1 + (i % 15), ",", kZones[i % 4], ",active,Engineer ", i % 7, ",", kDepartments[i % 5], ",City ",
+                    i % 50, ",en;de\n");
     if (data.size() >= 64 * 1024) {
       chunk.set_data(data);
       if (!writer->Write(chunk)) break;
@@ -70,8 +71,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("rows=%ld seconds=%.2f rows_per_s=%.0f created=%ld updated=%ld unchanged=%ld failed=%ld\n",
-              static_cast<long>(rows), seconds, static_cast<double>(rows) / seconds, static_cast<long>(report.created()),
-              static_cast<long>(report.updated()), static_cast<long>(report.unchanged()),
-              static_cast<long>(report.failed()));
+              static_cast<long>(rows), seconds, static_cast<double>(rows) / seconds,
+              static_cast<long>(report.created()), static_cast<long>(report.updated()),
+              static_cast<long>(report.unchanged()), static_cast<long>(report.failed()));
   return report.failed() == 0 ? 0 : 1;
 }

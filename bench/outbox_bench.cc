@@ -91,8 +91,10 @@ int main(int argc, char** argv) {
   Received received;
   std::atomic<bool> stop_consumer{false};
   std::thread consumer([&] {
-    auto conf = kafka::MakeConf({{"bootstrap.servers", bootstrap}, {"group.id", "bench-" + NewUuidV7()},
-                                 {"enable.auto.commit", "false"}, {"fetch.wait.max.ms", "10"}});
+    auto conf = kafka::MakeConf({{"bootstrap.servers", bootstrap},
+                                 {"group.id", "bench-" + NewUuidV7()},
+                                 {"enable.auto.commit", "false"},
+                                 {"fetch.wait.max.ms", "10"}});
     char error[512];
     kafka::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof(error)));
     rd_kafka_poll_set_consumer(rk.get());
@@ -110,7 +112,8 @@ int main(int argc, char** argv) {
       const absl::Time now = absl::Now();
       events::EventEnvelope event;
       event.ParseFromArray(message->payload, static_cast<int>(message->len));
-      const absl::Time occurred = absl::FromUnixSeconds(event.occurred_at().seconds()) + absl::Nanoseconds(event.occurred_at().nanos());
+      const absl::Time occurred =
+          absl::FromUnixSeconds(event.occurred_at().seconds()) + absl::Nanoseconds(event.occurred_at().nanos());
       received.latency_ms.push_back(absl::ToDoubleMilliseconds(now - occurred));
       received.first = std::min(received.first, now);
       received.last = std::max(received.last, now);
@@ -146,8 +149,9 @@ int main(int argc, char** argv) {
         }
         ++version;
         auto status = pool.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-          auto written = txn.Exec("INSERT INTO widgets (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = $2",
-                                  {key, version});
+          auto written =
+              txn.Exec("INSERT INTO widgets (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = $2",
+                       {key, version});
           if (!written.ok()) return written.status();
           auto event = events::NewEvent("bench", "widget", key, version, SystemClock::Instance());
           event.mutable_profile_updated()->set_person_id(key);
@@ -176,7 +180,8 @@ int main(int argc, char** argv) {
     return received.latency_ms[static_cast<size_t>(p * static_cast<double>(received.latency_ms.size() - 1))];
   };
   std::printf("mode=%s writers=%d payload_bytes=%d committed=%ld failed=%ld consumed=%ld\n", mode.c_str(), writers,
-              payload, static_cast<long>(committed.load()), static_cast<long>(failed.load()), static_cast<long>(received.count));
+              payload, static_cast<long>(committed.load()), static_cast<long>(failed.load()),
+              static_cast<long>(received.count));
   std::printf("committed_per_s=%.0f consumed_per_s=%.0f (commits over %.1fs, all consumed after %.1fs)\n",
               static_cast<double>(committed) / write_seconds, static_cast<double>(received.count) / drain_seconds,
               write_seconds, drain_seconds);

@@ -25,6 +25,7 @@ apt_packages=(
   postgresql redis-server kcat openjdk-17-jre-headless maven python3
   python3-scipy  # bench/cohort.sh: the dense linear_sum_assignment baseline
   clang libclang-rt-14-dev  # deploy/fuzz.sh: clang with libFuzzer (libclang_rt.fuzzer*.a) and the sanitizers
+  clang-format  # deploy/format.sh: the one C++ format (.clang-format), checked in CI
 )
 
 log() { printf 'install: %s\n' "$*" >&2; }

@@ -47,12 +47,14 @@ grpc::Status UntilKnown(Call call) {
   return status;
 }
 
-int LoadDemoProgramme(const std::string& target, const std::string& token, const std::vector<profiles::v1::Person>& people) {
+int LoadDemoProgramme(const std::string& target, const std::string& token,
+                      const std::vector<profiles::v1::Person>& people) {
   auto stub = mv1::MatchingService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   mv1::ListProgrammesResponse existing;
   if (auto status = stub->ListProgrammes(OutboundContext(absl::Seconds(10), token, nullptr).get(), {}, &existing);
       !status.ok()) {
-    std::fprintf(stderr, "demo_loader: cannot list programmes at %s: %s\n", target.c_str(), status.error_message().c_str());
+    std::fprintf(stderr, "demo_loader: cannot list programmes at %s: %s\n", target.c_str(),
+                 status.error_message().c_str());
     return 1;
   }
   for (const auto& programme : existing.programmes()) {
@@ -87,7 +89,8 @@ int LoadDemoProgramme(const std::string& target, const std::string& token, const
     const bool offers = person.mentoring_profile().expertise_size() > 0;
     const bool wants = person.goals_size() > 0;
     for (auto role : {mv1::PARTICIPANT_ROLE_MENTOR, mv1::PARTICIPANT_ROLE_MENTEE}) {
-      if ((role == mv1::PARTICIPANT_ROLE_MENTOR && !offers) || (role == mv1::PARTICIPANT_ROLE_MENTEE && !wants)) continue;
+      if ((role == mv1::PARTICIPANT_ROLE_MENTOR && !offers) || (role == mv1::PARTICIPANT_ROLE_MENTEE && !wants))
+        continue;
       mv1::EnrollRequest enroll;
       auto* e = enroll.mutable_enrollment();
       e->set_programme_id(created.programme_id());
@@ -96,9 +99,11 @@ int LoadDemoProgramme(const std::string& target, const std::string& token, const
       e->set_consent(true);
       e->set_hours_per_month(std::max(1, person.mentoring_profile().capacity().hours_per_month()));
       mv1::Enrollment out;
-      auto status = UntilKnown([&] { return stub->Enroll(OutboundContext(absl::Seconds(10), token, nullptr).get(), enroll, &out); });
+      auto status = UntilKnown(
+          [&] { return stub->Enroll(OutboundContext(absl::Seconds(10), token, nullptr).get(), enroll, &out); });
       if (!status.ok()) {
-        std::fprintf(stderr, "demo_loader: cannot enroll %s: %s\n", person.person_id().c_str(), status.error_message().c_str());
+        std::fprintf(stderr, "demo_loader: cannot enroll %s: %s\n", person.person_id().c_str(),
+                     status.error_message().c_str());
         return 1;
       }
       (role == mv1::PARTICIPANT_ROLE_MENTOR ? mentors : mentees)++;
@@ -163,7 +168,8 @@ int main(int argc, char** argv) {
     profiles::v1::Person person;
     while (reader->Read(&person)) person_by_hr_id[person.hr_employee_id()] = person.person_id();
     if (auto status = reader->Finish(); !status.ok()) {
-      std::fprintf(stderr, "demo_loader: cannot list people at %s: %s\n", target.c_str(), status.error_message().c_str());
+      std::fprintf(stderr, "demo_loader: cannot list people at %s: %s\n", target.c_str(),
+                   status.error_message().c_str());
       return 1;
     }
   }

@@ -34,8 +34,8 @@ constexpr double kLatestNumericDate = 1e11;
 // The only roles an end user's token may grant; "service" belongs to the suite's own
 // services and is never taken from an outside token.
 const std::set<std::string>& EndUserRoles() {
-  static const auto* const kRoles = new std::set<std::string>{
-      roles::kEmployee, roles::kProgrammeAdmin, roles::kHrIntegration, roles::kAnalyticsViewer};
+  static const auto* const kRoles = new std::set<std::string>{roles::kEmployee, roles::kProgrammeAdmin,
+                                                              roles::kHrIntegration, roles::kAnalyticsViewer};
   return *kRoles;
 }
 
@@ -74,14 +74,16 @@ absl::Status CheckRsaPublicKey(const std::string& kid, const std::string& pem) {
     return errors::InvalidArgument(field, "rsa_key", "RS256 needs an RSA public key");
   }
   if (EVP_PKEY_get_bits(key.get()) < kMinRsaKeyBits) {
-    return errors::InvalidArgument(field, "rsa_key_size", absl::StrCat("RSA key must have at least ", kMinRsaKeyBits, " bits"));
+    return errors::InvalidArgument(field, "rsa_key_size",
+                                   absl::StrCat("RSA key must have at least ", kMinRsaKeyBits, " bits"));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckSettings(const JwtSettings& settings) {
   if (settings.issuer.empty()) return errors::InvalidArgument("issuer", "required", "the expected \"iss\" must be set");
-  if (settings.audience.empty()) return errors::InvalidArgument("audience", "required", "the expected \"aud\" must be set");
+  if (settings.audience.empty())
+    return errors::InvalidArgument("audience", "required", "the expected \"aud\" must be set");
   if (settings.hs256_secret.empty() && settings.rs256_keys.empty()) {
     return errors::InvalidArgument("hs256_secret", "key_required",
                                    "no key configured: set hs256_secret (local use) or rs256_keys (production)");
@@ -98,10 +100,12 @@ absl::Status CheckSettings(const JwtSettings& settings) {
     }
   }
   for (const auto& [kid, pem] : settings.rs256_keys) {
-    if (kid.empty()) return errors::InvalidArgument("rs256_keys", "kid_required", "every RS256 key needs a non-empty key id");
+    if (kid.empty())
+      return errors::InvalidArgument("rs256_keys", "kid_required", "every RS256 key needs a non-empty key id");
     if (absl::Status status = CheckRsaPublicKey(kid, pem); !status.ok()) return status;
   }
-  if (settings.leeway < absl::ZeroDuration()) return errors::InvalidArgument("leeway", "non_negative", "leeway must not be negative");
+  if (settings.leeway < absl::ZeroDuration())
+    return errors::InvalidArgument("leeway", "non_negative", "leeway must not be negative");
   if (settings.max_lifetime <= absl::ZeroDuration()) {
     return errors::InvalidArgument("max_lifetime", "positive", "max_lifetime must be positive");
   }
@@ -130,7 +134,8 @@ absl::StatusOr<std::string_view> BearerToken(std::string_view header) {
   if (header.empty()) {
     return Refuse("MISSING_TOKEN", "no credentials: send the header \"Authorization: Bearer <token>\"");
   }
-  if (header.size() < kScheme.size() || !absl::EqualsIgnoreCase(AbslView(header.substr(0, kScheme.size())), AbslView(kScheme))) {
+  if (header.size() < kScheme.size() ||
+      !absl::EqualsIgnoreCase(AbslView(header.substr(0, kScheme.size())), AbslView(kScheme))) {
     return Refuse("WRONG_SCHEME", "the Authorization header must be \"Bearer <token>\"");
   }
   const std::string_view token = header.substr(kScheme.size());
@@ -152,7 +157,8 @@ absl::StatusOr<std::string_view> BearerToken(std::string_view header) {
 absl::StatusOr<Struct> DecodeJsonObject(std::string_view segment) {
   std::string json;
   Struct object;
-  if (!absl::WebSafeBase64Unescape(AbslView(segment), &json) || !google::protobuf::util::JsonStringToMessage(json, &object).ok()) {
+  if (!absl::WebSafeBase64Unescape(AbslView(segment), &json) ||
+      !google::protobuf::util::JsonStringToMessage(json, &object).ok()) {
     return absl::InvalidArgumentError("not base64url-encoded JSON object");
   }
   return object;
@@ -185,7 +191,8 @@ absl::StatusOr<ChosenKey> ChooseKey(const JwtSettings& settings, std::string_vie
   // libjwt 1.10 refuses any other "typ" (e.g. RFC 9068's "at+jwt") and would report it as a
   // bad signature, which sends a client developer looking in the wrong place.
   if (const Value* typ = Field(*header, "typ");
-      typ != nullptr && (typ->kind_case() != Value::kStringValue || !absl::EqualsIgnoreCase(typ->string_value(), "JWT"))) {
+      typ != nullptr &&
+      (typ->kind_case() != Value::kStringValue || !absl::EqualsIgnoreCase(typ->string_value(), "JWT"))) {
     return Refuse("UNSUPPORTED_TOKEN", "token type (\"typ\") must be \"JWT\"");
   }
   const std::string* alg = StringField(*header, "alg");
@@ -205,7 +212,8 @@ absl::StatusOr<ChosenKey> ChooseKey(const JwtSettings& settings, std::string_vie
     if (settings.rs256_keys.size() == 1) return ChosenKey{JWT_ALG_RS256, &settings.rs256_keys.begin()->second};
     return Refuse("UNKNOWN_KEY", "token header has no key id (\"kid\"); several signing keys are configured");
   }
-  if (kid->kind_case() != Value::kStringValue) return Refuse("MALFORMED_TOKEN", "token key id (\"kid\") must be a string");
+  if (kid->kind_case() != Value::kStringValue)
+    return Refuse("MALFORMED_TOKEN", "token key id (\"kid\") must be a string");
   auto it = settings.rs256_keys.find(kid->string_value());
   if (it == settings.rs256_keys.end()) {
     return Refuse("UNKNOWN_KEY", "token key id (\"kid\") is not a configured signing key");
@@ -218,8 +226,8 @@ absl::StatusOr<ChosenKey> ChooseKey(const JwtSettings& settings, std::string_vie
 absl::StatusOr<std::optional<absl::Time>> NumericDate(const Struct& claims, const std::string& name) {
   const Value* value = Field(claims, name);
   if (value == nullptr) return std::nullopt;
-  if (value->kind_case() != Value::kNumberValue || !std::isfinite(value->number_value()) ||
-      value->number_value() < 0 || value->number_value() > kLatestNumericDate) {
+  if (value->kind_case() != Value::kNumberValue || !std::isfinite(value->number_value()) || value->number_value() < 0 ||
+      value->number_value() > kLatestNumericDate) {
     return Refuse("MALFORMED_CLAIM", absl::StrCat("claim \"", name, "\" must be a number of seconds since the epoch"));
   }
   return absl::UnixEpoch() + absl::Seconds(value->number_value());
@@ -330,8 +338,8 @@ absl::StatusOr<Caller> JwtAuthenticator::Authenticate(std::string_view authoriza
     return Refuse("TOKEN_ISSUED_IN_FUTURE", "token issued in the future (\"iat\"; check the clock)");
   }
   if (**exp - **iat > settings_.max_lifetime) {
-    return Refuse("TOKEN_LIFETIME_TOO_LONG",
-                  absl::StrCat("token lifetime (exp - iat) is longer than ", absl::FormatDuration(settings_.max_lifetime)));
+    return Refuse("TOKEN_LIFETIME_TOO_LONG", absl::StrCat("token lifetime (exp - iat) is longer than ",
+                                                          absl::FormatDuration(settings_.max_lifetime)));
   }
 
   const std::string* sub = StringField(*claims, "sub");

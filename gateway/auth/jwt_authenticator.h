@@ -22,8 +22,8 @@ namespace mentoring::gateway {
 inline constexpr size_t kMaxBearerTokenBytes = 8 * 1024;
 
 struct JwtSettings {
-  std::string issuer;     // required "iss"
-  std::string audience;   // required in "aud" (string or array)
+  std::string issuer;                             // required "iss"
+  std::string audience;                           // required in "aud" (string or array)
   std::string hs256_secret;                       // empty: HS256 not accepted (>= 32 bytes when set)
   std::map<std::string, std::string> rs256_keys;  // key id ("kid") -> PEM public key; empty: RS256 not accepted
   absl::Duration leeway = absl::Seconds(30);      // clock skew for exp/nbf/iat

@@ -112,7 +112,8 @@ std::string Mint(jwt_alg_t alg, const std::string& key, const Claims& claims = {
   if (!kid.empty()) {
     EXPECT_EQ(jwt_add_header(jwt.get(), "kid", kid.c_str()), 0);
   }
-  EXPECT_EQ(jwt_set_alg(jwt.get(), alg, reinterpret_cast<const unsigned char*>(key.data()), static_cast<int>(key.size())), 0);
+  EXPECT_EQ(
+      jwt_set_alg(jwt.get(), alg, reinterpret_cast<const unsigned char*>(key.data()), static_cast<int>(key.size())), 0);
   char* encoded = jwt_encode_str(jwt.get());
   EXPECT_NE(encoded, nullptr);
   std::string token = encoded == nullptr ? "" : encoded;
@@ -157,7 +158,8 @@ class JwtAuthenticatorTest : public ::testing::Test {
 
   // Refused as UNAUTHENTICATED with the given machine-readable reason, and the message
   // repeats no part of the token.
-  static void ExpectRefused(const JwtAuthenticator& authenticator, const std::string& header, const std::string& reason) {
+  static void ExpectRefused(const JwtAuthenticator& authenticator, const std::string& header,
+                            const std::string& reason) {
     auto caller = authenticator.Authenticate(header);
     ASSERT_FALSE(caller.ok()) << "accepted: " << header.substr(0, 80);
     EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated) << caller.status();
@@ -167,7 +169,8 @@ class JwtAuthenticatorTest : public ::testing::Test {
     if (header.size() > 7) {
       for (absl::string_view part : absl::StrSplit(header.substr(7), '.', absl::SkipEmpty())) {
         if (part.size() >= 8) {
-          EXPECT_EQ(message.find(part.data(), 0, part.size()), std::string::npos) << "message echoes the token: " << message;
+          EXPECT_EQ(message.find(part.data(), 0, part.size()), std::string::npos)
+              << "message echoes the token: " << message;
         }
       }
     }
@@ -269,7 +272,7 @@ TEST_F(JwtAuthenticatorTest, RequiresExp) {
 }
 
 TEST_F(JwtAuthenticatorTest, RefusesExpiredTokenOnceTheLeewayIsUsedUp) {
-  auto authenticator = Make(Hs256());  // leeway 30 s
+  auto authenticator = Make(Hs256());                              // leeway 30 s
   const std::string token = Bearer(Mint(JWT_ALG_HS256, kSecret));  // exp = start + 600
   clock_.Set(absl::FromUnixSeconds(kStart + 600 + 29));
   EXPECT_TRUE(authenticator->Authenticate(token).ok());
@@ -420,7 +423,8 @@ TEST_F(JwtAuthenticatorTest, RefusesTokenTypeOtherThanJwtWithAClearReason) {
   auto authenticator = Make(Hs256());
   ExpectRefused(*authenticator, Bearer(HandMade(R"({"alg":"HS256","typ":"at+jwt"})", Claims{}.Json(), kSecret)),
                 "UNSUPPORTED_TOKEN");
-  EXPECT_TRUE(authenticator->Authenticate(Bearer(HandMade(R"({"alg":"HS256","typ":"jwt"})", Claims{}.Json(), kSecret))).ok());
+  EXPECT_TRUE(
+      authenticator->Authenticate(Bearer(HandMade(R"({"alg":"HS256","typ":"jwt"})", Claims{}.Json(), kSecret))).ok());
   EXPECT_TRUE(authenticator->Authenticate(Bearer(HandMade(R"({"alg":"HS256"})", Claims{}.Json(), kSecret))).ok());
 }
 
@@ -457,7 +461,8 @@ TEST_F(JwtAuthenticatorTest, RefusesTamperedPayloadOrSignature) {
     const std::vector<std::string> parts = absl::StrSplit(genuine, '.');
     const std::vector<std::string> other_parts = absl::StrSplit(other, '.');
     // Another valid payload under this token's signature.
-    ExpectRefused(*authenticator, Bearer(absl::StrCat(parts[0], ".", other_parts[1], ".", parts[2])), "INVALID_SIGNATURE");
+    ExpectRefused(*authenticator, Bearer(absl::StrCat(parts[0], ".", other_parts[1], ".", parts[2])),
+                  "INVALID_SIGNATURE");
     // A payload edited by hand.
     std::string edited = Claims{}.Json();
     edited.replace(edited.find("person-1"), 8, "person-9");

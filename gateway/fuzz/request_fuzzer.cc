@@ -9,11 +9,11 @@
 // the suite's compiler and replay_main.cc, which runs the committed corpus as a unit test.
 // Invariants that hold for every input abort with a message (not assert(): the suite's
 // builds define NDEBUG). See README.md here.
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/stubs/logging.h>
+#include <google/protobuf/util/json_util.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <google/protobuf/stubs/logging.h>
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -40,8 +40,8 @@ using google::protobuf::Value;
   std::abort();
 }
 
-#define FUZZ_CHECK(condition, response) \
-  do {                                  \
+#define FUZZ_CHECK(condition, response)           \
+  do {                                            \
     if (!(condition)) Fail(#condition, response); \
   } while (false)
 
@@ -93,8 +93,8 @@ bool SafeHeaderText(std::string_view text) {
 bool SafeRequestId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (const char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;

@@ -38,9 +38,12 @@ inline std::uint64_t BodyLimit(bool upload, const HttpServerSettings& settings) 
 template <class Fields>
 HttpRequest HeaderRequest(const boost::beast::http::header<true, Fields>& header) {
   namespace http = boost::beast::http;
-  return HttpRequest{std::string(header.method_string()),        std::string(header.target()),
-                     std::string(header[http::field::authorization]), std::string(header["X-Request-Id"]),
-                     std::string(header[http::field::if_match]),  std::string(header["Idempotency-Key"]),
+  return HttpRequest{std::string(header.method_string()),
+                     std::string(header.target()),
+                     std::string(header[http::field::authorization]),
+                     std::string(header["X-Request-Id"]),
+                     std::string(header[http::field::if_match]),
+                     std::string(header["Idempotency-Key"]),
                      ""};
 }
 

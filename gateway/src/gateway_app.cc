@@ -36,7 +36,8 @@ bool SafeRequestId(const std::string& id) {
 // refused by the service's optimistic concurrency check (412 here).
 std::string EtagOf(const Message& message) {
   const auto* field = message.GetDescriptor()->FindFieldByName("version");
-  if (field == nullptr || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64 || field->is_repeated()) {
+  if (field == nullptr || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64 ||
+      field->is_repeated()) {
     return "";
   }
   const int64_t version = message.GetReflection()->GetInt64(message, field);
@@ -117,7 +118,7 @@ absl::StatusOr<std::string> GatewayApp::InternalTokenFor(const Caller& caller) c
 }
 
 std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpRequest& request, const std::string& path,
-                                                                  const std::string& request_id) const {
+                                                                   const std::string& request_id) const {
   auto match = routes_.Match(request.method, path);
   if (!match.ok()) {
     const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
@@ -137,7 +138,8 @@ std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpReq
     return Fail(refused, request_id);
   }
   const Route& route = *match->route;
-  if (std::none_of(route.roles.begin(), route.roles.end(), [&](const std::string& role) { return caller->Has(role); })) {
+  if (std::none_of(route.roles.begin(), route.roles.end(),
+                   [&](const std::string& role) { return caller->Has(role); })) {
     return Fail(errors::PermissionDenied(absl::StrCat("this route is for: ", absl::StrJoin(route.roles, ", "))),
                 request_id);
   }
@@ -147,11 +149,11 @@ std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpReq
     admitted.rate_headers = {{"RateLimit-Limit", std::to_string(decision.limit)},
                              {"RateLimit-Remaining", std::to_string(decision.remaining)}};
     if (!decision.allowed) {
-      HttpResponse refused = Fail(errors::WithReason(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
-                                                     absl::StrCat("more than ", decision.limit,
-                                                                  " requests a minute; retry after ",
-                                                                  decision.retry_after_seconds, " s")),
-                                  request_id);
+      HttpResponse refused =
+          Fail(errors::WithReason(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
+                                  absl::StrCat("more than ", decision.limit, " requests a minute; retry after ",
+                                               decision.retry_after_seconds, " s")),
+               request_id);
       refused.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
       for (auto& header : admitted.rate_headers) refused.headers.push_back(header);
       return refused;
@@ -215,7 +217,8 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   if (auto built = BuildRequest(admitted.match, query, request.body, *call_request); !built.ok()) {
     return done(Fail(built, request_id));
   }
-  if (auto matched = ApplyIfMatch(request.if_match, *call_request); !matched.ok()) return done(Fail(matched, request_id));
+  if (auto matched = ApplyIfMatch(request.if_match, *call_request); !matched.ok())
+    return done(Fail(matched, request_id));
   const bool conditional = !request.if_match.empty();
   // Idempotency-Key: a retried POST gets the first answer again.
   const std::string fingerprint = Fingerprint(request);
@@ -300,8 +303,8 @@ std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
   // The first message: the parameters, from the query string.
   std::unique_ptr<Message> first(
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(route.method->input_type())->New());
-  Message* params = first->GetReflection()->MutableMessage(
-      first.get(), first->GetDescriptor()->FindFieldByName(route.upload_params));
+  Message* params =
+      first->GetReflection()->MutableMessage(first.get(), first->GetDescriptor()->FindFieldByName(route.upload_params));
   if (auto built = BuildRequest(RouteMatch{&route, {}}, query, "", *params); !built.ok()) {
     done(Fail(built, request_id));
     return nullptr;
@@ -317,8 +320,8 @@ std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
     return nullptr;
   }
   return StartUpload(*channel, route, std::move(*context), std::move(first),
-                     [this, request_id, rate_headers = std::move(admitted.rate_headers),
-                      done = std::move(done)](const grpc::Status& status, const Message& response) {
+                     [this, request_id, rate_headers = std::move(admitted.rate_headers), done = std::move(done)](
+                         const grpc::Status& status, const Message& response) {
                        HttpResponse answer = Answer(status, response, request_id);
                        for (const auto& header : rate_headers) answer.headers.push_back(header);
                        done(std::move(answer));

@@ -3,8 +3,8 @@
 // authentication, the route, transcoding, the internal token the services verify, the
 // call (gRPC, with a deadline), and the answer or the one error mapping. No rules per
 // endpoint: everything comes from the route table.
-#include <absl/status/statusor.h>
 #include <absl/container/flat_hash_map.h>
+#include <absl/status/statusor.h>
 #include <absl/synchronization/mutex.h>
 #include <absl/time/time.h>
 #include <grpcpp/grpcpp.h>
@@ -26,11 +26,11 @@
 namespace mentoring::gateway {
 
 struct HttpRequest {
-  std::string method;         // "GET"
-  std::string target;         // "/v1/people?department=Sales"
-  std::string authorization;  // the Authorization header, as sent
-  std::string request_id;     // the X-Request-Id header, as sent (may be empty)
-  std::string if_match;       // the If-Match header: an ETag from an earlier answer
+  std::string method;           // "GET"
+  std::string target;           // "/v1/people?department=Sales"
+  std::string authorization;    // the Authorization header, as sent
+  std::string request_id;       // the X-Request-Id header, as sent (may be empty)
+  std::string if_match;         // the If-Match header: an ETag from an earlier answer
   std::string idempotency_key;  // the Idempotency-Key header (POST)
   std::string body;
 };

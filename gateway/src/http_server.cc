@@ -1,16 +1,16 @@
 #include "http_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <optional>
 
 #include "beast_request.h"
-#include "upload.h"
 #include "http_errors.h"
+#include "upload.h"
 
 namespace mentoring::gateway {
 namespace {
@@ -24,8 +24,8 @@ std::chrono::steady_clock::duration Chrono(absl::Duration d) { return absl::ToCh
 
 // What the server counts across its connections.
 struct Load {
-  std::atomic<int> open{0};         // connections
-  std::atomic<int> in_flight{0};    // requests read and not yet answered
+  std::atomic<int> open{0};           // connections
+  std::atomic<int> in_flight{0};      // requests read and not yet answered
   std::atomic<bool> draining{false};  // stopping: answer what is in flight, then close
 };
 
@@ -96,7 +96,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // The answer's way back onto the connection's own executor: it may come from a gRPC thread.
   std::function<void(HttpResponse)> Answering() {
     return [self = shared_from_this()](HttpResponse out) {
-      asio::post(self->stream_.get_executor(), [self, out = std::move(out)]() mutable { self->Answered(std::move(out)); });
+      asio::post(self->stream_.get_executor(),
+                 [self, out = std::move(out)]() mutable { self->Answered(std::move(out)); });
     };
   }
 
@@ -105,10 +106,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void ContinueThen(std::function<void()> read) {
     if (!expects_continue_) return read();
     continue_.emplace(http::status::continue_, 11);
-    http::async_write(stream_, *continue_, [self = shared_from_this(), read = std::move(read)](beast::error_code ec, size_t) {
-      if (ec) return self->Close();
-      read();
-    });
+    http::async_write(stream_, *continue_,
+                      [self = shared_from_this(), read = std::move(read)](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        read();
+                      });
   }
 
   // An upload: admitted (or refused) on its header alone, then the body goes to the service
@@ -145,9 +147,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       // The client broke a limit, stalled or went away: nothing of the upload is applied.
       upload_->Cancel();
-      refusal_ = ec == http::error::body_limit      ? std::pair{413, "the upload is larger than allowed"}
-                 : ec == beast::error::timeout        ? std::pair{408, "the upload stalled; send the body faster"}
-                                                      : std::pair{400, "malformed or interrupted upload body"};
+      refusal_ = ec == http::error::body_limit ? std::pair{413, "the upload is larger than allowed"}
+                 : ec == beast::error::timeout ? std::pair{408, "the upload stalled; send the body faster"}
+                                               : std::pair{400, "malformed or interrupted upload body"};
       return;  // the cancelled call's answer comes back through Answered
     }
     const size_t got = chunk_.size() - upload_parser_->get().body().size;

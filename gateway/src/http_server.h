@@ -17,15 +17,15 @@ namespace mentoring::gateway {
 
 struct HttpServerSettings {
   std::string listen_address = "127.0.0.1";
-  int port = 0;                          // 0: pick a free one
+  int port = 0;  // 0: pick a free one
   int threads = 2;
   int max_connections = 10000;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
-  size_t max_upload_bytes = size_t{4} << 30;  // an upload route's body, streamed (HR exports)
-  size_t upload_chunk_bytes = 64 * 1024;      // what an upload holds at a time
-  absl::Duration read_timeout = absl::Seconds(15);   // to receive a whole request; each chunk of an upload
-  absl::Duration idle_timeout = absl::Seconds(60);   // keep-alive between requests
+  size_t max_upload_bytes = size_t{4} << 30;        // an upload route's body, streamed (HR exports)
+  size_t upload_chunk_bytes = 64 * 1024;            // what an upload holds at a time
+  absl::Duration read_timeout = absl::Seconds(15);  // to receive a whole request; each chunk of an upload
+  absl::Duration idle_timeout = absl::Seconds(60);  // keep-alive between requests
 };
 
 class HttpServer {

@@ -17,8 +17,7 @@ namespace mentoring::gateway {
 
 class IdempotencyStore {
  public:
-  explicit IdempotencyStore(redis::Client& redis, absl::Duration keep = absl::Hours(24))
-      : redis_(redis), keep_(keep) {}
+  explicit IdempotencyStore(redis::Client& redis, absl::Duration keep = absl::Hours(24)) : redis_(redis), keep_(keep) {}
 
   // The first call for a key claims it (nullopt: go ahead). Later calls get the stored
   // answer, or 409 while the first is still running, or 422 for a different request.

@@ -4,22 +4,22 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <tuple>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
+#include "auth/jwt_authenticator.h"
 #include "gateway_app.h"
 #include "http_server.h"
 #include "idempotency.h"
-#include "auth/jwt_authenticator.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/config.h"
 #include "mentoring/runtime/logging.h"
 #include "mentoring/runtime/redis.h"
 #include "mentoring/runtime/server.h"
-#include "mentoring/runtime/tls.h"
 #include "mentoring/runtime/service_main.h"
+#include "mentoring/runtime/tls.h"
 
 namespace {
 
@@ -54,7 +54,8 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   s.admin_listen = config.String("ADMIN_LISTEN", "127.0.0.1:9460");
   const std::string http_listen = config.String("HTTP_LISTEN", "127.0.0.1:8080");
   const auto colon = http_listen.rfind(':');
-  s.http_listen = {http_listen.substr(0, colon), colon == std::string::npos ? -1 : std::atoi(http_listen.c_str() + colon + 1)};
+  s.http_listen = {http_listen.substr(0, colon),
+                   colon == std::string::npos ? -1 : std::atoi(http_listen.c_str() + colon + 1)};
   const auto [profiles_host, profiles_port] = config.RequiredHostPort("PROFILES_ADDR");
   const auto [matching_host, matching_port] = config.RequiredHostPort("MATCHING_ADDR");
   s.profiles_addr = absl::StrCat(profiles_host, ":", profiles_port);
@@ -70,7 +71,8 @@ absl::StatusOr<Settings> ReadSettings(int argc, char** argv) {
   s.http.max_connections = static_cast<int>(config.Int("MAX_CONNECTIONS", 10000, 1, 1000000));
   s.http.max_body_bytes = static_cast<size_t>(config.Int("MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20));
   s.http.max_header_bytes = static_cast<size_t>(config.Int("MAX_HEADER_BYTES", 16 << 10, 1024, 1 << 20));
-  s.http.max_upload_bytes = static_cast<size_t>(config.Int("MAX_UPLOAD_BYTES", int64_t{4} << 30, 1024, int64_t{1} << 40));
+  s.http.max_upload_bytes =
+      static_cast<size_t>(config.Int("MAX_UPLOAD_BYTES", int64_t{4} << 30, 1024, int64_t{1} << 40));
   s.http.read_timeout = config.Duration("READ_TIMEOUT", absl::Seconds(15));
   s.http.idle_timeout = config.Duration("IDLE_TIMEOUT", absl::Seconds(60));
   s.call_deadline = config.Duration("CALL_DEADLINE", absl::Seconds(10));
@@ -143,10 +145,10 @@ int main(int argc, char** argv) {
   redis::Client redis({.host = settings->redis_host, .port = settings->redis_port});
   gateway::RateLimiter limiter(&redis, settings->rate_limit_per_minute, clock);
   gateway::IdempotencyStore idempotency(redis);
-  gateway::GatewayApp app(
-      std::move(*routes), std::move(channels),
-      [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock, &limiter, &idempotency,
-      {.call_deadline = settings->call_deadline, .upload_deadline = settings->upload_deadline});
+  gateway::GatewayApp app(std::move(*routes), std::move(channels),
+                          [&auth](std::string_view header) { return auth.Authenticate(header); }, signer, clock,
+                          &limiter, &idempotency,
+                          {.call_deadline = settings->call_deadline, .upload_deadline = settings->upload_deadline});
 
   // Health and reflection only, in plaintext even with TLS upstream: kubelet's gRPC probes
   // present no client certificate, and there is nothing here to protect.
@@ -167,7 +169,7 @@ int main(int argc, char** argv) {
 
   const int signal = WaitForShutdownSignal();
   spdlog::info("signal {} received: draining", signal);
-  health.BeginDrain();  // NOT_SERVING, then DRAIN_DELAY while still serving HTTP
+  health.BeginDrain();                  // NOT_SERVING, then DRAIN_DELAY while still serving HTTP
   http.Stop(settings->shutdown_grace);  // answers what is in flight, uploads included
   health.FinishDrain();
   spdlog::info("gateway stopped cleanly");

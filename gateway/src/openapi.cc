@@ -62,7 +62,8 @@ Value FieldSchema(const FieldDescriptor& field, std::set<const Descriptor*>& pen
     case FieldDescriptor::CPPTYPE_ENUM: {
       f["type"] = Text("string");
       auto* values = f["enum"].mutable_list_value();
-      for (int i = 0; i < field.enum_type()->value_count(); ++i) *values->add_values() = Text(field.enum_type()->value(i)->name());
+      for (int i = 0; i < field.enum_type()->value_count(); ++i)
+        *values->add_values() = Text(field.enum_type()->value(i)->name());
       break;
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -205,8 +206,9 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
       (*media.mutable_fields())["schema"] = Object(std::move(binary));
       Struct request_body;
       (*request_body.mutable_fields())["required"].set_bool_value(true);
-      (*(*request_body.mutable_fields())["content"].mutable_struct_value()->mutable_fields())["application/octet-stream"] =
-          Object(std::move(media));
+      (*(*request_body.mutable_fields())["content"]
+            .mutable_struct_value()
+            ->mutable_fields())["application/octet-stream"] = Object(std::move(media));
       op["requestBody"] = Object(std::move(request_body));
     } else if (route.body.empty()) {
       // Without a body, every other scalar field of the request may come as a query parameter.

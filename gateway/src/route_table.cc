@@ -36,7 +36,8 @@ absl::Status CheckUpload(const Route& route, const Descriptor& input) {
   }
   const FieldDescriptor* params = input.FindFieldByName(route.upload_params);
   if (params == nullptr || params->type() != FieldDescriptor::TYPE_MESSAGE || params->is_repeated()) {
-    return absl::InvalidArgumentError("upload_params '" + route.upload_params + "' is not a message field of the request");
+    return absl::InvalidArgumentError("upload_params '" + route.upload_params +
+                                      "' is not a message field of the request");
   }
   const FieldDescriptor* data = input.FindFieldByName(route.body);
   if (data == nullptr || data->type() != FieldDescriptor::TYPE_BYTES || data->is_repeated()) {
@@ -68,7 +69,8 @@ absl::StatusOr<Route> ParseRoute(std::string verb, std::string path_template, co
     PathSegment segment;
     if (piece.empty()) return absl::InvalidArgumentError("empty segment in " + path_template);
     if (piece.front() == '{') {
-      if (piece.back() != '}' || piece.size() < 3) return absl::InvalidArgumentError("bad variable in " + path_template);
+      if (piece.back() != '}' || piece.size() < 3)
+        return absl::InvalidArgumentError("bad variable in " + path_template);
       segment.variable = true;
       segment.field_path = absl::StrSplit(piece.substr(1, piece.size() - 2), '.');
       const FieldDescriptor* field = FieldAt(request, segment.field_path);
@@ -84,7 +86,8 @@ absl::StatusOr<Route> ParseRoute(std::string verb, std::string path_template, co
   return route;
 }
 
-absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
+absl::StatusOr<RouteTable> RouteTable::FromServices(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
   RouteTable table;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto* service : services) {
@@ -100,12 +103,28 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const goog
       }
       std::string verb, path;
       switch (rule.pattern_case()) {
-        case api::v1::HttpRule::kGet: verb = "GET"; path = rule.get(); break;
-        case api::v1::HttpRule::kPost: verb = "POST"; path = rule.post(); break;
-        case api::v1::HttpRule::kPut: verb = "PUT"; path = rule.put(); break;
-        case api::v1::HttpRule::kPatch: verb = "PATCH"; path = rule.patch(); break;
-        case api::v1::HttpRule::kDelete: verb = "DELETE"; path = rule.delete_(); break;
-        default: return absl::InvalidArgumentError(where + ": the http option names no verb");
+        case api::v1::HttpRule::kGet:
+          verb = "GET";
+          path = rule.get();
+          break;
+        case api::v1::HttpRule::kPost:
+          verb = "POST";
+          path = rule.post();
+          break;
+        case api::v1::HttpRule::kPut:
+          verb = "PUT";
+          path = rule.put();
+          break;
+        case api::v1::HttpRule::kPatch:
+          verb = "PATCH";
+          path = rule.patch();
+          break;
+        case api::v1::HttpRule::kDelete:
+          verb = "DELETE";
+          path = rule.delete_();
+          break;
+        default:
+          return absl::InvalidArgumentError(where + ": the http option names no verb");
       }
       auto route = ParseRoute(verb, path, *method->input_type());
       if (!route.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", route.status().message()));
@@ -118,7 +137,8 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const goog
       } else if (!route->body.empty() && route->body != "*") {
         const FieldDescriptor* field = method->input_type()->FindFieldByName(route->body);
         if (field == nullptr || field->type() != FieldDescriptor::TYPE_MESSAGE || field->is_repeated()) {
-          return absl::InvalidArgumentError(where + ": body '" + route->body + "' is not a message field of the request");
+          return absl::InvalidArgumentError(where + ": body '" + route->body +
+                                            "' is not a message field of the request");
         }
       }
       if ((verb == "GET" || verb == "DELETE") && !route->body.empty()) {
@@ -131,7 +151,8 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(const std::vector<const goog
       if (route->roles.empty()) route->roles = {"employee", "programme_admin"};
       route->method = method;
       route->grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
-      if (!seen.emplace(verb, path).second) return absl::InvalidArgumentError(where + ": " + verb + " " + path + " is taken");
+      if (!seen.emplace(verb, path).second)
+        return absl::InvalidArgumentError(where + ": " + verb + " " + path + " is taken");
       table.routes_.push_back(std::move(*route));
     }
   }

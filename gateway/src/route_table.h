@@ -31,7 +31,7 @@ struct Route {
   std::string summary;
   std::vector<std::string> roles;  // who may call it (never empty: the default is filled in)
   const google::protobuf::MethodDescriptor* method = nullptr;
-  std::string grpc_method;    // "/mentoring.profiles.v1.ProfilesService/GetPerson"
+  std::string grpc_method;  // "/mentoring.profiles.v1.ProfilesService/GetPerson"
 
   bool upload() const { return !upload_params.empty(); }
 };
@@ -47,7 +47,8 @@ class RouteTable {
   // INVALID_ARGUMENT (naming the method) for a malformed template, a variable or body that
   // names no field of the request, or two routes with the same verb and template: contract
   // errors, caught when the gateway starts and by its tests.
-  static absl::StatusOr<RouteTable> FromServices(const std::vector<const google::protobuf::ServiceDescriptor*>& services);
+  static absl::StatusOr<RouteTable> FromServices(
+      const std::vector<const google::protobuf::ServiceDescriptor*>& services);
 
   // NOT_FOUND when no route has this path; FAILED_PRECONDITION (HTTP 405) when routes have
   // the path but not the verb.

@@ -22,9 +22,12 @@ int JsonDepth(std::string_view json) {
   bool in_string = false, escaped = false;
   for (char c : json) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -153,7 +156,8 @@ absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::
   }
   // Query parameters: "field=value" or "parent.field=value"; a repeated field may repeat.
   if (!query.empty()) {
-    for (absl::string_view pair : absl::StrSplit(absl::string_view(query.data(), query.size()), '&', absl::SkipEmpty())) {
+    for (absl::string_view pair :
+         absl::StrSplit(absl::string_view(query.data(), query.size()), '&', absl::SkipEmpty())) {
       std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
       auto name = PercentDecode(kv[0]);
       auto value = PercentDecode(kv.size() > 1 ? kv[1] : "");

@@ -109,7 +109,8 @@ class UploadCall final : public Upload,
       writing_ = false;
       if (!ok) ended_ = true;
       if (ended_) {
-        for (auto& waiting : queue_) if (waiting.taken) refused.push_back(std::move(waiting.taken));
+        for (auto& waiting : queue_)
+          if (waiting.taken) refused.push_back(std::move(waiting.taken));
         queue_.clear();
       } else if (!queue_.empty()) {
         writing_ = more = true;
@@ -124,7 +125,8 @@ class UploadCall final : public Upload,
     absl::MutexLock lock(&mu_);
     ended_ = true;
     std::vector<std::function<void(bool)>> refused;
-    for (auto& waiting : queue_) if (waiting.taken) refused.push_back(std::move(waiting.taken));
+    for (auto& waiting : queue_)
+      if (waiting.taken) refused.push_back(std::move(waiting.taken));
     queue_.clear();
     return refused;
   }

@@ -16,7 +16,7 @@ TEST(RateLimiter, RefusesPastTheLimitUntilTheMinuteEnds) {
   EXPECT_EQ(refused.retry_after_seconds, 50);
   EXPECT_EQ(refused.remaining, 0);
   EXPECT_TRUE(limiter.Check("grace").allowed);  // per caller
-  clock.Advance(absl::Seconds(50));              // the next minute
+  clock.Advance(absl::Seconds(50));             // the next minute
   EXPECT_TRUE(limiter.Check("ada").allowed);
 }
 

@@ -37,7 +37,9 @@ RouteTable Table() {
 
 std::string RuleOf(const absl::Status& status) {
   const auto details = errors::DetailsOf(status);
-  return details.field_violations().empty() ? "" : details.field_violations(0).field() + "/" + details.field_violations(0).rule();
+  return details.field_violations().empty()
+             ? ""
+             : details.field_violations(0).field() + "/" + details.field_violations(0).rule();
 }
 
 TEST(Routes, EveryAnnotatedMethodIsRouted) {
@@ -91,7 +93,8 @@ TEST(Routes, PathsBindFieldsAndCustomVerbs) {
 TEST(Routes, TemplatesThatNameNoFieldAreRefused) {
   EXPECT_FALSE(ParseRoute("GET", "/v1/people/{nope}", *profiles::v1::GetPersonRequest::descriptor()).ok());
   EXPECT_FALSE(ParseRoute("GET", "v1/people", *profiles::v1::GetPersonRequest::descriptor()).ok());
-  EXPECT_FALSE(ParseRoute("GET", "/v1/{page_size}", *profiles::v1::SearchPeopleRequest::descriptor()).ok());  // not a string
+  EXPECT_FALSE(
+      ParseRoute("GET", "/v1/{page_size}", *profiles::v1::SearchPeopleRequest::descriptor()).ok());  // not a string
 }
 
 TEST(Transcoding, BodyQueryAndPathBuildTheRequest) {
@@ -99,16 +102,17 @@ TEST(Transcoding, BodyQueryAndPathBuildTheRequest) {
   auto search = table.Match("GET", "/v1/people");
   ASSERT_TRUE(search.ok());
   profiles::v1::SearchPeopleRequest request;
-  ASSERT_TRUE(BuildRequest(*search, "department=Sales%20EMEA&min_career_level=3&role=MENTORING_ROLE_MENTOR", "",
-                           request).ok());
+  ASSERT_TRUE(
+      BuildRequest(*search, "department=Sales%20EMEA&min_career_level=3&role=MENTORING_ROLE_MENTOR", "", request).ok());
   EXPECT_EQ(request.department(), "Sales EMEA");
   EXPECT_EQ(request.min_career_level(), 3);
   EXPECT_EQ(request.role(), common::v1::MENTORING_ROLE_MENTOR);
 
   auto update = table.Match("PUT", "/v1/people/p-1");
   profiles::v1::UpdatePersonRequest put;
-  ASSERT_TRUE(BuildRequest(*update, "", R"({"person": {"personId": "other", "careerLevel": 7}, "expectedVersion": "3"})",
-                           put).ok());
+  ASSERT_TRUE(
+      BuildRequest(*update, "", R"({"person": {"personId": "other", "careerLevel": 7}, "expectedVersion": "3"})", put)
+          .ok());
   EXPECT_EQ(put.person().person_id(), "p-1");  // the URL names the resource
   EXPECT_EQ(put.person().career_level(), 7);
   EXPECT_EQ(put.expected_version(), 3);
@@ -144,9 +148,9 @@ TEST(Transcoding, BadInputNamesTheFieldAndRule) {
 
   auto create = table.Match("POST", "/v1/people");
   profiles::v1::CreatePersonRequest person;
-  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"displayName": 7})", person)), "body/json");       // wrong type
-  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"nickname": "x"})", person)), "body/json");        // unknown field
-  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"displayName": )", person)), "body/json");        // malformed
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"displayName": 7})", person)), "body/json");  // wrong type
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"nickname": "x"})", person)), "body/json");   // unknown field
+  EXPECT_EQ(RuleOf(BuildRequest(*create, "", R"({"displayName": )", person)), "body/json");    // malformed
   EXPECT_EQ(RuleOf(BuildRequest(*create, "", "{\"displayName\": \"\xff\xfe\"}", person)), "body/json");  // bad UTF-8
   std::string deep = std::string(100, '[') + std::string(100, ']');
   EXPECT_EQ(RuleOf(BuildRequest(*create, "", deep, person)), "body/max_depth");
@@ -168,7 +172,8 @@ TEST(OpenApi, ListsExactlyTheRoutesServed) {
     served.emplace(verb, route.path_template);
   }
   EXPECT_EQ(documented, served);
-  const auto& schemas = document.fields().at("components").struct_value().fields().at("schemas").struct_value().fields();
+  const auto& schemas =
+      document.fields().at("components").struct_value().fields().at("schemas").struct_value().fields();
   EXPECT_TRUE(schemas.contains("mentoring.profiles.v1.Person"));
   EXPECT_TRUE(schemas.contains("mentoring.matching.v1.MatchDraft"));
   EXPECT_TRUE(schemas.contains("Error"));

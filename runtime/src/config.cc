@@ -116,7 +116,8 @@ std::string Config::RequiredString(const std::string& name) {
 std::string Config::Secret(const std::string& name, size_t min_length) {
   const std::string value = RequiredString(name);
   if (!value.empty() && value.size() < min_length) {
-    Fail(name, "must be at least " + std::to_string(min_length) + " bytes", "<" + std::to_string(value.size()) + " bytes>");
+    Fail(name, "must be at least " + std::to_string(min_length) + " bytes",
+         "<" + std::to_string(value.size()) + " bytes>");
   }
   return value;
 }

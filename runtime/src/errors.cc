@@ -10,8 +10,7 @@ namespace {
 
 constexpr char kDetailsTypeUrl[] = "type.googleapis.com/mentoring.common.v1.ErrorDetails";
 
-absl::Status WithDetails(absl::StatusCode code, const std::string& message,
-                         const common::v1::ErrorDetails& details) {
+absl::Status WithDetails(absl::StatusCode code, const std::string& message, const common::v1::ErrorDetails& details) {
   absl::Status status(code, ValidUtf8(message));
   status.SetPayload(kDetailsTypeUrl, absl::Cord(details.SerializeAsString()));
   return status;
@@ -73,8 +72,7 @@ absl::Status WithReason(absl::StatusCode code, const std::string& reason, const 
   return WithDetails(code, message, details);
 }
 
-absl::Status InvalidArgument(const std::string& field, const std::string& rule,
-                             const std::string& description) {
+absl::Status InvalidArgument(const std::string& field, const std::string& rule, const std::string& description) {
   Violations violations;
   violations.Add(field, rule, description);
   return violations.ToStatus();
@@ -123,8 +121,7 @@ absl::Status Violations::ToStatus() const {
   if (empty()) return absl::OkStatus();
   std::string message;
   for (const auto& v : details_.field_violations()) {
-    absl::StrAppend(&message, message.empty() ? "" : "; ", v.field(), ": ", v.description(),
-                    " [", v.rule(), "]");
+    absl::StrAppend(&message, message.empty() ? "" : "; ", v.field(), ": ", v.description(), " [", v.rule(), "]");
   }
   common::v1::ErrorDetails details = details_;
   details.set_reason("INVALID_ARGUMENT");

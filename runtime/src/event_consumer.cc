@@ -106,8 +106,8 @@ EventConsumer::EventConsumer(pg::Pool& pool, ConsumerSettings settings, EventHan
       settings_(std::move(settings)),
       handler_(std::move(handler)),
       applied_(ConsumerCounter(registry, "mentoring_consumer_applied_total", "Events applied", settings_.name)),
-      duplicates_(ConsumerCounter(registry, "mentoring_consumer_duplicates_total",
-                                  "Events seen again and skipped", settings_.name)),
+      duplicates_(ConsumerCounter(registry, "mentoring_consumer_duplicates_total", "Events seen again and skipped",
+                                  settings_.name)),
       parked_(ConsumerCounter(registry, "mentoring_consumer_parked_total", "Events parked for later", settings_.name)),
       undecodable_(ConsumerCounter(registry, "mentoring_consumer_undecodable_total",
                                    "Messages that are not an EventEnvelope (skipped)", settings_.name)) {}
@@ -177,9 +177,8 @@ absl::Status EventConsumer::Apply(const events::EventEnvelope& event) {
   bool parked = false;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
     applied = parked = false;
-    auto first = txn.Exec(
-        "INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        {settings_.name, event.event_id()});
+    auto first = txn.Exec("INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                          {settings_.name, event.event_id()});
     if (!first.ok()) return first.status();
     if (first->affected() == 0) return absl::OkStatus();  // seen before: the effect is already there
     // A handler that parks may have written something first: undo that, keep the record.
@@ -230,9 +229,9 @@ void EventConsumer::RetryParked() {
     auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
       // Claim the parked row first: another replica retrying it at the same time skips it,
       // and one that comes after finds it gone. Either way the effect happens once.
-      auto claimed = txn.Exec(
-          "SELECT 1 FROM parked_events WHERE consumer = $1 AND event_id = $2 FOR UPDATE SKIP LOCKED",
-          {settings_.name, event.event_id()});
+      auto claimed =
+          txn.Exec("SELECT 1 FROM parked_events WHERE consumer = $1 AND event_id = $2 FOR UPDATE SKIP LOCKED",
+                   {settings_.name, event.event_id()});
       if (!claimed.ok()) return claimed.status();
       if (claimed->rows() == 0) return absl::OkStatus();
       if (auto savepoint = txn.Exec("SAVEPOINT before_handler"); !savepoint.ok()) return savepoint.status();
@@ -243,8 +242,9 @@ void EventConsumer::RetryParked() {
       }
       if (!handled.ok()) return handled;
       applied_.Increment();
-      return txn.Exec("DELETE FROM parked_events WHERE consumer = $1 AND event_id = $2",
-                      {settings_.name, event.event_id()}).status();
+      return txn
+          .Exec("DELETE FROM parked_events WHERE consumer = $1 AND event_id = $2", {settings_.name, event.event_id()})
+          .status();
     });
     if (!status.ok()) {
       spdlog::warn("parked event {} still failing: {}", event.event_id(), status.ToString());
@@ -288,14 +288,15 @@ void EventConsumer::Run() {
           // Parked and marked consumed together: a re-delivery is then a duplicate, and only
           // the parked copy can still take effect (once).
           auto parked = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-            auto consumed = txn.Exec(
-                "INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                {settings_.name, event.event_id()});
+            auto consumed =
+                txn.Exec("INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                         {settings_.name, event.event_id()});
             if (!consumed.ok()) return consumed.status();
-            return txn.Exec(
-                "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT DO NOTHING",
-                {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()), status.ToString()})
+            return txn
+                .Exec(
+                    "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
+                    "ON CONFLICT DO NOTHING",
+                    {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()), status.ToString()})
                 .status();
           });
           if (!parked.ok()) continue;  // the database is down after all: keep retrying

@@ -50,7 +50,8 @@ absl::StatusOr<std::string> InternalTokenSigner::Sign(const Caller& caller) cons
       jwt_add_grant(jwt.get(), "aud", settings_.audience.c_str()) != 0 ||
       jwt_add_grant_int(jwt.get(), "iat", now) != 0 ||
       jwt_add_grant_int(jwt.get(), "exp", now + static_cast<long>(absl::ToInt64Seconds(settings_.lifetime))) != 0 ||
-      jwt_set_alg(jwt.get(), JWT_ALG_HS256, KeyBytes(settings_.secret), static_cast<int>(settings_.secret.size())) != 0) {
+      jwt_set_alg(jwt.get(), JWT_ALG_HS256, KeyBytes(settings_.secret), static_cast<int>(settings_.secret.size())) !=
+          0) {
     return absl::InternalError("could not build internal token");
   }
   char* encoded = jwt_encode_str(jwt.get());
@@ -64,7 +65,8 @@ InternalTokenVerifier::InternalTokenVerifier(InternalTokenSettings settings, con
     : settings_(std::move(settings)), clock_(clock) {}
 
 absl::StatusOr<Caller> InternalTokenVerifier::Verify(std::string_view token) const {
-  if (token.empty()) return errors::Unauthenticated("missing internal token (metadata " + std::string(kInternalTokenHeader) + ")");
+  if (token.empty())
+    return errors::Unauthenticated("missing internal token (metadata " + std::string(kInternalTokenHeader) + ")");
   const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
@@ -99,7 +101,8 @@ absl::StatusOr<Caller> InternalTokenVerifier::VerifySignedToken(const std::strin
   const char* iss = jwt_get_grant(jwt.get(), "iss");
   const char* aud = jwt_get_grant(jwt.get(), "aud");
   if (iss == nullptr || settings_.issuer != iss) return errors::Unauthenticated("internal token has the wrong issuer");
-  if (aud == nullptr || settings_.audience != aud) return errors::Unauthenticated("internal token has the wrong audience");
+  if (aud == nullptr || settings_.audience != aud)
+    return errors::Unauthenticated("internal token has the wrong audience");
   errno = 0;
   const long exp = jwt_get_grant_int(jwt.get(), "exp");
   if (errno != 0) return errors::Unauthenticated("internal token has no expiry");

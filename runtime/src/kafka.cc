@@ -55,8 +55,7 @@ void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*)
   --*delivery->outstanding;
 }
 
-absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const std::string& bootstrap,
-                                                           absl::Duration message_timeout,
+absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const std::string& bootstrap, absl::Duration message_timeout,
                                                            std::map<std::string, std::string> extra) {
   std::map<std::string, std::string> settings = {
       {"bootstrap.servers", bootstrap},
@@ -109,8 +108,7 @@ std::vector<absl::Status> Producer::ProduceAndWait(const std::vector<OutgoingMes
     rd_kafka_resp_err_t err;
     // Queue full is transient: serve delivery reports and try again.
     while (true) {
-      err = rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()),
-                              RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+      err = rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
                               RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
                               RD_KAFKA_V_OPAQUE(&deliveries[i]), RD_KAFKA_V_END);
@@ -149,7 +147,8 @@ auto WithClusterMetadata(const std::string& bootstrap, absl::Duration timeout, R
   HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof(error)));
   if (!rk) return absl::InternalError(error);
   const rd_kafka_metadata_t* metadata = nullptr;
-  const auto err = rd_kafka_metadata(rk.get(), 1, nullptr, &metadata, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  const auto err =
+      rd_kafka_metadata(rk.get(), 1, nullptr, &metadata, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::UnavailableError(rd_kafka_err2str(err));
   auto result = read(*metadata);
   rd_kafka_metadata_destroy(metadata);

@@ -94,13 +94,15 @@ absl::Status Outbox::AppendMany(pg::Transaction& txn, std::vector<events::EventE
     payloads.push_back(absl::Base64Escape(event.SerializeAsString()));
   }
   // unnest keeps the order, so ids (and per-key order) follow the order given.
-  return txn.Exec(
-      "INSERT INTO outbox (event_id, topic, partition_key, event_type, payload, created_at) "
-      "SELECT e::uuid, t, k, y, decode(p, 'base64'), $6 "
-      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(e, t, k, y, p, n) "
-      "ORDER BY n",
-      {pg::Param::TextArray(ids), pg::Param::TextArray(topics), pg::Param::TextArray(keys),
-       pg::Param::TextArray(types), pg::Param::TextArray(payloads), Rfc3339(clock.Now())})
+  return txn
+      .Exec(
+          "INSERT INTO outbox (event_id, topic, partition_key, event_type, payload, created_at) "
+          "SELECT e::uuid, t, k, y, decode(p, 'base64'), $6 "
+          "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(e, t, k, y, p, "
+          "n) "
+          "ORDER BY n",
+          {pg::Param::TextArray(ids), pg::Param::TextArray(topics), pg::Param::TextArray(keys),
+           pg::Param::TextArray(types), pg::Param::TextArray(payloads), Rfc3339(clock.Now())})
       .status();
 }
 
@@ -170,8 +172,7 @@ void OutboxRelay::Run() {
 }
 
 void OutboxRelay::Backoff() {
-  backoff_ = std::min(settings_.max_backoff,
-                      backoff_ == absl::ZeroDuration() ? absl::Milliseconds(200) : backoff_ * 2);
+  backoff_ = std::min(settings_.max_backoff, backoff_ == absl::ZeroDuration() ? absl::Milliseconds(200) : backoff_ * 2);
   stop_.WaitForNotificationWithTimeout(backoff_);
 }
 
@@ -202,7 +203,8 @@ void OutboxRelay::RunOnce() {
   }
   // A broken session has lost the lock with it: go back to standby before touching a row.
   const auto lose_lock = [this](const absl::Status& why) {
-    spdlog::warn("outbox relay '{}' lost its database session, back to standby: {}", settings_.outbox_name, why.ToString());
+    spdlog::warn("outbox relay '{}' lost its database session, back to standby: {}", settings_.outbox_name,
+                 why.ToString());
     active_ = false;
     active_gauge_.Set(0);
     stop_.WaitForNotificationWithTimeout(settings_.standby_poll);

@@ -30,8 +30,8 @@ absl::Status StatusFromResult(const PGresult* result, PGconn* conn) {
   const std::string sqlstate = state ? state : "";
   const std::string message = PQresultErrorMessage(result);
   // Connection trouble, the server shutting down or refusing more connections: retry.
-  if (PQstatus(conn) == CONNECTION_BAD || sqlstate.starts_with("08") || sqlstate == "57P01" ||
-      sqlstate == "57P02" || sqlstate == "57P03" || sqlstate == "53300") {
+  if (PQstatus(conn) == CONNECTION_BAD || sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+      sqlstate == "57P03" || sqlstate == "53300") {
     return errors::Unavailable("postgresql", message);
   }
   if (sqlstate == "57014") return absl::DeadlineExceededError(message);  // statement timeout or cancel
@@ -92,7 +92,8 @@ int64_t Result::Int(int row, int col) const {
 
 std::string Result::Bytes(int row, int col) const {
   size_t length = 0;
-  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, col)), &length);
+  unsigned char* raw =
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, col)), &length);
   if (raw == nullptr) return {};
   std::string bytes(reinterpret_cast<char*>(raw), length);
   PQfreemem(raw);
@@ -118,7 +119,8 @@ absl::Status Connection::EnsureConnected() {
     return errors::Unavailable("postgresql", message);
   }
   // Server notices ("relation already exists, skipping") go to the log, not raw stderr.
-  PQsetNoticeProcessor(conn_, [](void*, const char* notice) { spdlog::debug("postgresql: {}", notice); }, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char* notice) { spdlog::debug("postgresql: {}", notice); }, nullptr);
   return absl::OkStatus();
 }
 
@@ -136,10 +138,9 @@ absl::StatusOr<Result> Connection::Exec(std::string_view sql, const Params& para
   const std::string statement(sql);
   // Without parameters the simple protocol runs it, so a migration file may hold several
   // statements; with parameters the extended protocol keeps values out of the SQL text.
-  PGresult* raw = params.empty()
-                      ? PQexec(conn_, statement.c_str())
-                      : PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()), nullptr,
-                                     values.data(), lengths.data(), formats.data(), 0);
+  PGresult* raw = params.empty() ? PQexec(conn_, statement.c_str())
+                                 : PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()), nullptr,
+                                                values.data(), lengths.data(), formats.data(), 0);
   Result result(raw);
   const auto status = PQresultStatus(raw);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
@@ -182,9 +183,8 @@ std::unique_ptr<Connection> Pool::NewDedicatedConnection() const {
 
 absl::StatusOr<std::unique_ptr<Connection>> Pool::Acquire() {
   absl::MutexLock lock(&mu_);
-  const auto can_lease = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return !idle_.empty() || leased_ < settings_.size;
-  };
+  const auto can_lease = [this]()
+                             ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !idle_.empty() || leased_ < settings_.size; };
   if (!mu_.AwaitWithTimeout(absl::Condition(&can_lease), settings_.acquire_timeout)) {
     return errors::Unavailable("postgresql", "no pooled connection free within the acquire timeout");
   }
@@ -252,7 +252,8 @@ absl::Status ApplyMigrations(Pool& pool, const std::string& component, const std
   for (const auto& migration : ordered) {
     auto status = pool.InTransaction([&](Transaction& txn) -> absl::Status {
       // Transaction-scoped lock: released at COMMIT/ROLLBACK, serialises replicas.
-      if (auto r = txn.Exec("SELECT pg_advisory_xact_lock(hashtext('schema_migrations:' || $1))", {component}); !r.ok()) {
+      if (auto r = txn.Exec("SELECT pg_advisory_xact_lock(hashtext('schema_migrations:' || $1))", {component});
+          !r.ok()) {
         return r.status();
       }
       auto applied = txn.Exec("SELECT 1 FROM schema_migrations WHERE component = $1 AND version = $2",

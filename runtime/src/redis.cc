@@ -1,7 +1,7 @@
 #include "mentoring/runtime/redis.h"
 
-#include <absl/strings/str_cat.h>
 #include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
@@ -52,7 +52,8 @@ return 1
 )lua";
 
 absl::StatusOr<Reply> ToResult(const redisReply* r) {
-  if (r->type == REDIS_REPLY_ERROR) return absl::InternalError(absl::StrCat("redis: ", absl::string_view(r->str, r->len)));
+  if (r->type == REDIS_REPLY_ERROR)
+    return absl::InternalError(absl::StrCat("redis: ", absl::string_view(r->str, r->len)));
   return Convert(r);
 }
 
@@ -71,7 +72,8 @@ Client::~Client() {
 }
 
 absl::StatusOr<Client::ContextPtr> Client::Connect() {
-  ContextPtr ctx(redisConnectWithTimeout(settings_.host.c_str(), settings_.port, absl::ToTimeval(settings_.connect_timeout)));
+  ContextPtr ctx(
+      redisConnectWithTimeout(settings_.host.c_str(), settings_.port, absl::ToTimeval(settings_.connect_timeout)));
   if (!ctx || ctx->err != 0) {
     return errors::Unavailable("redis", ctx ? ctx->errstr : "cannot allocate context");
   }
@@ -109,7 +111,8 @@ absl::StatusOr<Reply> Client::Command(const std::vector<std::string>& args) {
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* raw = static_cast<redisReply*>(redisCommandArgv(ctx.get(), static_cast<int>(args.size()), argv.data(), lengths.data()));
+  auto* raw =
+      static_cast<redisReply*>(redisCommandArgv(ctx.get(), static_cast<int>(args.size()), argv.data(), lengths.data()));
   if (raw == nullptr) return Trip(ctx->errstr);
   std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(raw, &freeReplyObject);
   absl::StatusOr<Reply> out = ToResult(reply.get());
@@ -201,8 +204,16 @@ VersionedCache::VersionedCache(Client& client, std::string key_prefix, absl::Dur
     : client_(client),
       prefix_(std::move(key_prefix)),
       ttl_(ttl),
-      hits_(prometheus::BuildCounter().Name("mentoring_cache_hits_total").Help("Cache hits").Register(registry).Add({{"cache", prefix_}})),
-      misses_(prometheus::BuildCounter().Name("mentoring_cache_misses_total").Help("Cache misses").Register(registry).Add({{"cache", prefix_}})),
+      hits_(prometheus::BuildCounter()
+                .Name("mentoring_cache_hits_total")
+                .Help("Cache hits")
+                .Register(registry)
+                .Add({{"cache", prefix_}})),
+      misses_(prometheus::BuildCounter()
+                  .Name("mentoring_cache_misses_total")
+                  .Help("Cache misses")
+                  .Register(registry)
+                  .Add({{"cache", prefix_}})),
       errors_(prometheus::BuildCounter()
                   .Name("mentoring_cache_errors_total")
                   .Help("Cache operations that failed (Redis down or slow); served from the database")
@@ -284,8 +295,8 @@ void VersionedCache::Put(const std::string& key, const Entry& entry) {
   if (!inserted && it->second.version < entry.version) it->second = entry;
 }
 
-absl::StatusOr<VersionedCache::Entry> VersionedCache::GetOrLoad(
-    const std::string& key, const std::function<absl::StatusOr<Entry>()>& load) {
+absl::StatusOr<VersionedCache::Entry> VersionedCache::GetOrLoad(const std::string& key,
+                                                                const std::function<absl::StatusOr<Entry>()>& load) {
   if (auto cached = Get(key)) return *cached;
   auto loaded = load();
   if (loaded.ok()) Put(key, *loaded);

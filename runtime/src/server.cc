@@ -82,7 +82,8 @@ absl::Status GrpcServer::Start() {
   for (auto* service : services_) builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
-    return absl::UnavailableError("cannot listen on " + settings_.listen_address + " (in use, or not an address of this host)");
+    return absl::UnavailableError("cannot listen on " + settings_.listen_address +
+                                  " (in use, or not an address of this host)");
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   return absl::OkStatus();
@@ -92,7 +93,8 @@ void GrpcServer::BeginDrain() {
   if (!server_) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
   if (settings_.drain_delay > absl::ZeroDuration()) {
-    spdlog::info("draining: NOT_SERVING for {}s before refusing new calls", absl::ToDoubleSeconds(settings_.drain_delay));
+    spdlog::info("draining: NOT_SERVING for {}s before refusing new calls",
+                 absl::ToDoubleSeconds(settings_.drain_delay));
     absl::SleepFor(settings_.drain_delay);
   }
 }

@@ -58,8 +58,8 @@ absl::Status CheckProducerTopic(const std::string& kafka_bootstrap, const std::s
   if (partitions.ok()) {
     spdlog::info("publishing to {} ({} partitions)", topic, *partitions);
   } else if (partitions.status().code() == absl::StatusCode::kNotFound) {
-    return absl::FailedPreconditionError("Kafka topic " + topic +
-                                         " does not exist: create it (deploy/stack.sh up, or the Helm chart's topics job)");
+    return absl::FailedPreconditionError(
+        "Kafka topic " + topic + " does not exist: create it (deploy/stack.sh up, or the Helm chart's topics job)");
   } else {
     spdlog::warn("Kafka not reachable at start ({}); events wait in the outbox", partitions.status().ToString());
   }

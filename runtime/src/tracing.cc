@@ -46,8 +46,6 @@ TraceContext TraceContext::NewRoot() { return TraceContext{RandomHex(32), Random
 
 TraceContext TraceContext::Child() const { return TraceContext{trace_id, RandomHex(16), sampled}; }
 
-std::string TraceContext::ToHeader() const {
-  return "00-" + trace_id + "-" + span_id + (sampled ? "-01" : "-00");
-}
+std::string TraceContext::ToHeader() const { return "00-" + trace_id + "-" + span_id + (sampled ? "-01" : "-00"); }
 
 }  // namespace mentoring

@@ -46,8 +46,8 @@ TEST(Config, MutualTlsTakesAllThreeFilesOrNone) {
 }
 
 TEST(Config, ReportsEveryBadSettingByName) {
-  auto config = Config::FromMap("PROFILES", {{"GRPC_PORT", "seventy"}, {"WORKERS", "0"}, {"GRACE", "soon"},
-                                             {"VERBOSE", "maybe"}});
+  auto config = Config::FromMap("PROFILES",
+                                {{"GRPC_PORT", "seventy"}, {"WORKERS", "0"}, {"GRACE", "soon"}, {"VERBOSE", "maybe"}});
   config.Int("GRPC_PORT", 1, 1, 65535);
   config.Int("WORKERS", 4, 1, 64);
   config.Duration("GRACE", absl::Seconds(1));

@@ -1,6 +1,6 @@
 // Unit tests for the small runtime pieces: clock, ids, tracing, errors, logging, events.
-#include <gtest/gtest.h>
 #include <google/protobuf/descriptor.h>
+#include <gtest/gtest.h>
 
 #include <regex>
 #include <set>
@@ -19,11 +19,14 @@ namespace {
 TEST(Errors, Utf8IsCheckedStrictlyAndRepairedForMessages) {
   EXPECT_TRUE(errors::IsUtf8("plain ascii"));
   EXPECT_TRUE(errors::IsUtf8("Zo\xC3\xAB \xE2\x82\xAC \xF0\x9F\x98\x80"));  // ë, €, an emoji
-  EXPECT_FALSE(errors::IsUtf8("\xC0\xB4"));          // overlong
-  EXPECT_FALSE(errors::IsUtf8("\xED\xA0\x80"));      // a UTF-16 surrogate
-  EXPECT_FALSE(errors::IsUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
-  EXPECT_FALSE(errors::IsUtf8("\xE2\x82"));          // cut short
-  EXPECT_EQ(errors::ValidUtf8("a\xC0\xB4" "b"), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+  EXPECT_FALSE(errors::IsUtf8("\xC0\xB4"));                                 // overlong
+  EXPECT_FALSE(errors::IsUtf8("\xED\xA0\x80"));                             // a UTF-16 surrogate
+  EXPECT_FALSE(errors::IsUtf8("\xF4\x90\x80\x80"));                         // past U+10FFFF
+  EXPECT_FALSE(errors::IsUtf8("\xE2\x82"));                                 // cut short
+  EXPECT_EQ(errors::ValidUtf8("a\xC0\xB4"
+                              "b"),
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b");
   // A violation quoting bad input still serialises and parses back whole.
   const auto status = errors::InvalidArgument("\xED\xA0\x80", "utf8", "got \xC1\xB3");
   const auto details = errors::DetailsOf(status);
@@ -96,7 +99,8 @@ TEST(Errors, EachDomainErrorMapsToItsGrpcCode) {
   EXPECT_EQ(errors::ToGrpcStatus(errors::NotFound("person", "x")).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(errors::ToGrpcStatus(errors::AlreadyExists("person", "k")).error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(errors::ToGrpcStatus(errors::VersionConflict("person", 1, 2)).error_code(), grpc::StatusCode::ABORTED);
-  EXPECT_EQ(errors::ToGrpcStatus(errors::FailedPrecondition("R", "d")).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(errors::ToGrpcStatus(errors::FailedPrecondition("R", "d")).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(errors::ToGrpcStatus(errors::PermissionDenied("d")).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(errors::ToGrpcStatus(errors::Unauthenticated("d")).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(errors::ToGrpcStatus(errors::Unavailable("redis", "d")).error_code(), grpc::StatusCode::UNAVAILABLE);

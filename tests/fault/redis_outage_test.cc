@@ -53,7 +53,8 @@ TEST(RedisOutage, CachedReadsStayCorrectThroughTheOutage) {
 // reads of that key miss (and go to the database) instead of serving the old entry, and it
 // is re-sent by itself once Redis is back.
 TEST(RedisOutage, AWriteTheCacheMissedIsResentWhenRedisReturns) {
-  redis::Client client({.host = StackValue("REDIS_HOST"), .port = std::stoi(StackValue("REDIS_PORT")),
+  redis::Client client({.host = StackValue("REDIS_HOST"),
+                        .port = std::stoi(StackValue("REDIS_PORT")),
                         .breaker_cooldown = absl::Milliseconds(100)});
   prometheus::Registry registry;
   redis::VersionedCache cache(client, "test:" + NewUuidV7() + ":", absl::Minutes(5), registry);

@@ -11,7 +11,8 @@ namespace mentoring::testing {
 namespace {
 
 bool RelayActive(ServiceProcess& service) {
-  return MetricValue(HttpGet(service.admin_port(), "/metrics"), "mentoring_outbox_relay_active{outbox=\"profiles\"}") == 1;
+  return MetricValue(HttpGet(service.admin_port(), "/metrics"), "mentoring_outbox_relay_active{outbox=\"profiles\"}") ==
+         1;
 }
 
 TEST(RelayFailover, AStandbyTakesOverWhenTheActiveRelayIsKilled) {

@@ -35,8 +35,9 @@ TEST(SigtermDrain, InFlightCallsCompleteAndTheProcessExitsCleanly) {
     });
   }
   const auto waiting = [&] {
-    return std::stoi(Query(db.url(), "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                     "AND wait_event_type = 'Lock'")[0]);
+    return std::stoi(Query(db.url(),
+                           "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")[0]);
   };
   for (int i = 0; i < 200 && waiting() < kCalls; ++i) absl::SleepFor(absl::Milliseconds(50));
   ASSERT_EQ(waiting(), kCalls) << "calls should be blocked inside the service";

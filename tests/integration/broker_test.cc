@@ -30,8 +30,8 @@ TEST(Broker, IsARealKafkaProcessAnsweringMetadata) {
 }
 
 TEST(Broker, SuiteTopicsExistWithSixPartitions) {
-  for (const char* topic : {"mentoring.profiles.v1", "mentoring.matching.v1", "mentoring.scheduling.v1",
-                            "mentoring.evaluation.v1"}) {
+  for (const char* topic :
+       {"mentoring.profiles.v1", "mentoring.matching.v1", "mentoring.scheduling.v1", "mentoring.evaluation.v1"}) {
     auto partitions = kafka::PartitionCount(StackValue("KAFKA_BOOTSTRAP"), topic, absl::Seconds(10));
     ASSERT_TRUE(partitions.ok()) << topic << ": " << partitions.status();
     EXPECT_EQ(*partitions, 6) << topic;

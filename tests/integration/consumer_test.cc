@@ -55,8 +55,10 @@ class ConsumerTest : public ::testing::Test {
                                  {event.match_made().relationship_id()});
         if (!inserted.ok()) return inserted.status();
       }
-      return txn.Exec("INSERT INTO effects (event_id, aggregate_id) VALUES ($1, $2)",
-                      {event.event_id(), event.aggregate_id()}).status();
+      return txn
+          .Exec("INSERT INTO effects (event_id, aggregate_id) VALUES ($1, $2)",
+                {event.event_id(), event.aggregate_id()})
+          .status();
     };
   }
 
@@ -68,7 +70,8 @@ class ConsumerTest : public ::testing::Test {
 };
 
 TEST_F(ConsumerTest, TheSameEventTwiceIsAppliedOnce) {
-  EventConsumer consumer(pool_, {.name = "test", .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP")}, Handler(), registry_);
+  EventConsumer consumer(pool_, {.name = "test", .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP")}, Handler(),
+                         registry_);
   const auto event = MatchMade(NewUuidV7());
   ASSERT_TRUE(consumer.Apply(event).ok());
   ASSERT_TRUE(consumer.Apply(event).ok());
@@ -77,7 +80,8 @@ TEST_F(ConsumerTest, TheSameEventTwiceIsAppliedOnce) {
 }
 
 TEST_F(ConsumerTest, AnEventBeforeItsPrerequisiteIsParkedThenApplied) {
-  EventConsumer consumer(pool_, {.name = "test", .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP")}, Handler(), registry_);
+  EventConsumer consumer(pool_, {.name = "test", .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP")}, Handler(),
+                         registry_);
   const std::string rel = NewUuidV7();
   ASSERT_TRUE(consumer.Apply(MeetingCompleted(rel, NewUuidV7())).ok());  // scheduling's event overtook matching's
   EXPECT_EQ(Count("SELECT count(*) FROM parked_events"), "1");
@@ -89,7 +93,8 @@ TEST_F(ConsumerTest, AnEventBeforeItsPrerequisiteIsParkedThenApplied) {
 }
 
 TEST_F(ConsumerTest, AnOlderSequenceArrivingLateIsIgnored) {
-  EventConsumer consumer(pool_, {.name = "test", .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP")}, Handler(), registry_);
+  EventConsumer consumer(pool_, {.name = "test", .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP")}, Handler(),
+                         registry_);
   const std::string rel = NewUuidV7();
   ASSERT_TRUE(consumer.Apply(MatchMade(rel, 3)).ok());
   ASSERT_TRUE(consumer.Apply(MatchMade(rel, 2)).ok());
@@ -105,11 +110,12 @@ TEST_F(ConsumerTest, RedeliveredThroughKafkaIsAppliedOnce) {
   const kafka::OutgoingMessage message{topic, event.aggregate_id(), event.SerializeAsString(), {}};
   for (const auto& r : (*producer)->ProduceAndWait({message, message})) ASSERT_TRUE(r.ok()) << r;
 
-  EventConsumer consumer(pool_, {.name = "dedupe-" + NewUuidV7(), .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"),
-                                 .topics = {topic}},
-                         Handler(), registry_);
+  EventConsumer consumer(
+      pool_, {.name = "dedupe-" + NewUuidV7(), .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"), .topics = {topic}},
+      Handler(), registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  for (int i = 0; i < 300 && Count("SELECT count(*) FROM consumed_events") == "0"; ++i) absl::SleepFor(absl::Milliseconds(100));
+  for (int i = 0; i < 300 && Count("SELECT count(*) FROM consumed_events") == "0"; ++i)
+    absl::SleepFor(absl::Milliseconds(100));
   absl::SleepFor(absl::Seconds(2));  // time for the second copy to arrive and be skipped
   consumer.Stop();
   EXPECT_EQ(Count("SELECT count(*) FROM effects"), "1");
@@ -132,8 +138,10 @@ TEST_F(ConsumerTest, AFreshGroupWithAStartTimeSkipsWhatCameBefore) {
     ASSERT_TRUE(r.ok()) << r;
   }
   EventConsumer consumer(pool_,
-                         {.name = "start-" + NewUuidV7(), .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"),
-                          .topics = {topic}, .first_start_from = snapshot},
+                         {.name = "start-" + NewUuidV7(),
+                          .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"),
+                          .topics = {topic},
+                          .first_start_from = snapshot},
                          Handler(), registry_);
   ASSERT_TRUE(consumer.Start().ok());
   for (int i = 0; i < 300 && Count("SELECT count(*) FROM effects") == "0"; ++i) absl::SleepFor(absl::Milliseconds(100));
@@ -154,8 +162,8 @@ TEST_F(ConsumerTest, AGroupRebalanceLosesNothingAndAppliesNothingTwice) {
   auto producer = kafka::Producer::Create(StackValue("KAFKA_BOOTSTRAP"), absl::Seconds(10));
   for (const auto& r : (*producer)->ProduceAndWait(messages)) ASSERT_TRUE(r.ok()) << r;
 
-  const ConsumerSettings settings{.name = "rebalance-" + NewUuidV7(),
-                                  .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"), .topics = {topic}};
+  const ConsumerSettings settings{
+      .name = "rebalance-" + NewUuidV7(), .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"), .topics = {topic}};
   const auto applied = [&] { return std::stoi(Count("SELECT count(*) FROM effects")); };
   const auto wait_for = [&](int n) {
     for (int i = 0; i < 1200 && applied() < n; ++i) absl::SleepFor(absl::Milliseconds(50));

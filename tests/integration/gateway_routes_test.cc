@@ -13,9 +13,9 @@
 #include <absl/strings/str_split.h>
 #include <absl/time/civil_time.h>
 #include <absl/time/clock.h>
+#include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -63,7 +63,8 @@ struct RouteInfo {
 // What is wrong with a route's roles; empty when nothing is.
 std::vector<std::string> RoleProblems(const RouteInfo& route) {
   std::vector<std::string> problems;
-  if (route.roles.empty()) problems.push_back(route.key() + " names no roles (x-roles): every route says who it is for");
+  if (route.roles.empty())
+    problems.push_back(route.key() + " names no roles (x-roles): every route says who it is for");
   for (const auto& role : route.roles) {
     if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end()) {
       problems.push_back(absl::StrCat(route.key(), " names an unknown role '", role, "'"));
@@ -212,17 +213,16 @@ std::string PersonJson(const PersonSpec& s, const std::string& hr_id, const std:
     goals.push_back(absl::StrCat(R"({"focusArea":")", area, R"(","description":")", GoalText(s.tag, area), R"("})"));
   }
   for (const auto& area : s.offers) expertise.push_back(absl::StrCat(R"({"focusArea":")", area, R"("})"));
-  return absl::StrCat(R"({"hrEmployeeId":")", hr_id, R"(","displayName":"Route Tester )", s.tag,
-                      R"(","email":")", s.tag, R"(@example.com","title":"Engineer","department":")", s.department,
-                      R"(",)", manager_id.empty() ? "" : absl::StrCat(R"("managerId":")", manager_id, R"(",)"),
-                      R"("careerLevel":)", s.level,
-                      R"(,"timeZone":"Europe/London","languages":["en"],"matchingConsent":true,)",
-                      R"("mentoringProfile":{"role":"MENTORING_ROLE_BOTH","meetingModes":["MEETING_MODE_VIDEO"],)",
-                      R"("capacity":{"maxActiveMentees":3,"hoursPerMonth":8},)",
-                      R"("availability":[{"weekday":3,"startMinute":540,"endMinute":720}],)",
-                      R"("skills":[{"name":"distributed-systems","level":)", std::min(5, s.level / 2 + 1), "}],",
-                      R"("expertise":[)", absl::StrJoin(expertise, ","), "]},",
-                      R"("goals":[)", absl::StrJoin(goals, ","), "]}");
+  return absl::StrCat(
+      R"({"hrEmployeeId":")", hr_id, R"(","displayName":"Route Tester )", s.tag, R"(","email":")", s.tag,
+      R"(@example.com","title":"Engineer","department":")", s.department, R"(",)",
+      manager_id.empty() ? "" : absl::StrCat(R"("managerId":")", manager_id, R"(",)"), R"("careerLevel":)", s.level,
+      R"(,"timeZone":"Europe/London","languages":["en"],"matchingConsent":true,)",
+      R"("mentoringProfile":{"role":"MENTORING_ROLE_BOTH","meetingModes":["MEETING_MODE_VIDEO"],)",
+      R"("capacity":{"maxActiveMentees":3,"hoursPerMonth":8},)",
+      R"("availability":[{"weekday":3,"startMinute":540,"endMinute":720}],)",
+      R"("skills":[{"name":"distributed-systems","level":)", std::min(5, s.level / 2 + 1), "}],", R"("expertise":[)",
+      absl::StrJoin(expertise, ","), "]},", R"("goals":[)", absl::StrJoin(goals, ","), "]}");
 }
 
 struct Person {
@@ -320,12 +320,22 @@ class GatewayRoutesTest : public ::testing::Test {
     return {
         // the round trips' world
         {"boss", {.tag = "boss", .level = 12, .department = "Exec-" + s}},
-        {"mentor", {.tag = "mentor", .level = 9, .department = "Platform-" + s,
-                    .offers = {"FOCUS_AREA_TECHNICAL", "FOCUS_AREA_CAREER"}}},
-        {"mentor2", {.tag = "mentor2", .level = 9, .department = "Data-" + s,
-                     .offers = {"FOCUS_AREA_CAREER", "FOCUS_AREA_LEADERSHIP"}}},
-        {"mentee", {.tag = "mentee", .level = 4, .department = "Apps-" + s, .manager = "boss",
-                    .goals = {"FOCUS_AREA_TECHNICAL", "FOCUS_AREA_COMMUNICATION"}}},
+        {"mentor",
+         {.tag = "mentor",
+          .level = 9,
+          .department = "Platform-" + s,
+          .offers = {"FOCUS_AREA_TECHNICAL", "FOCUS_AREA_CAREER"}}},
+        {"mentor2",
+         {.tag = "mentor2",
+          .level = 9,
+          .department = "Data-" + s,
+          .offers = {"FOCUS_AREA_CAREER", "FOCUS_AREA_LEADERSHIP"}}},
+        {"mentee",
+         {.tag = "mentee",
+          .level = 4,
+          .department = "Apps-" + s,
+          .manager = "boss",
+          .goals = {"FOCUS_AREA_TECHNICAL", "FOCUS_AREA_COMMUNICATION"}}},
         {"cohort-b", {.tag = "cohort-b", .level = 4, .goals = {"FOCUS_AREA_CAREER"}}},
         {"cohort-c", {.tag = "cohort-c", .level = 4, .goals = {"FOCUS_AREA_LEADERSHIP"}}},
         {"colleague", {.tag = "colleague", .level = 5}},
@@ -351,8 +361,8 @@ class GatewayRoutesTest : public ::testing::Test {
     for (auto& [name, spec] : Seeds()) {
       std::string manager_id;
       if (!spec.manager.empty()) manager_id = people_[spec.manager].id;
-      const Reply created = Call(Port(), http::verb::post, "/v1/people", PersonJson(spec, "RT-" + spec.tag, manager_id),
-                                 Admin());
+      const Reply created =
+          Call(Port(), http::verb::post, "/v1/people", PersonJson(spec, "RT-" + spec.tag, manager_id), Admin());
       if (created.status != 200 || Str(created, "personId").empty()) {
         return absl::InternalError(absl::StrCat("creating ", name, " through the gateway: ", created.body));
       }
@@ -388,9 +398,9 @@ class GatewayRoutesTest : public ::testing::Test {
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
     for (const auto& p : people) {
       while (true) {
-        const auto rows = Query(stack_->matching_db().url(),
-                                absl::StrCat("SELECT profile_version FROM people WHERE person_id = '", p.id,
-                                             "' AND NOT erased"));
+        const auto rows =
+            Query(stack_->matching_db().url(),
+                  absl::StrCat("SELECT profile_version FROM people WHERE person_id = '", p.id, "' AND NOT erased"));
         int64_t known = 0;
         if (!rows.empty() && absl::SimpleAtoi(rows[0], &known) && known >= p.version) break;
         ASSERT_LT(absl::Now(), give_up) << "matching never learned " << p.tag << " at version " << p.version;
@@ -400,10 +410,11 @@ class GatewayRoutesTest : public ::testing::Test {
   }
 
   static std::string ProgrammeJson(const std::string& name, int max_pending = 3) {
-    return absl::StrCat(R"({"name":")", name, R"(","type":"PROGRAMME_TYPE_ONE_TO_ONE",)",
-                        R"("startDate":{"year":2027,"month":1,"day":4},"endDate":{"year":2027,"month":12,"day":17},)",
-                        R"("agreementDefaults":{"cadenceRrule":"FREQ=MONTHLY","meetingMinutes":60,"mode":"MEETING_MODE_VIDEO"},)",
-                        R"("policy":{"minLevelGap":2},"maxPendingRequestsPerMentee":)", max_pending, "}");
+    return absl::StrCat(
+        R"({"name":")", name, R"(","type":"PROGRAMME_TYPE_ONE_TO_ONE",)",
+        R"("startDate":{"year":2027,"month":1,"day":4},"endDate":{"year":2027,"month":12,"day":17},)",
+        R"("agreementDefaults":{"cadenceRrule":"FREQ=MONTHLY","meetingMinutes":60,"mode":"MEETING_MODE_VIDEO"},)",
+        R"("policy":{"minLevelGap":2},"maxPendingRequestsPerMentee":)", max_pending, "}");
   }
 
   static std::string Agreement(const std::string& focus_area, const std::vector<std::string>& goal_ids,
@@ -466,8 +477,8 @@ TEST_F(GatewayRoutesTest, EveryRouteRefuses401WithoutAValidTokenAnd403ForARoleIt
     }
     for (const std::string& role : kRoles) {
       // A subject per call: no caller's history (rate, idempotency) leaks into another cell.
-      const Reply reply = Call(Port(), verb, target, "",
-                               UserToken(absl::StrCat("matrix-", role, "-", ++subject), Quoted({role})));
+      const Reply reply =
+          Call(Port(), verb, target, "", UserToken(absl::StrCat("matrix-", role, "-", ++subject), Quoted({role})));
       const bool permitted = std::find(route.roles.begin(), route.roles.end(), role) != route.roles.end();
       if (permitted) {
         // Past the gateway: the service answers for the resource (nobody's id, so usually
@@ -534,7 +545,8 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
 
   // POST /v1/people: a programme admin adds someone (the people above were added the same
   // way before matching started).
-  const Person newcomer = NewPerson({.tag = "newcomer", .level = 7, .manager = "boss", .offers = {"FOCUS_AREA_CAREER"}});
+  const Person newcomer =
+      NewPerson({.tag = "newcomer", .level = 7, .manager = "boss", .offers = {"FOCUS_AREA_CAREER"}});
   Reply newcomer_view = Get("/v1/people/" + newcomer.id, As(newcomer));
   EXPECT_EQ(Str(newcomer_view, "managerId"), boss.id);
   EXPECT_THAT(Strings(newcomer_view, "mentoringProfile.expertise", "focusArea"), ElementsAre("FOCUS_AREA_CAREER"));
@@ -645,9 +657,9 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   ASSERT_FALSE(HasFatalFailure());
   const std::string enrollments = "/v1/programmes/" + programme_id + "/enrollments";
   auto enroll = [&](const Person& who, const char* role) {
-    Reply e = RoundTrip(verb::post, enrollments, As(who),
-                        absl::StrCat(R"({"personId":")", who.id, R"(","role":")", role,
-                                     R"(","consent":true,"hoursPerMonth":4})"));
+    Reply e = RoundTrip(
+        verb::post, enrollments, As(who),
+        absl::StrCat(R"({"personId":")", who.id, R"(","role":")", role, R"(","consent":true,"hoursPerMonth":4})"));
     EXPECT_EQ(Str(e, "programmeId"), programme_id);
     EXPECT_EQ(Str(e, "personId"), who.id);
     EXPECT_EQ(Str(e, "role"), role);
@@ -658,8 +670,8 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   enroll(cohort_b, "PARTICIPANT_ROLE_MENTEE");
   enroll(cohort_c, "PARTICIPANT_ROLE_MENTEE");
   enroll(colleague, "PARTICIPANT_ROLE_MENTEE");
-  Reply withdrawn = RoundTrip(verb::delete_, enrollments + "/" + colleague.id + "?role=PARTICIPANT_ROLE_MENTEE",
-                              As(colleague));
+  Reply withdrawn =
+      RoundTrip(verb::delete_, enrollments + "/" + colleague.id + "?role=PARTICIPANT_ROLE_MENTEE", As(colleague));
   EXPECT_EQ(withdrawn.body, "{}");
 
   Reply roster = RoundTrip(verb::get, enrollments, admin);
@@ -670,8 +682,9 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
 
   // ---- recommendations
 
-  Reply mentors = RoundTrip(verb::get, "/v1/programmes/" + programme_id + "/people/" + mentee.id +
-                                           "/mentor-recommendations?limit=5", As(mentee));
+  Reply mentors = RoundTrip(
+      verb::get, "/v1/programmes/" + programme_id + "/people/" + mentee.id + "/mentor-recommendations?limit=5",
+      As(mentee));
   EXPECT_THAT(Strings(mentors, "recommendations", "personId"), ElementsAre(mentor.id))
       << "only the mentor offering the open goal's area: " << mentors.body;
   EXPECT_GT(Int(mentors, "recommendations[0].score"), 0);
@@ -682,8 +695,8 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   }
   EXPECT_EQ(points, Int(mentors, "recommendations[0].score"));
 
-  Reply mentees = RoundTrip(verb::get, "/v1/programmes/" + programme_id + "/people/" + mentor.id +
-                                           "/mentee-recommendations", As(mentor));
+  Reply mentees = RoundTrip(
+      verb::get, "/v1/programmes/" + programme_id + "/people/" + mentor.id + "/mentee-recommendations", As(mentor));
   EXPECT_THAT(Strings(mentees, "recommendations", "personId"), ElementsAre(cohort_b.id)) << mentees.body;
 
   // ---- cohort drafts
@@ -714,14 +727,14 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   const std::string cohort_relationship = Strings(published, "relationshipIds")[0];
 
   Reply second = RoundTrip(verb::post, "/v1/programmes/" + programme_id + "/drafts", admin);
-  Reply discarded = RoundTrip(verb::post, "/v1/drafts/" + Str(second, "draftId") + ":discard", admin,
-                              R"({"expectedVersion":"1"})");
+  Reply discarded =
+      RoundTrip(verb::post, "/v1/drafts/" + Str(second, "draftId") + ":discard", admin, R"({"expectedVersion":"1"})");
   EXPECT_EQ(Str(discarded, "state"), "DRAFT_STATE_DISCARDED");
   EXPECT_EQ(Str(discarded, "draftId"), Str(second, "draftId"));
 
   // POST /v1/relationships/{relationship_id}:decline: the published match, declined by its mentee.
-  Reply declined_match = RoundTrip(verb::post, "/v1/relationships/" + cohort_relationship + ":decline",
-                                   As(cohort_b), R"({"reason":"we share a team already"})");
+  Reply declined_match = RoundTrip(verb::post, "/v1/relationships/" + cohort_relationship + ":decline", As(cohort_b),
+                                   R"({"reason":"we share a team already"})");
   EXPECT_EQ(Str(declined_match, "state"), "RELATIONSHIP_STATE_DECLINED");
   EXPECT_EQ(Str(declined_match, "origin"), "cohort");
   EXPECT_EQ(Str(declined_match, "closureNote"), "we share a team already");
@@ -730,10 +743,10 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   // ---- requests
 
   auto ask = [&](const Person& to, const char* area, const std::string& message) {
-    Reply r = RoundTrip(verb::post, "/v1/requests", As(mentee),
-                        absl::StrCat(R"({"programmeId":")", programme_id, R"(","menteeId":")", mentee.id,
-                                     R"(","mentorId":")", to.id, R"(","focusAreas":[")", area,
-                                     R"("],"message":")", message, R"("})"));
+    Reply r =
+        RoundTrip(verb::post, "/v1/requests", As(mentee),
+                  absl::StrCat(R"({"programmeId":")", programme_id, R"(","menteeId":")", mentee.id, R"(","mentorId":")",
+                               to.id, R"(","focusAreas":[")", area, R"("],"message":")", message, R"("})"));
     EXPECT_EQ(Str(r, "state"), "REQUEST_STATE_PENDING");
     EXPECT_EQ(Str(r, "message"), message);
     EXPECT_EQ(Str(r, "mentorId"), to.id);
@@ -786,10 +799,10 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   EXPECT_TRUE(Bool(active, "mentorAccepted"));
 
   const std::string expectations = "we speak openly about the promotion case";
-  Reply amendment = RoundTrip(verb::post, rel + "/amendments", As(mentor),
-                              absl::StrCat(R"({"agreement":)",
-                                           Agreement("FOCUS_AREA_TECHNICAL", {technical_goal}, expectations),
-                                           R"(,"expectedVersion":")", Int(active, "version"), R"("})"));
+  Reply amendment =
+      RoundTrip(verb::post, rel + "/amendments", As(mentor),
+                absl::StrCat(R"({"agreement":)", Agreement("FOCUS_AREA_TECHNICAL", {technical_goal}, expectations),
+                             R"(,"expectedVersion":")", Int(active, "version"), R"("})"));
   EXPECT_EQ(Int(amendment, "pendingAmendment.version"), 2);
   EXPECT_EQ(Str(amendment, "pendingAmendment.expectations"), expectations);
   EXPECT_EQ(Str(amendment, "amendmentProposedBy"), mentor.id);
@@ -801,7 +814,8 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   EXPECT_FALSE(Has(amended, "pendingAmendment"));
 
   const absl::CivilDay resume_by = absl::ToCivilDay(absl::Now() + absl::Hours(24 * 45), absl::UTCTimeZone());
-  Reply paused = RoundTrip(verb::post, rel + ":pause", As(mentee), absl::StrCat(R"({"resumeBy":)", DateJson(resume_by), "}"));
+  Reply paused =
+      RoundTrip(verb::post, rel + ":pause", As(mentee), absl::StrCat(R"({"resumeBy":)", DateJson(resume_by), "}"));
   EXPECT_EQ(Str(paused, "state"), "RELATIONSHIP_STATE_PAUSED");
   EXPECT_EQ(Int(paused, "resumeBy.year"), resume_by.year());
   EXPECT_EQ(Int(paused, "resumeBy.day"), resume_by.day());
@@ -834,7 +848,8 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
     const std::string department = "Imported-" + suffix;
     const std::string csv = absl::StrCat(
         "employee_id,display_name,email,level,time_zone,department\n"
-        "RT-IMP-", suffix, ",Imported Person,imported.", suffix, "@example.com,6,Europe/Paris,", department, "\n");
+        "RT-IMP-",
+        suffix, ",Imported Person,imported.", suffix, "@example.com,6,Europe/Paris,", department, "\n");
     Reply report = RoundTrip(verb::post, "/v1/people:import?format=IMPORT_FORMAT_CSV&source=gateway-routes-test",
                              UserToken("hr-system", R"(["hr_integration"])"), csv, "text/csv");
     EXPECT_EQ(Int(report, "rows"), 1) << report.body;
@@ -874,8 +889,8 @@ TEST_F(GatewayRoutesTest, PeopleEditOnlyThemselvesAndSeeColleaguesWithoutTheirPr
   EXPECT_TRUE(RefusedByService(Call(Port(), verb::put, "/v1/people/" + owner.id, update, As(other))));
   // Nor change its goals' status.
   const std::string goal_id = Str(mine, "goals[0].goalId");
-  EXPECT_TRUE(RefusedByService(
-      Post("/v1/people/" + owner.id + "/goals/" + goal_id + ":setStatus", As(other), R"({"status":"GOAL_STATUS_ABANDONED"})")));
+  EXPECT_TRUE(RefusedByService(Post("/v1/people/" + owner.id + "/goals/" + goal_id + ":setStatus", As(other),
+                                    R"({"status":"GOAL_STATUS_ABANDONED"})")));
   // Whom a person excludes is for admins and services (the person sees it in their own
   // profile): the gateway refuses employees first.
   EXPECT_TRUE(RefusedByRoleGate(Get("/v1/people/" + owner.id + "/exclusions", As(other))));
@@ -912,7 +927,8 @@ TEST_F(GatewayRoutesTest, GoalDescriptionsArePairOnlyAndNotShownToProgrammeAdmin
   const std::string admin = Admin();
   Reply read = Get("/v1/people/" + planner.id, admin);
   ASSERT_EQ(read.status, 200) << read.body;
-  EXPECT_EQ(read.body.find(text), std::string::npos) << "GET /v1/people/{id} shows an admin the goal text: " << read.body;
+  EXPECT_EQ(read.body.find(text), std::string::npos)
+      << "GET /v1/people/{id} shows an admin the goal text: " << read.body;
   Reply batch = Post("/v1/people:batchGet", admin, absl::StrCat(R"({"personIds":)", Quoted({planner.id}), "}"));
   ASSERT_EQ(batch.status, 200) << batch.body;
   EXPECT_EQ(batch.body.find(text), std::string::npos) << "batchGet shows an admin the goal text: " << batch.body;
@@ -967,8 +983,8 @@ TEST_F(GatewayRoutesTest, ARelationshipAndItsRequestAreTheirTwoPeoplesAndPairOnl
   ASSERT_EQ(Post(rel + ":acceptAgreement", as_mentee, R"({"agreementVersion":1})").status, 200);
   ASSERT_EQ(Post(rel + ":acceptAgreement", as_mentor, R"({"agreementVersion":1})").status, 200);
   const std::string expectations = "nothing said here reaches my manager";
-  const std::string amend = absl::StrCat(R"({"agreement":)",
-                                         Agreement("FOCUS_AREA_STRATEGIC", {"goal-in-scope"}, expectations), "}");
+  const std::string amend =
+      absl::StrCat(R"({"agreement":)", Agreement("FOCUS_AREA_STRATEGIC", {"goal-in-scope"}, expectations), "}");
   EXPECT_TRUE(RefusedByService(Post(rel + "/amendments", as_third, amend)));
   EXPECT_TRUE(RefusedByService(Post(rel + "/amendments", admin, amend))) << "admins do not write the pair's agreement";
   ASSERT_EQ(Post(rel + "/amendments", as_mentee, amend).status, 200);
@@ -1030,11 +1046,13 @@ TEST_F(GatewayRoutesTest, AnotherPersonsEnrollmentsRecommendationsAndRequestsAre
   ASSERT_EQ(programme.status, 200) << programme.body;
   const std::string base = "/v1/programmes/" + Str(programme, "programmeId");
   const std::string as_nosy = As(nosy);
-  EXPECT_TRUE(RefusedByService(Post(base + "/enrollments", as_nosy,
-                                    absl::StrCat(R"({"personId":")", someone.id,
-                                                 R"(","role":"PARTICIPANT_ROLE_MENTEE","consent":true,"hoursPerMonth":2})"))));
-  EXPECT_TRUE(RefusedByService(Call(Port(), http::verb::delete_,
-                                    base + "/enrollments/" + someone.id + "?role=PARTICIPANT_ROLE_MENTEE", "", as_nosy)));
+  EXPECT_TRUE(
+      RefusedByService(Post(base + "/enrollments", as_nosy,
+                            absl::StrCat(R"({"personId":")", someone.id,
+                                         R"(","role":"PARTICIPANT_ROLE_MENTEE","consent":true,"hoursPerMonth":2})"))));
+  EXPECT_TRUE(
+      RefusedByService(Call(Port(), http::verb::delete_,
+                            base + "/enrollments/" + someone.id + "?role=PARTICIPANT_ROLE_MENTEE", "", as_nosy)));
   EXPECT_TRUE(RefusedByService(Get(base + "/people/" + someone.id + "/mentor-recommendations", as_nosy)));
   EXPECT_TRUE(RefusedByService(Get(base + "/people/" + someone.id + "/mentee-recommendations", as_nosy)));
   EXPECT_TRUE(RefusedByRoleGate(Get(base + "/enrollments", as_nosy)));

@@ -85,7 +85,8 @@ TEST_F(GatewayTest, ProfilesAndMatchingRoundTripThroughTheirRoutes) {
   ASSERT_EQ(read.status, 200);
   EXPECT_EQ(read.json.fields().at("name").string_value(), "Gateway cohort");
   // An employee may not create programmes: the service says so, the gateway maps it.
-  const Reply refused = Call(Port(), http::verb::post, "/v1/programmes", R"({"name": "x"})", UserToken(id, R"(["employee"])"));
+  const Reply refused =
+      Call(Port(), http::verb::post, "/v1/programmes", R"({"name": "x"})", UserToken(id, R"(["employee"])"));
   EXPECT_EQ(refused.status, 403);
 }
 
@@ -96,7 +97,8 @@ TEST_F(GatewayTest, BadRequestsNameTheFieldAndTheRule) {
   EXPECT_EQ(FieldOf(reply.json, "status"), "INVALID_ARGUMENT");
   // A rule the service enforces comes back the same way.
   reply = Call(Port(), http::verb::post, "/v1/people", R"({"hrEmployeeId": "GW-2", "displayName": "A",
-      "email": "a@example.com", "careerLevel": 3, "timeZone": "Atlantis/Capital"})", hr);
+      "email": "a@example.com", "careerLevel": 3, "timeZone": "Atlantis/Capital"})",
+               hr);
   ASSERT_EQ(reply.status, 400) << reply.body;
   const auto& violations = reply.json.fields().at("error").struct_value().fields().at("fieldViolations").list_value();
   ASSERT_GE(violations.values_size(), 1);
@@ -118,15 +120,15 @@ TEST_F(GatewayTest, RolesAreCheckedPerRouteBeforeAnyServiceIsCalled) {
   };
   // 403 at the gateway for a role the route is not for; otherwise the service decides.
   const Case cases[] = {
-      {R"(["hr_integration"])", http::verb::get, "/v1/programmes", 403},        // HR imports, nothing else
+      {R"(["hr_integration"])", http::verb::get, "/v1/programmes", 403},  // HR imports, nothing else
       {R"(["analytics_viewer"])", http::verb::get, "/v1/programmes", 403},
       {R"(["employee"])", http::verb::get, "/v1/programmes", 200},
-      {R"(["employee"])", http::verb::post, "/v1/programmes", 403},           // admins manage programmes
+      {R"(["employee"])", http::verb::post, "/v1/programmes", 403},  // admins manage programmes
       {R"(["employee"])", http::verb::post, "/v1/people", 403},
       {R"(["employee"])", http::verb::get, "/v1/drafts/x", 403},
       {R"(["programme_admin"])", http::verb::get, "/v1/drafts/01a20000-0000-7000-8000-000000000000", 404},
-      {R"([])", http::verb::get, "/v1/programmes", 403},                      // no role at all
-      {R"(["service"])", http::verb::get, "/v1/programmes", 403},             // "service" is never taken from a user token
+      {R"([])", http::verb::get, "/v1/programmes", 403},           // no role at all
+      {R"(["service"])", http::verb::get, "/v1/programmes", 403},  // "service" is never taken from a user token
   };
   int n = 0;
   for (const Case& c : cases) {
@@ -139,7 +141,8 @@ TEST_F(GatewayTest, ETagsAreVersionsAndAStaleIfMatchIs412) {
   const std::string admin = UserToken("admin-etag", R"(["programme_admin"])");
   const Reply created = Call(Port(), http::verb::post, "/v1/programmes", R"({
       "name": "Versioned", "type": "PROGRAMME_TYPE_ONE_TO_ONE",
-      "startDate": {"year": 2027, "month": 1, "day": 1}, "endDate": {"year": 2027, "month": 6, "day": 30}})", admin);
+      "startDate": {"year": 2027, "month": 1, "day": 1}, "endDate": {"year": 2027, "month": 6, "day": 30}})",
+                             admin);
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(created.etag, "\"1\"");
   const std::string id = created.json.fields().at("programmeId").string_value();
@@ -163,7 +166,8 @@ TEST_F(GatewayTest, ARetriedPostWithAnIdempotencyKeyCreatesOnce) {
   ASSERT_EQ(first.status, 200) << first.body;
   const Reply retried = Call(Port(), http::verb::post, "/v1/programmes", body, admin, "", key);
   ASSERT_EQ(retried.status, 200);
-  EXPECT_EQ(retried.json.fields().at("programmeId").string_value(), first.json.fields().at("programmeId").string_value());
+  EXPECT_EQ(retried.json.fields().at("programmeId").string_value(),
+            first.json.fields().at("programmeId").string_value());
   int named = 0;
   const Reply all = Call(Port(), http::verb::get, "/v1/programmes", "", admin);
   for (const auto& p : all.json.fields().at("programmes").list_value().values()) {
@@ -200,8 +204,8 @@ Reply StreamUpload(int port, const std::string& target, const std::string& beare
                    size_t piece = 16 * 1024) {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                static_cast<unsigned short>(port)));
+  stream.connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   std::string head = absl::StrCat("POST ", target, " HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n",
                                   "Authorization: Bearer ", bearer, "\r\nTransfer-Encoding: chunked\r\n\r\n");
   beast::error_code ec;
@@ -237,8 +241,8 @@ std::string HrExport(const std::string& tag, int rows) {
     const std::string id = absl::StrCat(tag, "-", i);
     const std::string email = line == 5 ? "not-an-email" : absl::StrCat(id, "@example.com");
     const std::string zone = line == 8 ? "Mars/Olympus" : "Europe/London";
-    absl::StrAppend(&csv, id, ",", i == 0 ? "" : absl::StrCat(tag, "-0"), ",Person ", i, ",", email, ",",
-                    3 + i % 5, ",", zone, ",Engineering\n");
+    absl::StrAppend(&csv, id, ",", i == 0 ? "" : absl::StrCat(tag, "-0"), ",Person ", i, ",", email, ",", 3 + i % 5,
+                    ",", zone, ",Engineering\n");
   }
   return csv;
 }
@@ -315,8 +319,8 @@ TEST_F(GatewayTest, TheGatewayNeverHoldsAnUploadWhole) {
   const pid_t gateway = stack_->gateway().pid();
   const int64_t before = PeakRssKib(gateway);
   ASSERT_GT(before, 0);
-  const Reply reply = StreamUpload(Port(), "/v1/people:import?format=CSV",
-                                   UserToken("hr-big", R"(["hr_integration"])"), file, 256 * 1024);
+  const Reply reply = StreamUpload(Port(), "/v1/people:import?format=CSV", UserToken("hr-big", R"(["hr_integration"])"),
+                                   file, 256 * 1024);
   ASSERT_EQ(reply.status, 200) << reply.body.substr(0, 500);
   EXPECT_GT(NumberAt(reply.json, "failed"), 300000);
   EXPECT_TRUE(reply.json.fields().at("errorsTruncated").bool_value());

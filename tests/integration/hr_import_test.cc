@@ -11,7 +11,6 @@ using profiles::v1::ImportReport;
 
 class HrImportTest : public ProfilesServiceSuite {
  protected:
-
   // Streams `text` in chunks of `chunk` bytes.
   static grpc::Status Import(const std::string& text, ImportReport* report, bool full_sync = false,
                              profiles::v1::ImportFormat format = profiles::v1::IMPORT_FORMAT_CSV, size_t chunk = 7) {
@@ -42,16 +41,18 @@ constexpr char kHeader[] = "employee_id,manager_id,display_name,email,level,time
 TEST_F(HrImportTest, CreatesPeopleWithManagersInAnyOrderAndIsIdempotent) {
   const std::string t = Tag();
   // The report comes before its manager: resolution does not depend on order.
-  const std::string file = std::string(kHeader) +
-                           "R" + t + ",M" + t + ",Rae Report,rae" + t + "@example.com,5,Europe/Paris,active,Eng\n"
-                           "M" + t + ",,Max Manager,max" + t + "@example.com,9,Europe/Paris,active,Eng\n";
+  const std::string file = std::string(kHeader) + "R" + t + ",M" + t + ",Rae Report,rae" + t +
+                           "@example.com,5,Europe/Paris,active,Eng\n"
+                           "M" +
+                           t + ",,Max Manager,max" + t + "@example.com,9,Europe/Paris,active,Eng\n";
   ImportReport first;
   ASSERT_TRUE(Import(file, &first).ok());
   EXPECT_EQ(first.rows(), 2);
   EXPECT_EQ(first.created(), 2);
   EXPECT_EQ(first.failed(), 0);
   EXPECT_EQ(Scalar("SELECT count(*) FROM people r JOIN people m ON m.person_id = r.manager_id "
-                   "WHERE r.hr_employee_id = 'R" + t + "' AND m.hr_employee_id = 'M" + t + "'"),
+                   "WHERE r.hr_employee_id = 'R" +
+                   t + "' AND m.hr_employee_id = 'M" + t + "'"),
             "1");
   const std::string events = Scalar("SELECT count(*) FROM outbox");
   ImportReport again;
@@ -61,8 +62,8 @@ TEST_F(HrImportTest, CreatesPeopleWithManagersInAnyOrderAndIsIdempotent) {
   EXPECT_EQ(again.unchanged(), 2);
   EXPECT_EQ(Scalar("SELECT count(*) FROM outbox"), events) << "the same file twice publishes nothing";
 
-  const std::string changed = std::string(kHeader) +
-                              "R" + t + ",M" + t + ",Rae Report,rae" + t + "@example.com,6,Europe/Paris,active,Eng\n";
+  const std::string changed =
+      std::string(kHeader) + "R" + t + ",M" + t + ",Rae Report,rae" + t + "@example.com,6,Europe/Paris,active,Eng\n";
   ImportReport promoted;
   ASSERT_TRUE(Import(changed, &promoted).ok());
   EXPECT_EQ(promoted.updated(), 1);
@@ -72,19 +73,37 @@ TEST_F(HrImportTest, CreatesPeopleWithManagersInAnyOrderAndIsIdempotent) {
 
 TEST_F(HrImportTest, EachBadRowIsReportedAndTheRestImported) {
   const std::string t = Tag();
-  const std::string file =
-      std::string(kHeader) +
-      "G1" + t + ",,Good One,g1" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"           // line 2
-      "B1" + t + ",,Bad Zone,b1" + t + "@example.com,5,Mars/Base,active,Ops\n"            // 3: time zone
-      "B2" + t + ",,Bad Mail,not-an-email,5,Asia/Tokyo,active,Ops\n"                       // 4: email
-      "B3" + t + ",,Bad Level,b3" + t + "@example.com,42,Asia/Tokyo,active,Ops\n"          // 5: level
-      "G1" + t + ",,Dup One,dup" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"           // 6: duplicate id
-      "B4" + t + ",NOBODY" + t + ",Orphan,b4" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"  // 7: unknown manager
-      "B5" + t + ",B5" + t + ",Self,b5" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"    // 8: own manager
-      "C1" + t + ",C2" + t + ",Loop A,c1" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"  // 9: cycle
-      "C2" + t + ",C1" + t + ",Loop B,c2" + t + "@example.com,5,Asia/Tokyo,active,Ops\n"  // 10: cycle
-      "B6" + t + ",too,many,columns,here,x,y,z,w\n"                                        // 11: malformed
-      "G2" + t + ",G1" + t + ",Good Two,g2" + t + "@example.com,7,Asia/Tokyo,on_leave,Ops\n";  // 12
+  const std::string file = std::string(kHeader) + "G1" + t + ",,Good One,g1" + t +
+                           "@example.com,5,Asia/Tokyo,active,Ops\n"  // line 2
+                           "B1" +
+                           t + ",,Bad Zone,b1" + t +
+                           "@example.com,5,Mars/Base,active,Ops\n"  // 3: time zone
+                           "B2" +
+                           t +
+                           ",,Bad Mail,not-an-email,5,Asia/Tokyo,active,Ops\n"  // 4: email
+                           "B3" +
+                           t + ",,Bad Level,b3" + t +
+                           "@example.com,42,Asia/Tokyo,active,Ops\n"  // 5: level
+                           "G1" +
+                           t + ",,Dup One,dup" + t +
+                           "@example.com,5,Asia/Tokyo,active,Ops\n"  // 6: duplicate id
+                           "B4" +
+                           t + ",NOBODY" + t + ",Orphan,b4" + t +
+                           "@example.com,5,Asia/Tokyo,active,Ops\n"  // 7: unknown manager
+                           "B5" +
+                           t + ",B5" + t + ",Self,b5" + t +
+                           "@example.com,5,Asia/Tokyo,active,Ops\n"  // 8: own manager
+                           "C1" +
+                           t + ",C2" + t + ",Loop A,c1" + t +
+                           "@example.com,5,Asia/Tokyo,active,Ops\n"  // 9: cycle
+                           "C2" +
+                           t + ",C1" + t + ",Loop B,c2" + t +
+                           "@example.com,5,Asia/Tokyo,active,Ops\n"  // 10: cycle
+                           "B6" +
+                           t +
+                           ",too,many,columns,here,x,y,z,w\n"  // 11: malformed
+                           "G2" +
+                           t + ",G1" + t + ",Good Two,g2" + t + "@example.com,7,Asia/Tokyo,on_leave,Ops\n";  // 12
   ImportReport report;
   ASSERT_TRUE(Import(file, &report).ok());
   EXPECT_EQ(report.rows(), 11);
@@ -93,8 +112,8 @@ TEST_F(HrImportTest, EachBadRowIsReportedAndTheRestImported) {
   std::map<int64_t, std::pair<std::string, std::string>> by_line;
   for (const auto& e : report.errors()) by_line[e.line()] = {e.field(), e.rule()};
   const std::map<int64_t, std::pair<std::string, std::string>> expected = {
-      {3, {"time_zone", "iana_time_zone"}}, {4, {"email", "email"}},          {5, {"level", "range_1_15"}},
-      {6, {"employee_id", "unique_in_file"}}, {7, {"manager_id", "exists"}}, {8, {"manager_id", "not_self"}},
+      {3, {"time_zone", "iana_time_zone"}},   {4, {"email", "email"}},          {5, {"level", "range_1_15"}},
+      {6, {"employee_id", "unique_in_file"}}, {7, {"manager_id", "exists"}},    {8, {"manager_id", "not_self"}},
       {9, {"manager_id", "no_cycle"}},        {10, {"manager_id", "no_cycle"}}, {11, {"", "malformed"}}};
   EXPECT_EQ(by_line, expected);
   EXPECT_EQ(Scalar("SELECT count(*) FROM people WHERE hr_employee_id LIKE '%" + t + "'"), "2");
@@ -104,8 +123,8 @@ TEST_F(HrImportTest, FullSyncDeactivatesWhoeverTheFileNoLongerLists) {
   const std::string t = Tag();
   ImportReport setup;
   // Start from a clean slate of active people: everyone else was made by other tests.
-  ASSERT_TRUE(Import(std::string(kHeader) + "S1" + t + ",,Stays,s1" + t + "@example.com,5,UTC,active,Ops\n" +
-                         "L1" + t + ",,Leaves,l1" + t + "@example.com,5,UTC,active,Ops\n",
+  ASSERT_TRUE(Import(std::string(kHeader) + "S1" + t + ",,Stays,s1" + t + "@example.com,5,UTC,active,Ops\n" + "L1" + t +
+                         ",,Leaves,l1" + t + "@example.com,5,UTC,active,Ops\n",
                      &setup)
                   .ok());
   const int active_before = std::stoi(Scalar("SELECT count(*) FROM people WHERE employment_status <> 3"));
@@ -123,13 +142,13 @@ TEST_F(HrImportTest, FullSyncDeactivatesWhoeverTheFileNoLongerLists) {
 TEST_F(HrImportTest, AFullSyncWithAFailedRowDeactivatesNobody) {
   const std::string t = Tag();
   ImportReport setup;
-  ASSERT_TRUE(Import(std::string(kHeader) + "K1" + t + ",,Keeps,k1" + t + "@example.com,5,UTC,active,Ops\n" +
-                         "T1" + t + ",,Typo,t1" + t + "@example.com,5,UTC,active,Ops\n",
+  ASSERT_TRUE(Import(std::string(kHeader) + "K1" + t + ",,Keeps,k1" + t + "@example.com,5,UTC,active,Ops\n" + "T1" + t +
+                         ",,Typo,t1" + t + "@example.com,5,UTC,active,Ops\n",
                      &setup)
                   .ok());
   ImportReport sync;
-  ASSERT_TRUE(Import(std::string(kHeader) + "K1" + t + ",,Keeps,k1" + t + "@example.com,5,UTC,active,Ops\n" +
-                         "T1" + t + ",,Typo,t1" + t + "@example.com,5,Mars/Base,active,Ops\n",
+  ASSERT_TRUE(Import(std::string(kHeader) + "K1" + t + ",,Keeps,k1" + t + "@example.com,5,UTC,active,Ops\n" + "T1" + t +
+                         ",,Typo,t1" + t + "@example.com,5,Mars/Base,active,Ops\n",
                      &sync, /*full_sync=*/true)
                   .ok());
   EXPECT_EQ(sync.failed(), 1);
@@ -140,8 +159,9 @@ TEST_F(HrImportTest, AFullSyncWithAFailedRowDeactivatesNobody) {
 
 TEST_F(HrImportTest, ReadsJsonLines) {
   const std::string t = Tag();
-  const std::string file = "{\"employee_id\":\"J1" + t + "\",\"display_name\":\"Jay Son\",\"email\":\"j1" + t +
-                           "@example.com\",\"level\":4,\"time_zone\":\"America/Chicago\",\"languages\":[\"en\",\"es\"]}\n";
+  const std::string file =
+      "{\"employee_id\":\"J1" + t + "\",\"display_name\":\"Jay Son\",\"email\":\"j1" + t +
+      "@example.com\",\"level\":4,\"time_zone\":\"America/Chicago\",\"languages\":[\"en\",\"es\"]}\n";
   ImportReport report;
   ASSERT_TRUE(Import(file, &report, false, profiles::v1::IMPORT_FORMAT_JSON_LINES, 3).ok());
   EXPECT_EQ(report.created(), 1) << report.DebugString();

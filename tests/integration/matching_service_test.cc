@@ -144,8 +144,7 @@ class MatchingServiceTest : public ::testing::Test {
     return created;
   }
 
-  static void Enroll(const mv1::Programme& programme, const Person& person, mv1::ParticipantRole role,
-                     int hours = 4) {
+  static void Enroll(const mv1::Programme& programme, const Person& person, mv1::ParticipantRole role, int hours = 4) {
     mv1::EnrollRequest request;
     auto* e = request.mutable_enrollment();
     e->set_programme_id(programme.programme_id());
@@ -179,7 +178,8 @@ class MatchingServiceTest : public ::testing::Test {
   static grpc::Status AcceptAgreement(const mv1::Relationship& r, const std::string& who, mv1::Relationship* out) {
     mv1::AcceptAgreementRequest request;
     request.set_relationship_id(r.relationship_id());
-    request.set_agreement_version(r.has_pending_amendment() ? r.pending_amendment().version() : r.agreement().version());
+    request.set_agreement_version(r.has_pending_amendment() ? r.pending_amendment().version()
+                                                            : r.agreement().version());
     return stub_->AcceptAgreement(ContextAs(As(who)).get(), request, out);
   }
 
@@ -211,8 +211,9 @@ TEST_F(MatchingServiceTest, ReadModelIsLoadedFromProfilesAndHoldsNoPersonalData)
   early.set_version(1);
   WaitKnown({early});
   // The facts row is the Person without name, e-mail, title, HR id or goal text.
-  const auto bytes = Query(matching_db_->url(),
-                           absl::StrCat("SELECT encode(facts, 'escape') FROM people WHERE person_id = '", early_id_, "'"));
+  const auto bytes =
+      Query(matching_db_->url(),
+            absl::StrCat("SELECT encode(facts, 'escape') FROM people WHERE person_id = '", early_id_, "'"));
   ASSERT_EQ(bytes.size(), 1u);
   EXPECT_EQ(bytes[0].find("Sample Person"), std::string::npos);
   EXPECT_EQ(bytes[0].find("@example.com"), std::string::npos);
@@ -264,8 +265,10 @@ Org MakeOrg(const std::string& tag) {
   leave.set_person_id(o.on_leave.person_id());
   leave.set_expected_version(o.on_leave.version());
   leave.set_employment_status(common::v1::EMPLOYMENT_STATUS_ON_LEAVE);
-  EXPECT_TRUE(MatchingServiceTest::profiles_stub_->DeactivatePerson(ContextAs(HrCaller()).get(), leave, &o.on_leave).ok());
-  MatchingServiceTest::WaitKnown({o.boss, o.good, o.excluded, o.on_leave, o.tokyo, o.mentee, o.second, o.far, o.lonely});
+  EXPECT_TRUE(
+      MatchingServiceTest::profiles_stub_->DeactivatePerson(ContextAs(HrCaller()).get(), leave, &o.on_leave).ok());
+  MatchingServiceTest::WaitKnown(
+      {o.boss, o.good, o.excluded, o.on_leave, o.tokyo, o.mentee, o.second, o.far, o.lonely});
   return o;
 }
 
@@ -357,7 +360,8 @@ TEST_F(MatchingServiceTest, CohortDraftIsOptimalExplainedEditableAndPublishable)
   mv1::MatchDraft edited;
   status = stub_->EditDraft(ContextAs(Admin()).get(), edit, &edited);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(Violations(status), Contains(std::pair<std::string, std::string>("edits[0]", "constraint_management_chain")));
+  EXPECT_THAT(Violations(status),
+              Contains(std::pair<std::string, std::string>("edits[0]", "constraint_management_chain")));
   // Taking the second mentee out is fine.
   change->set_mentee_id(o.second.person_id());
   change->clear_mentor_id();
@@ -488,7 +492,10 @@ TEST_F(MatchingServiceTest, LifecycleTransitionsAndWhoSeesWhat) {
   // Each step published once, in order, and no private text ever reached the topic.
   const std::vector<int64_t> sequences{1, 2, 3, 4, 5, 6, 7, 8, 9};
   const auto received = events.CollectUntil(
-      [&](const auto& all) { return DistinctEventsFor(all, {{id, sequences}}) >= 7; }, absl::Seconds(15));
+      [&](const auto& all) {
+        return DistinctEventsFor(all, {{id, sequences}}) >= 7;
+      },
+      absl::Seconds(15));
   std::vector<std::string> types;
   std::set<std::string> seen;
   for (const auto& e : received) {
@@ -639,7 +646,10 @@ TEST_F(MatchingServiceTest, DepartureClosesRelationshipsAndRapportAtRiskOffersAR
   EXPECT_EQ(closed.closure_reason(), common::v1::CLOSURE_REASON_LEFT_ORGANISATION);
   EXPECT_TRUE(closed.closed_by().empty());
   const auto received = events.CollectUntil(
-      [&](const auto& all) { return DistinctEventsFor(all, {{a2.relationship_id(), {2}}}) >= 1; }, absl::Seconds(15));
+      [&](const auto& all) {
+        return DistinctEventsFor(all, {{a2.relationship_id(), {2}}}) >= 1;
+      },
+      absl::Seconds(15));
   EXPECT_TRUE(DeliveredExactlyAsPromised(received, {{a2.relationship_id(), {2}}}));
 }
 
@@ -661,7 +671,8 @@ TEST_F(MatchingServiceTest, ErasureRemovesTheReadModelRowAndPrivateText) {
   std::vector<std::string> state;
   do {
     state = Query(matching_db_->url(), absl::StrCat("SELECT erased::text || coalesce(length(facts), 0) FROM people "
-                                                    "WHERE person_id = '", mentee->person_id(), "'"));
+                                                    "WHERE person_id = '",
+                                                    mentee->person_id(), "'"));
     if (!state.empty() && state[0] == "true0") break;
     absl::SleepFor(absl::Milliseconds(100));
   } while (absl::Now() < give_up);
@@ -669,12 +680,13 @@ TEST_F(MatchingServiceTest, ErasureRemovesTheReadModelRowAndPrivateText) {
   const auto r = GetAs(accepted.relationship_id(), As(mentor->person_id()));
   EXPECT_EQ(r.state(), mv1::RELATIONSHIP_STATE_CLOSED);
   EXPECT_TRUE(r.agreement().mentee_role().empty());
-  EXPECT_EQ(Query(matching_db_->url(), absl::StrCat("SELECT count(*) FROM enrollments WHERE person_id = '",
-                                                    mentee->person_id(), "'")),
+  EXPECT_EQ(Query(matching_db_->url(),
+                  absl::StrCat("SELECT count(*) FROM enrollments WHERE person_id = '", mentee->person_id(), "'")),
             std::vector<std::string>{"0"});
-  const auto messages = Query(matching_db_->url(),
-                              absl::StrCat("SELECT count(*) FROM requests WHERE position('would love your help' in "
-                                           "encode(body, 'escape')) > 0 AND mentee_id = '", mentee->person_id(), "'"));
+  const auto messages =
+      Query(matching_db_->url(), absl::StrCat("SELECT count(*) FROM requests WHERE position('would love your help' in "
+                                              "encode(body, 'escape')) > 0 AND mentee_id = '",
+                                              mentee->person_id(), "'"));
   EXPECT_EQ(messages, std::vector<std::string>{"0"});
 }
 

@@ -22,8 +22,9 @@ class OutboxTest : public ::testing::Test {
   // One state change plus its event, in one transaction; `fail_after` aborts after both.
   absl::Status ChangeWidget(const std::string& id, int64_t version, bool fail_after) {
     return pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-      auto written = txn.Exec(
-          "INSERT INTO widgets (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = $2", {id, version});
+      auto written =
+          txn.Exec("INSERT INTO widgets (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = $2",
+                   {id, version});
       if (!written.ok()) return written.status();
       auto event = events::NewEvent("profiles", "person", id, version, SystemClock::Instance());
       event.mutable_profile_updated()->set_person_id(id);
@@ -42,7 +43,8 @@ TEST_F(OutboxTest, StateAndEventCommitTogetherOrNotAtAll) {
   ASSERT_TRUE(ChangeWidget("w-ok", 1, false).ok());
   EXPECT_EQ(ChangeWidget("w-bad", 1, true).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Query(db_.url(), "SELECT count(*) FROM widgets WHERE id = 'w-bad'"), std::vector<std::string>{"0"});
-  EXPECT_EQ(Query(db_.url(), "SELECT count(*) FROM outbox WHERE partition_key = 'w-bad'"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(db_.url(), "SELECT count(*) FROM outbox WHERE partition_key = 'w-bad'"),
+            std::vector<std::string>{"0"});
   EXPECT_EQ(Query(db_.url(), "SELECT count(*) FROM widgets WHERE id = 'w-ok'"), std::vector<std::string>{"1"});
   EXPECT_EQ(Query(db_.url(), "SELECT event_type FROM outbox WHERE partition_key = 'w-ok'"),
             std::vector<std::string>{"profile.updated"});
@@ -74,11 +76,14 @@ TEST_F(OutboxTest, PublishedRowsArePrunedAfterRetention) {
   ASSERT_TRUE(ChangeWidget("w-old", 1, false).ok());
   ManualClock clock(absl::Now());
   OutboxRelay relay(pool_,
-                    {.outbox_name = "outbox-prune", .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"),
-                     .retention = absl::Hours(1), .prune_interval = absl::Milliseconds(1)},
+                    {.outbox_name = "outbox-prune",
+                     .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"),
+                     .retention = absl::Hours(1),
+                     .prune_interval = absl::Milliseconds(1)},
                     clock, registry_);
   relay.Start();
-  for (int i = 0; i < 300 && Query(db_.url(), "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0] != "0"; ++i) {
+  for (int i = 0; i < 300 && Query(db_.url(), "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0] != "0";
+       ++i) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(Query(db_.url(), "SELECT count(*) FROM outbox"), std::vector<std::string>{"1"}) << "kept within retention";

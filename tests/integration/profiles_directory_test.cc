@@ -134,8 +134,9 @@ TEST_F(DirectoryTest, ExclusionsHoldBothWays) {
   ASSERT_TRUE(stub_->GetExclusions(ContextAs(ServiceCaller()).get(), request, &exclusions).ok());
   ASSERT_EQ(exclusions.person_ids_size(), 1);
   EXPECT_EQ(exclusions.person_ids(0), a.person_id()) << "B's exclusions include A, who declared B";
-  EXPECT_EQ(stub_->GetExclusions(ContextAs({b.person_id(), {roles::kEmployee}}).get(), request, &exclusions).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED)
+  EXPECT_EQ(
+      stub_->GetExclusions(ContextAs({b.person_id(), {roles::kEmployee}}).get(), request, &exclusions).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED)
       << "who declared a conflict with you is not yours to see";
 }
 
@@ -182,8 +183,8 @@ TEST_F(DirectoryTest, ErasureLeavesNoNameOrEmailAnywhere) {
   }
   // ...nor on the Kafka topic, where profile.erased tells every consumer to delete its copy.
   const std::map<std::string, std::vector<int64_t>> expected = {{p.person_id(), {1, 2, 3}}};
-  const auto events = collector.CollectUntil([&](const auto& got) { return DistinctEventsFor(got, expected) >= 3; },
-                                             absl::Seconds(30));
+  const auto events =
+      collector.CollectUntil([&](const auto& got) { return DistinctEventsFor(got, expected) >= 3; }, absl::Seconds(30));
   ASSERT_TRUE(DeliveredExactlyAsPromised(events, expected));
   std::string last_type;
   for (const auto& e : events) {  // every event read, this test's and any other's
@@ -231,8 +232,8 @@ TEST_F(DirectoryTest, DeactivationPublishesProfileDeactivated) {
   ASSERT_TRUE(stub_->DeactivatePerson(ContextAs(HrCaller()).get(), request, &after).ok());
   EXPECT_EQ(after.employment_status(), common::v1::EMPLOYMENT_STATUS_DEPARTED);
   const std::map<std::string, std::vector<int64_t>> expected = {{p.person_id(), {1, 2, 3}}};
-  const auto events = collector.CollectUntil([&](const auto& got) { return DistinctEventsFor(got, expected) >= 3; },
-                                             absl::Seconds(30));
+  const auto events =
+      collector.CollectUntil([&](const auto& got) { return DistinctEventsFor(got, expected) >= 3; }, absl::Seconds(30));
   EXPECT_TRUE(DeliveredExactlyAsPromised(events, expected));
 }
 

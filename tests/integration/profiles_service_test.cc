@@ -15,7 +15,6 @@ using profiles::v1::Person;
 
 class ProfilesServiceTest : public ProfilesServiceSuite {
  protected:
-
   static absl::StatusOr<Person> Create(const Person& person, const Caller& caller = HrCaller()) {
     profiles::v1::CreatePersonRequest request;
     *request.mutable_person() = person;
@@ -38,7 +37,6 @@ class ProfilesServiceTest : public ProfilesServiceSuite {
     request.set_expected_version(expected_version);
     return stub_->UpdatePerson(ContextAs(caller).get(), request, out);
   }
-
 };
 
 TEST_F(ProfilesServiceTest, CreateThenGetReturnsTheSamePerson) {
@@ -63,7 +61,8 @@ TEST_F(ProfilesServiceTest, BadInputNamesTheFieldAndRuleAndWritesNothing) {
   ASSERT_EQ(details.field_violations_size(), 1);
   EXPECT_EQ(details.field_violations(0).field(), "person.time_zone");
   EXPECT_EQ(details.field_violations(0).rule(), "iana_time_zone");
-  EXPECT_EQ(Query(db_->url(), "SELECT count(*) FROM people WHERE hr_employee_id = '" + bad.hr_employee_id() + "'")[0], "0");
+  EXPECT_EQ(Query(db_->url(), "SELECT count(*) FROM people WHERE hr_employee_id = '" + bad.hr_employee_id() + "'")[0],
+            "0");
 }
 
 TEST_F(ProfilesServiceTest, AnUnknownManagerIsRefusedAndNothingIsWritten) {
@@ -72,8 +71,10 @@ TEST_F(ProfilesServiceTest, AnUnknownManagerIsRefusedAndNothingIsWritten) {
   auto created = Create(p);
   EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(created.status().message().find("person.manager_id"), std::string::npos);
-  EXPECT_EQ(Query(db_->url(), "SELECT count(*) FROM outbox o WHERE o.payload IS NOT NULL AND NOT EXISTS "
-                              "(SELECT 1 FROM people WHERE person_id::text = o.partition_key)")[0], "0");
+  EXPECT_EQ(Query(db_->url(),
+                  "SELECT count(*) FROM outbox o WHERE o.payload IS NOT NULL AND NOT EXISTS "
+                  "(SELECT 1 FROM people WHERE person_id::text = o.partition_key)")[0],
+            "0");
 }
 
 TEST_F(ProfilesServiceTest, ADuplicateHrIdIsAlreadyExists) {
@@ -158,7 +159,8 @@ TEST_F(ProfilesServiceTest, AColleagueSeesNoGoalsButThePersonThemselfDoes) {
   auto created = Create(p);
   ASSERT_TRUE(created.ok());
   Person as_colleague;
-  ASSERT_TRUE(Get(created->person_id(), {"0190f5a4-0000-7000-8000-0000000000cc", {roles::kEmployee}}, &as_colleague).ok());
+  ASSERT_TRUE(
+      Get(created->person_id(), {"0190f5a4-0000-7000-8000-0000000000cc", {roles::kEmployee}}, &as_colleague).ok());
   EXPECT_EQ(as_colleague.goals_size(), 0);
   Person as_self;
   ASSERT_TRUE(Get(created->person_id(), {created->person_id(), {roles::kEmployee}}, &as_self).ok());
@@ -207,8 +209,8 @@ TEST_F(ProfilesServiceTest, EventsAreCreatedUpdatedAndDeactivatedInOrder) {
   ASSERT_TRUE(Update(changed, 1, &after).ok());
   EXPECT_EQ(after.version(), 3) << "updated (2) and deactivated (3)";
   const std::map<std::string, std::vector<int64_t>> expected = {{created->person_id(), {1, 2, 3}}};
-  const auto events = collector.CollectUntil(
-      [&](const auto& got) { return DistinctEventsFor(got, expected) >= 3; }, absl::Seconds(30));
+  const auto events =
+      collector.CollectUntil([&](const auto& got) { return DistinctEventsFor(got, expected) >= 3; }, absl::Seconds(30));
   ASSERT_TRUE(DeliveredExactlyAsPromised(events, expected));
   std::vector<std::string> types;
   for (const auto& e : events) {

@@ -15,8 +15,9 @@ namespace mentoring::testing {
 
 // expected: aggregate id -> the sequences it must have, in order.
 inline ::testing::AssertionResult DeliveredExactlyAsPromised(
-    const std::vector<events::v1::EventEnvelope>& received, const std::map<std::string, std::vector<int64_t>>& expected) {
-  std::map<std::string, std::string> first_copy;       // event id -> serialized first copy
+    const std::vector<events::v1::EventEnvelope>& received,
+    const std::map<std::string, std::vector<int64_t>>& expected) {
+  std::map<std::string, std::string> first_copy;      // event id -> serialized first copy
   std::map<std::string, std::vector<int64_t>> order;  // key -> sequences in first-seen order
   int duplicates = 0;
   for (const auto& event : received) {

@@ -2,8 +2,8 @@
 
 #include <absl/strings/str_cat.h>
 #include <absl/time/clock.h>
-#include <google/protobuf/util/json_util.h>
 #include <arpa/inet.h>
+#include <google/protobuf/util/json_util.h>
 #include <jwt.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -24,9 +24,9 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   beast::error_code ec;
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                static_cast<unsigned short>(port)),
-                 ec);
+  stream.connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)),
+      ec);
   Reply reply;
   if (ec) {
     reply.status = -1;

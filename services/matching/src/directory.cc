@@ -19,8 +19,8 @@ absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::Current(pg::Transa
   absl::MutexLock lock(&mu_);
   if (snapshot_ != nullptr && change <= seen_change_) return snapshot_;
   // Only the rows changed since the last snapshot are read; the index is then rebuilt.
-  auto rows = exec("SELECT person_id, facts, change_seq FROM people WHERE change_seq > $1 ORDER BY change_seq",
-                   {seen_change_});
+  auto rows =
+      exec("SELECT person_id, facts, change_seq FROM people WHERE change_seq > $1 ORDER BY change_seq", {seen_change_});
   if (!rows.ok()) return rows.status();
   int64_t seen = seen_change_;
   for (int i = 0; i < rows->rows(); ++i) {
@@ -58,7 +58,8 @@ absl::StatusOr<bool> Directory::Upsert(pg::Transaction& txn, const profiles::v1:
   const profiles::v1::Person facts = MatchingFactsOf(person);
   if (auto ordered = OrderPeopleChanges(txn); !ordered.ok()) return ordered;
   auto result = txn.Exec(
-      "INSERT INTO people (person_id, profile_version, facts, change_seq) VALUES ($1, $2, $3, nextval('people_change_seq')) "
+      "INSERT INTO people (person_id, profile_version, facts, change_seq) VALUES ($1, $2, $3, "
+      "nextval('people_change_seq')) "
       "ON CONFLICT (person_id) DO UPDATE SET profile_version = EXCLUDED.profile_version, facts = EXCLUDED.facts, "
       "change_seq = EXCLUDED.change_seq WHERE people.profile_version < EXCLUDED.profile_version AND NOT people.erased",
       {person.person_id(), person.version(), pg::Param::Bytes(facts.SerializeAsString())});
@@ -158,8 +159,9 @@ absl::StatusOr<int64_t> ProfilesSource::SyncAll(pg::Pool& pool) const {
     if (auto flushed = flush(); !flushed.ok()) return flushed;
   }
   // Only a load that reached the end counts: a start after a partial one loads again.
-  auto marked = pool.Exec("INSERT INTO read_model_state (id, loaded_at) VALUES (1, now()) "
-                          "ON CONFLICT (id) DO UPDATE SET loaded_at = EXCLUDED.loaded_at");
+  auto marked = pool.Exec(
+      "INSERT INTO read_model_state (id, loaded_at) VALUES (1, now()) "
+      "ON CONFLICT (id) DO UPDATE SET loaded_at = EXCLUDED.loaded_at");
   if (!marked.ok()) return marked.status();
   return stored;
 }

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   }
 
   OutboxRelay relay(pool,
-                    {.outbox_name = matching::kProducer, .kafka_bootstrap = settings->kafka_bootstrap,
+                    {.outbox_name = matching::kProducer,
+                     .kafka_bootstrap = settings->kafka_bootstrap,
                      .retention = settings->outbox_retention},
                     clock, metrics.registry());
   relay.Start();

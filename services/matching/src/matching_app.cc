@@ -9,13 +9,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cohort_scores.h"
 #include "mentoring/matching/cohort_solver.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/event_consumer.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/outbox.h"
-#include "cohort_scores.h"
 #include "recommender.h"
 
 namespace mentoring::matching {
@@ -95,33 +95,35 @@ absl::StatusOr<v1::MatchDraft> LoadDraftForUpdate(pg::Transaction& txn, const st
 
 absl::Status SaveRelationship(pg::Transaction& txn, const v1::Relationship& r) {
   return txn
-      .Exec("INSERT INTO relationships (relationship_id, programme_id, mentee_id, mentor_id, state, body, version, "
-            "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (relationship_id) DO UPDATE SET "
-            "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
-            {r.relationship_id(), r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()),
-             r.mentee_id(), r.mentor_id(), static_cast<int>(r.state()), pg::Param::Bytes(r.SerializeAsString()),
-             r.version()})
+      .Exec(
+          "INSERT INTO relationships (relationship_id, programme_id, mentee_id, mentor_id, state, body, version, "
+          "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (relationship_id) DO UPDATE SET "
+          "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
+          {r.relationship_id(), r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()),
+           r.mentee_id(), r.mentor_id(), static_cast<int>(r.state()), pg::Param::Bytes(r.SerializeAsString()),
+           r.version()})
       .status();
 }
 
 absl::Status SaveRequest(pg::Transaction& txn, const v1::MentorshipRequest& r) {
   return txn
-      .Exec("INSERT INTO requests (request_id, programme_id, mentee_id, mentor_id, state, body, version, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (request_id) DO UPDATE SET "
-            "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
-            {r.request_id(), r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()),
-             r.mentee_id(), r.mentor_id(), static_cast<int>(r.state()), pg::Param::Bytes(r.SerializeAsString()),
-             r.version()})
+      .Exec(
+          "INSERT INTO requests (request_id, programme_id, mentee_id, mentor_id, state, body, version, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (request_id) DO UPDATE SET "
+          "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
+          {r.request_id(), r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()), r.mentee_id(),
+           r.mentor_id(), static_cast<int>(r.state()), pg::Param::Bytes(r.SerializeAsString()), r.version()})
       .status();
 }
 
 absl::Status SaveDraft(pg::Transaction& txn, const v1::MatchDraft& d) {
   return txn
-      .Exec("INSERT INTO drafts (draft_id, programme_id, state, body, version, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (draft_id) DO UPDATE SET "
-            "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
-            {d.draft_id(), d.programme_id(), static_cast<int>(d.state()), pg::Param::Bytes(d.SerializeAsString()),
-             d.version()})
+      .Exec(
+          "INSERT INTO drafts (draft_id, programme_id, state, body, version, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (draft_id) DO UPDATE SET "
+          "state = EXCLUDED.state, body = EXCLUDED.body, version = EXCLUDED.version",
+          {d.draft_id(), d.programme_id(), static_cast<int>(d.state()), pg::Param::Bytes(d.SerializeAsString()),
+           d.version()})
       .status();
 }
 
@@ -170,7 +172,7 @@ struct Load {
 
 template <class Db>
 absl::StatusOr<absl::flat_hash_map<std::string, Load>> LoadsOf(Db& db, const std::vector<std::string>& mentors,
-                                                                const std::string& programme_id) {
+                                                               const std::string& programme_id) {
   auto rows = db.Exec(absl::StrCat("SELECT mentor_id, count(*), count(*) FILTER (WHERE programme_id = $2) "
                                    "FROM relationships WHERE state IN ",
                                    kOpenStates, " AND mentor_id = ANY($1) GROUP BY mentor_id"),
@@ -204,7 +206,8 @@ absl::StatusOr<std::vector<MenteeContext>> ContextsOf(Db& db, const PeopleIndex&
   }
   std::vector<MenteeContext> contexts(mentees.size());
   auto open = db.Exec(absl::StrCat("SELECT mentee_id, mentor_id, body, relationship_id FROM relationships "
-                                   "WHERE state IN ", kOpenStates, " AND mentee_id = ANY($1)"),
+                                   "WHERE state IN ",
+                                   kOpenStates, " AND mentee_id = ANY($1)"),
                       {pg::Param::TextArray(ids)});
   if (!open.ok()) return open.status();
   for (int i = 0; i < open->rows(); ++i) {
@@ -238,9 +241,10 @@ absl::StatusOr<std::vector<MenteeContext>> ContextsOf(Db& db, const PeopleIndex&
 template <class Db>
 absl::StatusOr<std::vector<v1::Enrollment>> EnrollmentsOf(Db& db, const std::string& programme_id,
                                                           v1::ParticipantRole role) {
-  auto rows = db.Exec("SELECT body FROM enrollments WHERE programme_id = $1 AND ($2 = 0 OR role = $2) "
-                      "ORDER BY role, person_id",
-                      {programme_id, static_cast<int>(role)});
+  auto rows = db.Exec(
+      "SELECT body FROM enrollments WHERE programme_id = $1 AND ($2 = 0 OR role = $2) "
+      "ORDER BY role, person_id",
+      {programme_id, static_cast<int>(role)});
   if (!rows.ok()) return rows.status();
   std::vector<v1::Enrollment> out(rows->rows());
   for (int i = 0; i < rows->rows(); ++i) out[i].ParseFromString(rows->Bytes(i, 0));
@@ -421,10 +425,12 @@ absl::Status WithdrawInTransaction(pg::Transaction& txn, v1::MentorshipRequest& 
 absl::Status OfferRematch(pg::Transaction& txn, const v1::Relationship& r, const std::string& trigger,
                           const Clock& clock) {
   return txn
-      .Exec("INSERT INTO rematch_offers (previous_relationship_id, mentee_id, programme_id, previous_mentor_id, "
-            "trigger, offered_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            {r.relationship_id(), r.mentee_id(), r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()),
-             r.mentor_id(), trigger, absl::FormatTime(absl::RFC3339_full, clock.Now(), absl::UTCTimeZone())})
+      .Exec(
+          "INSERT INTO rematch_offers (previous_relationship_id, mentee_id, programme_id, previous_mentor_id, "
+          "trigger, offered_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+          {r.relationship_id(), r.mentee_id(),
+           r.programme_id().empty() ? pg::Param(nullptr) : pg::Param(r.programme_id()), r.mentor_id(), trigger,
+           absl::FormatTime(absl::RFC3339_full, clock.Now(), absl::UTCTimeZone())})
       .status();
 }
 
@@ -438,8 +444,9 @@ absl::StatusOr<v1::Programme> MatchingApp::CreateProgramme(const CallContext& ca
   programme.set_programme_id(NewUuidV7(clock_));
   programme.set_version(1);
   SetTimestamp(programme.mutable_created_at(), clock_.Now());
-  auto inserted = pool_.Exec("INSERT INTO programmes (programme_id, body, version, created_at) VALUES ($1, $2, 1, now())",
-                             {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString())});
+  auto inserted =
+      pool_.Exec("INSERT INTO programmes (programme_id, body, version, created_at) VALUES ($1, $2, 1, now())",
+                 {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString())});
   if (!inserted.ok()) return inserted.status();
   return programme;
 }
@@ -463,8 +470,9 @@ absl::StatusOr<v1::Programme> MatchingApp::UpdateProgramme(const CallContext& ca
     if (programme.type() != current->type()) {
       return errors::InvalidArgument("programme.type", "immutable", "a programme's type cannot change");
     }
-    auto saved = txn.Exec("UPDATE programmes SET body = $2, version = $3 WHERE programme_id = $1",
-                          {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString()), programme.version()});
+    auto saved =
+        txn.Exec("UPDATE programmes SET body = $2, version = $3 WHERE programme_id = $1",
+                 {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString()), programme.version()});
     if (!saved.ok()) return saved.status();
     result = programme;
     return absl::OkStatus();
@@ -646,7 +654,8 @@ absl::StatusOr<v1::RecommendResponse> MatchingApp::RecommendMentees(const CallCo
 
 // ---------------------------------------------------------------- cohort drafts
 
-absl::StatusOr<v1::MatchDraft> MatchingApp::RunCohortMatching(const CallContext& call, const std::string& programme_id) {
+absl::StatusOr<v1::MatchDraft> MatchingApp::RunCohortMatching(const CallContext& call,
+                                                              const std::string& programme_id) {
   if (auto allowed = RequireAdmin(call); !allowed.ok()) return allowed;
   auto programme = LoadProgramme(pool_, programme_id);
   if (!programme.ok()) return programme.status();
@@ -746,165 +755,171 @@ absl::StatusOr<v1::MatchDraft> MatchingApp::GetDraft(const CallContext& call, co
   if (!request.page_token().empty() && (!absl::SimpleAtoi(request.page_token(), &offset) || offset < 0)) {
     return errors::InvalidArgument("page_token", "page_token", "pass the next_page_token of the previous page");
   }
-  auto draft = LoadBody<v1::MatchDraft>(pool_, "SELECT body FROM drafts WHERE draft_id = $1", request.draft_id(), "draft");
+  auto draft =
+      LoadBody<v1::MatchDraft>(pool_, "SELECT body FROM drafts WHERE draft_id = $1", request.draft_id(), "draft");
   if (!draft.ok()) return draft.status();
   return PageOf(*draft, offset, request.page_size() == 0 ? kDraftPage : request.page_size());
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::EditDraft(const CallContext& call, const v1::EditDraftRequest& request) {
   if (request.edits().empty()) return errors::InvalidArgument("edits", "required", "at least one edit");
-  return ChangeDraft(call, request.draft_id(), request.expected_version(), "edited",
-                     [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
-    auto programme = LoadProgramme(txn, draft.programme_id());
-    if (!programme.ok()) return programme.status();
-    auto people = directory_.Current(&txn);
-    if (!people.ok()) return people.status();
-    const PeopleIndex& index = **people;
-    const PairScorer scorer(PolicyOf(*programme), index);
-    auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED);
-    if (!enrolled.ok()) return enrolled.status();
-    absl::flat_hash_map<std::string, int> seats;  // enrolled mentors' programme seats
-    absl::flat_hash_map<std::string, bool> mentee_enrolled;
-    std::vector<std::string> mentor_ids;
-    for (const auto& e : *enrolled) {
-      if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) {
-        seats[e.person_id()] = e.seats();
-        mentor_ids.push_back(e.person_id());
-      } else {
-        mentee_enrolled[e.person_id()] = true;
-      }
-    }
-    errors::Violations violations;
-    for (int k = 0; k < request.edits_size(); ++k) {
-      const auto& edit = request.edits(k);
-      const std::string field = absl::StrCat("edits[", k, "]");
-      if (!mentee_enrolled.contains(edit.mentee_id())) {
-        violations.Add(field + ".mentee_id", "enrolled_mentee", "not a mentee enrolled in this programme");
-        continue;
-      }
-      // Take the mentee out wherever they are, then place them as asked.
-      auto& pairs = *draft.mutable_pairs();
-      pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
-                                 [&](const auto& p) { return p.mentee_id() == edit.mentee_id(); }),
-                  pairs.end());
-      auto& unmatched = *draft.mutable_unmatched();
-      unmatched.erase(std::remove_if(unmatched.begin(), unmatched.end(),
-                                     [&](const auto& u) { return u.mentee_id() == edit.mentee_id(); }),
-                      unmatched.end());
-      if (edit.mentor_id().empty()) {
-        auto* removed = draft.add_unmatched();
-        removed->set_mentee_id(edit.mentee_id());
-        removed->set_reason(v1::UNMATCHED_REASON_REMOVED_BY_ADMIN);
-        continue;
-      }
-      if (!seats.contains(edit.mentor_id())) {
-        violations.Add(field + ".mentor_id", "enrolled_mentor", "not a mentor enrolled in this programme");
-        continue;
-      }
-      const int32_t mentee = index.IndexOf(edit.mentee_id());
-      const int32_t mentor = index.IndexOf(edit.mentor_id());
-      if (mentee < 0 || mentor < 0) {
-        violations.Add(field, "in_directory", "both people must be in the directory");
-        continue;
-      }
-      auto contexts = ContextsOf(txn, index, {mentee});
-      if (!contexts.ok()) return contexts.status();
-      const ScoredPair scored = scorer.Explain(mentee, mentor, contexts->front());
-      if (scored.rejection != Rejection::kNone) {
-        violations.Add(field, absl::StrCat("constraint_", RejectionName(scored.rejection)),
-                       "a hard constraint forbids this pair");
-        continue;
-      }
-      auto loads = LoadsOf(txn, {edit.mentor_id()}, draft.programme_id());
-      if (!loads.ok()) return loads.status();
-      const int free = FreeSeats(seats[edit.mentor_id()], (*loads)[edit.mentor_id()], index.at(mentor));
-      const int used = static_cast<int>(std::count_if(draft.pairs().begin(), draft.pairs().end(),
-                                                      [&](const auto& p) { return p.mentor_id() == edit.mentor_id(); }));
-      if (used >= free) {
-        violations.Add(field + ".mentor_id", "seat_capacity", absl::StrCat("the mentor has ", free, " free seats"));
-        continue;
-      }
-      auto* pair = draft.add_pairs();
-      FillPair(scored, edit.mentee_id(), edit.mentor_id(), pair);
-      pair->set_edited(true);
-    }
-    if (!violations.empty()) return violations.ToStatus();
-    int64_t total = 0;
-    for (const auto& pair : draft.pairs()) total += pair.score();
-    draft.mutable_stats()->set_matched(draft.pairs_size());
-    draft.mutable_stats()->set_total_score(total);
-    draft.mutable_stats()->set_proven_optimal(false);  // an edited draft is the admin's choice
-    return absl::OkStatus();
-  });
+  return ChangeDraft(
+      call, request.draft_id(), request.expected_version(), "edited",
+      [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
+        auto programme = LoadProgramme(txn, draft.programme_id());
+        if (!programme.ok()) return programme.status();
+        auto people = directory_.Current(&txn);
+        if (!people.ok()) return people.status();
+        const PeopleIndex& index = **people;
+        const PairScorer scorer(PolicyOf(*programme), index);
+        auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED);
+        if (!enrolled.ok()) return enrolled.status();
+        absl::flat_hash_map<std::string, int> seats;  // enrolled mentors' programme seats
+        absl::flat_hash_map<std::string, bool> mentee_enrolled;
+        std::vector<std::string> mentor_ids;
+        for (const auto& e : *enrolled) {
+          if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) {
+            seats[e.person_id()] = e.seats();
+            mentor_ids.push_back(e.person_id());
+          } else {
+            mentee_enrolled[e.person_id()] = true;
+          }
+        }
+        errors::Violations violations;
+        for (int k = 0; k < request.edits_size(); ++k) {
+          const auto& edit = request.edits(k);
+          const std::string field = absl::StrCat("edits[", k, "]");
+          if (!mentee_enrolled.contains(edit.mentee_id())) {
+            violations.Add(field + ".mentee_id", "enrolled_mentee", "not a mentee enrolled in this programme");
+            continue;
+          }
+          // Take the mentee out wherever they are, then place them as asked.
+          auto& pairs = *draft.mutable_pairs();
+          pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
+                                     [&](const auto& p) { return p.mentee_id() == edit.mentee_id(); }),
+                      pairs.end());
+          auto& unmatched = *draft.mutable_unmatched();
+          unmatched.erase(std::remove_if(unmatched.begin(), unmatched.end(),
+                                         [&](const auto& u) { return u.mentee_id() == edit.mentee_id(); }),
+                          unmatched.end());
+          if (edit.mentor_id().empty()) {
+            auto* removed = draft.add_unmatched();
+            removed->set_mentee_id(edit.mentee_id());
+            removed->set_reason(v1::UNMATCHED_REASON_REMOVED_BY_ADMIN);
+            continue;
+          }
+          if (!seats.contains(edit.mentor_id())) {
+            violations.Add(field + ".mentor_id", "enrolled_mentor", "not a mentor enrolled in this programme");
+            continue;
+          }
+          const int32_t mentee = index.IndexOf(edit.mentee_id());
+          const int32_t mentor = index.IndexOf(edit.mentor_id());
+          if (mentee < 0 || mentor < 0) {
+            violations.Add(field, "in_directory", "both people must be in the directory");
+            continue;
+          }
+          auto contexts = ContextsOf(txn, index, {mentee});
+          if (!contexts.ok()) return contexts.status();
+          const ScoredPair scored = scorer.Explain(mentee, mentor, contexts->front());
+          if (scored.rejection != Rejection::kNone) {
+            violations.Add(field, absl::StrCat("constraint_", RejectionName(scored.rejection)),
+                           "a hard constraint forbids this pair");
+            continue;
+          }
+          auto loads = LoadsOf(txn, {edit.mentor_id()}, draft.programme_id());
+          if (!loads.ok()) return loads.status();
+          const int free = FreeSeats(seats[edit.mentor_id()], (*loads)[edit.mentor_id()], index.at(mentor));
+          const int used =
+              static_cast<int>(std::count_if(draft.pairs().begin(), draft.pairs().end(),
+                                             [&](const auto& p) { return p.mentor_id() == edit.mentor_id(); }));
+          if (used >= free) {
+            violations.Add(field + ".mentor_id", "seat_capacity", absl::StrCat("the mentor has ", free, " free seats"));
+            continue;
+          }
+          auto* pair = draft.add_pairs();
+          FillPair(scored, edit.mentee_id(), edit.mentor_id(), pair);
+          pair->set_edited(true);
+        }
+        if (!violations.empty()) return violations.ToStatus();
+        int64_t total = 0;
+        for (const auto& pair : draft.pairs()) total += pair.score();
+        draft.mutable_stats()->set_matched(draft.pairs_size());
+        draft.mutable_stats()->set_total_score(total);
+        draft.mutable_stats()->set_proven_optimal(false);  // an edited draft is the admin's choice
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::PublishDraft(const CallContext& call, const std::string& draft_id,
                                                          int64_t expected) {
-  return ChangeDraft(call, draft_id, expected, "published", [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
-    auto programme = LoadProgramme(txn, draft.programme_id());
-    if (!programme.ok()) return programme.status();
-    // Lock everyone involved first (no concurrent accept or publish can change their seats
-    // or focus areas meanwhile), then re-check each pair against what is true now.
-    std::vector<std::string> mentor_ids, everyone;
-    for (const auto& pair : draft.pairs()) {
-      mentor_ids.push_back(pair.mentor_id());
-      everyone.push_back(pair.mentor_id());
-      everyone.push_back(pair.mentee_id());
-    }
-    if (auto locked = LockPeople(txn, everyone); !locked.ok()) return locked;
-    std::sort(mentor_ids.begin(), mentor_ids.end());
-    mentor_ids.erase(std::unique(mentor_ids.begin(), mentor_ids.end()), mentor_ids.end());
-    auto people = directory_.Current(&txn);
-    if (!people.ok()) return people.status();
-    const PeopleIndex& index = **people;
-    const PairScorer scorer(PolicyOf(*programme), index);
-    auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED);
-    if (!enrolled.ok()) return enrolled.status();
-    absl::flat_hash_map<std::string, int> seats;
-    absl::flat_hash_set<std::string> mentees_enrolled;
-    for (const auto& e : *enrolled) {
-      if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) seats[e.person_id()] = e.seats();
-      if (e.role() == v1::PARTICIPANT_ROLE_MENTEE) mentees_enrolled.insert(e.person_id());
-    }
-    auto loads = LoadsOf(txn, mentor_ids, draft.programme_id());
-    if (!loads.ok()) return loads.status();
-    std::vector<int32_t> mentees;
-    for (const auto& pair : draft.pairs()) mentees.push_back(std::max(index.IndexOf(pair.mentee_id()), 0));
-    auto contexts = ContextsOf(txn, index, mentees);  // one query for the whole draft
-    if (!contexts.ok()) return contexts.status();
-    absl::flat_hash_map<std::string, int> taking;
-    errors::Violations violations;
-    std::vector<EventEnvelope> batch;
-    for (int k = 0; k < draft.pairs_size(); ++k) {
-      const auto& pair = draft.pairs(k);
-      const std::string field = absl::StrCat("pairs[", k, "]");
-      const int32_t mentee = index.IndexOf(pair.mentee_id());
-      const int32_t mentor = index.IndexOf(pair.mentor_id());
-      if (mentee < 0 || mentor < 0 || !seats.contains(pair.mentor_id()) || !mentees_enrolled.contains(pair.mentee_id())) {
-        violations.Add(field, "in_directory", "both people must still be in the directory and enrolled");
-        continue;
-      }
-      const MenteeContext& context = (*contexts)[static_cast<size_t>(k)];
-      if (Rejection why = scorer.Check(mentee, mentor, context); why != Rejection::kNone) {
-        violations.Add(field, absl::StrCat("constraint_", RejectionName(why)),
-                       "no longer allowed: edit the draft or run matching again");
-        continue;
-      }
-      const int free = FreeSeats(seats[pair.mentor_id()], (*loads)[pair.mentor_id()], index.at(mentor));
-      if (++taking[pair.mentor_id()] > free) {
-        violations.Add(field + ".mentor_id", "seat_capacity", "the mentor's seats were taken since the draft was made");
-        continue;
-      }
-      auto relationship = ProposeRelationship(txn, &call, &*programme, pair.mentee_id(), pair.mentor_id(),
-                                              FocusAreasOf(scorer.FocusOf(mentee, mentor, context)), "cohort", clock_,
-                                              batch);
-      if (!relationship.ok()) return relationship.status();
-      draft.add_relationship_ids(relationship->relationship_id());
-    }
-    if (!violations.empty()) return violations.ToStatus();
-    draft.set_state(v1::DRAFT_STATE_PUBLISHED);
-    return AppendAll(txn, batch, clock_);
-  });
+  return ChangeDraft(
+      call, draft_id, expected, "published", [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
+        auto programme = LoadProgramme(txn, draft.programme_id());
+        if (!programme.ok()) return programme.status();
+        // Lock everyone involved first (no concurrent accept or publish can change their seats
+        // or focus areas meanwhile), then re-check each pair against what is true now.
+        std::vector<std::string> mentor_ids, everyone;
+        for (const auto& pair : draft.pairs()) {
+          mentor_ids.push_back(pair.mentor_id());
+          everyone.push_back(pair.mentor_id());
+          everyone.push_back(pair.mentee_id());
+        }
+        if (auto locked = LockPeople(txn, everyone); !locked.ok()) return locked;
+        std::sort(mentor_ids.begin(), mentor_ids.end());
+        mentor_ids.erase(std::unique(mentor_ids.begin(), mentor_ids.end()), mentor_ids.end());
+        auto people = directory_.Current(&txn);
+        if (!people.ok()) return people.status();
+        const PeopleIndex& index = **people;
+        const PairScorer scorer(PolicyOf(*programme), index);
+        auto enrolled = EnrollmentsOf(txn, draft.programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED);
+        if (!enrolled.ok()) return enrolled.status();
+        absl::flat_hash_map<std::string, int> seats;
+        absl::flat_hash_set<std::string> mentees_enrolled;
+        for (const auto& e : *enrolled) {
+          if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) seats[e.person_id()] = e.seats();
+          if (e.role() == v1::PARTICIPANT_ROLE_MENTEE) mentees_enrolled.insert(e.person_id());
+        }
+        auto loads = LoadsOf(txn, mentor_ids, draft.programme_id());
+        if (!loads.ok()) return loads.status();
+        std::vector<int32_t> mentees;
+        for (const auto& pair : draft.pairs()) mentees.push_back(std::max(index.IndexOf(pair.mentee_id()), 0));
+        auto contexts = ContextsOf(txn, index, mentees);  // one query for the whole draft
+        if (!contexts.ok()) return contexts.status();
+        absl::flat_hash_map<std::string, int> taking;
+        errors::Violations violations;
+        std::vector<EventEnvelope> batch;
+        for (int k = 0; k < draft.pairs_size(); ++k) {
+          const auto& pair = draft.pairs(k);
+          const std::string field = absl::StrCat("pairs[", k, "]");
+          const int32_t mentee = index.IndexOf(pair.mentee_id());
+          const int32_t mentor = index.IndexOf(pair.mentor_id());
+          if (mentee < 0 || mentor < 0 || !seats.contains(pair.mentor_id()) ||
+              !mentees_enrolled.contains(pair.mentee_id())) {
+            violations.Add(field, "in_directory", "both people must still be in the directory and enrolled");
+            continue;
+          }
+          const MenteeContext& context = (*contexts)[static_cast<size_t>(k)];
+          if (Rejection why = scorer.Check(mentee, mentor, context); why != Rejection::kNone) {
+            violations.Add(field, absl::StrCat("constraint_", RejectionName(why)),
+                           "no longer allowed: edit the draft or run matching again");
+            continue;
+          }
+          const int free = FreeSeats(seats[pair.mentor_id()], (*loads)[pair.mentor_id()], index.at(mentor));
+          if (++taking[pair.mentor_id()] > free) {
+            violations.Add(field + ".mentor_id", "seat_capacity",
+                           "the mentor's seats were taken since the draft was made");
+            continue;
+          }
+          auto relationship =
+              ProposeRelationship(txn, &call, &*programme, pair.mentee_id(), pair.mentor_id(),
+                                  FocusAreasOf(scorer.FocusOf(mentee, mentor, context)), "cohort", clock_, batch);
+          if (!relationship.ok()) return relationship.status();
+          draft.add_relationship_ids(relationship->relationship_id());
+        }
+        if (!violations.empty()) return violations.ToStatus();
+        draft.set_state(v1::DRAFT_STATE_PUBLISHED);
+        return AppendAll(txn, batch, clock_);
+      });
 }
 
 absl::StatusOr<v1::MatchDraft> MatchingApp::DiscardDraft(const CallContext& call, const std::string& draft_id,
@@ -1013,9 +1028,8 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::CreateRequest(const CallConte
   return result;
 }
 
-absl::StatusOr<v1::MentorshipRequest> MatchingApp::AnswerRequest(const CallContext& call,
-                                                                 const std::string& request_id, Party who,
-                                                                 const RequestMutation& mutation) {
+absl::StatusOr<v1::MentorshipRequest> MatchingApp::AnswerRequest(const CallContext& call, const std::string& request_id,
+                                                                 Party who, const RequestMutation& mutation) {
   absl::StatusOr<v1::MentorshipRequest> result;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
     auto request = LoadRequestForUpdate(txn, request_id);
@@ -1041,74 +1055,79 @@ absl::StatusOr<v1::MentorshipRequest> MatchingApp::AnswerRequest(const CallConte
 
 absl::StatusOr<v1::MentorshipRequest> MatchingApp::AcceptRequest(const CallContext& call,
                                                                  const std::string& request_id) {
-  return AnswerRequest(call, request_id, Party::kMentor, [&](pg::Transaction& txn, v1::MentorshipRequest& request,
-                                                             std::vector<EventEnvelope>& batch) -> absl::Status {
-    // The mentor's last seat, and the mentee's open focus areas, go to whoever locks first.
-    if (auto locked = LockPeople(txn, {request.mentee_id(), request.mentor_id()}); !locked.ok()) return locked;
-    std::optional<v1::Programme> programme;
-    if (!request.programme_id().empty()) {
-      auto loaded = LoadProgramme(txn, request.programme_id());
-      if (!loaded.ok()) return loaded.status();
-      programme = std::move(*loaded);
-    }
-    auto people = directory_.Current(&txn);
-    if (!people.ok()) return people.status();
-    const PeopleIndex& index = **people;
-    const int32_t mentee = index.IndexOf(request.mentee_id());
-    const int32_t mentor = index.IndexOf(request.mentor_id());
-    if (mentee < 0 || mentor < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "no longer in the directory");
-    auto loads = LoadsOf(txn, {request.mentor_id()}, request.programme_id());
-    if (!loads.ok()) return loads.status();
-    int programme_seats = -1;
-    if (programme) {
-      auto enrolled = txn.Exec("SELECT body FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = 2",
-                               {request.programme_id(), request.mentor_id()});
-      if (!enrolled.ok()) return enrolled.status();
-      if (enrolled->rows() > 0) {
-        v1::Enrollment e;
-        e.ParseFromString(enrolled->Bytes(0, 0));
-        programme_seats = e.seats();
-      }
-    }
-    if (FreeSeats(programme_seats, (*loads)[request.mentor_id()], index.at(mentor)) <= 0) {
-      return errors::FailedPrecondition("NO_CAPACITY", "the mentor has no free seat");
-    }
-    auto contexts = ContextsOf(txn, index, {mentee});
-    if (!contexts.ok()) return contexts.status();
-    const FocusMask asked = FocusOfRequest(request);
-    if (asked & contexts->front().covered_areas) {
-      return errors::FailedPrecondition("FOCUS_AREA_COVERED", "the mentee has a mentor for this focus area by now");
-    }
-    // What held when the mentee asked may not hold now (a new conflict, a new manager, leave).
-    contexts->front().wanted_areas = asked;
-    if (Rejection why = RequestScorer(programme ? &*programme : nullptr, index).Check(mentee, mentor, contexts->front());
-        why != Rejection::kNone) {
-      return errors::WithReason(absl::StatusCode::kFailedPrecondition, absl::StrCat("CONSTRAINT_", RejectionName(why)),
-                                absl::StrCat("a hard matching rule now forbids this pair: ", RejectionName(why)));
-    }
-    auto accepted = NewEvent(&call, "request", request.request_id(), request.version(), clock_);
-    batch.push_back(std::move(accepted));  // before match.proposed, which ProposeRelationship adds
-    auto relationship = ProposeRelationship(txn, &call, programme ? &*programme : nullptr, request.mentee_id(),
-                                            request.mentor_id(), FocusAreasOf(asked), "request", clock_, batch);
-    if (!relationship.ok()) return relationship.status();
-    request.set_state(v1::REQUEST_STATE_ACCEPTED);
-    request.set_relationship_id(relationship->relationship_id());
-    batch.front().mutable_request_accepted()->set_request_id(request.request_id());
-    batch.front().mutable_request_accepted()->set_relationship_id(relationship->relationship_id());
-    // The mentee's other pending requests for these focus areas are answered now.
-    auto others = txn.Exec("SELECT body FROM requests WHERE mentee_id = $1 AND state = 1 AND request_id <> $2 FOR UPDATE",
-                           {request.mentee_id(), request.request_id()});
-    if (!others.ok()) return others.status();
-    for (int i = 0; i < others->rows(); ++i) {
-      v1::MentorshipRequest other;
-      other.ParseFromString(others->Bytes(i, 0));
-      if ((FocusOfRequest(other) & asked) == 0) continue;
-      if (auto withdrawn = WithdrawInTransaction(txn, other, true, &call, clock_, batch); !withdrawn.ok()) {
-        return withdrawn;
-      }
-    }
-    return absl::OkStatus();
-  });
+  return AnswerRequest(
+      call, request_id, Party::kMentor,
+      [&](pg::Transaction& txn, v1::MentorshipRequest& request, std::vector<EventEnvelope>& batch) -> absl::Status {
+        // The mentor's last seat, and the mentee's open focus areas, go to whoever locks first.
+        if (auto locked = LockPeople(txn, {request.mentee_id(), request.mentor_id()}); !locked.ok()) return locked;
+        std::optional<v1::Programme> programme;
+        if (!request.programme_id().empty()) {
+          auto loaded = LoadProgramme(txn, request.programme_id());
+          if (!loaded.ok()) return loaded.status();
+          programme = std::move(*loaded);
+        }
+        auto people = directory_.Current(&txn);
+        if (!people.ok()) return people.status();
+        const PeopleIndex& index = **people;
+        const int32_t mentee = index.IndexOf(request.mentee_id());
+        const int32_t mentor = index.IndexOf(request.mentor_id());
+        if (mentee < 0 || mentor < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "no longer in the directory");
+        auto loads = LoadsOf(txn, {request.mentor_id()}, request.programme_id());
+        if (!loads.ok()) return loads.status();
+        int programme_seats = -1;
+        if (programme) {
+          auto enrolled =
+              txn.Exec("SELECT body FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = 2",
+                       {request.programme_id(), request.mentor_id()});
+          if (!enrolled.ok()) return enrolled.status();
+          if (enrolled->rows() > 0) {
+            v1::Enrollment e;
+            e.ParseFromString(enrolled->Bytes(0, 0));
+            programme_seats = e.seats();
+          }
+        }
+        if (FreeSeats(programme_seats, (*loads)[request.mentor_id()], index.at(mentor)) <= 0) {
+          return errors::FailedPrecondition("NO_CAPACITY", "the mentor has no free seat");
+        }
+        auto contexts = ContextsOf(txn, index, {mentee});
+        if (!contexts.ok()) return contexts.status();
+        const FocusMask asked = FocusOfRequest(request);
+        if (asked & contexts->front().covered_areas) {
+          return errors::FailedPrecondition("FOCUS_AREA_COVERED", "the mentee has a mentor for this focus area by now");
+        }
+        // What held when the mentee asked may not hold now (a new conflict, a new manager, leave).
+        contexts->front().wanted_areas = asked;
+        if (Rejection why =
+                RequestScorer(programme ? &*programme : nullptr, index).Check(mentee, mentor, contexts->front());
+            why != Rejection::kNone) {
+          return errors::WithReason(absl::StatusCode::kFailedPrecondition,
+                                    absl::StrCat("CONSTRAINT_", RejectionName(why)),
+                                    absl::StrCat("a hard matching rule now forbids this pair: ", RejectionName(why)));
+        }
+        auto accepted = NewEvent(&call, "request", request.request_id(), request.version(), clock_);
+        batch.push_back(std::move(accepted));  // before match.proposed, which ProposeRelationship adds
+        auto relationship = ProposeRelationship(txn, &call, programme ? &*programme : nullptr, request.mentee_id(),
+                                                request.mentor_id(), FocusAreasOf(asked), "request", clock_, batch);
+        if (!relationship.ok()) return relationship.status();
+        request.set_state(v1::REQUEST_STATE_ACCEPTED);
+        request.set_relationship_id(relationship->relationship_id());
+        batch.front().mutable_request_accepted()->set_request_id(request.request_id());
+        batch.front().mutable_request_accepted()->set_relationship_id(relationship->relationship_id());
+        // The mentee's other pending requests for these focus areas are answered now.
+        auto others =
+            txn.Exec("SELECT body FROM requests WHERE mentee_id = $1 AND state = 1 AND request_id <> $2 FOR UPDATE",
+                     {request.mentee_id(), request.request_id()});
+        if (!others.ok()) return others.status();
+        for (int i = 0; i < others->rows(); ++i) {
+          v1::MentorshipRequest other;
+          other.ParseFromString(others->Bytes(i, 0));
+          if ((FocusOfRequest(other) & asked) == 0) continue;
+          if (auto withdrawn = WithdrawInTransaction(txn, other, true, &call, clock_, batch); !withdrawn.ok()) {
+            return withdrawn;
+          }
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<v1::MentorshipRequest> MatchingApp::DeclineRequest(const CallContext& call,
@@ -1143,9 +1162,10 @@ absl::StatusOr<std::vector<v1::MentorshipRequest>> MatchingApp::ListRequests(con
                                                                              const v1::ListRequestsRequest& request) {
   if (request.person_id().empty()) return errors::InvalidArgument("person_id", "required", "name the person");
   if (auto allowed = RequireSelfOrAdmin(call, request.person_id(), "requests"); !allowed.ok()) return allowed;
-  auto rows = pool_.Exec("SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND (NOT $2 OR state = 1) "
-                         "ORDER BY created_at, request_id",
-                         {request.person_id(), request.pending_only()});
+  auto rows = pool_.Exec(
+      "SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND (NOT $2 OR state = 1) "
+      "ORDER BY created_at, request_id",
+      {request.person_id(), request.pending_only()});
   if (!rows.ok()) return rows.status();
   std::vector<v1::MentorshipRequest> out(rows->rows());
   for (int i = 0; i < rows->rows(); ++i) {
@@ -1178,14 +1198,16 @@ absl::StatusOr<std::vector<v1::Relationship>> MatchingApp::ListRelationships(
   absl::StatusOr<pg::Result> rows = absl::InvalidArgumentError("");
   if (!request.person_id().empty()) {
     if (auto allowed = RequireSelfOrAdmin(call, request.person_id(), "relationships"); !allowed.ok()) return allowed;
-    rows = pool_.Exec("SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) "
-                      "AND ($2 OR state IN (1, 2, 3)) ORDER BY created_at, relationship_id",
-                      {request.person_id(), request.include_closed()});
+    rows = pool_.Exec(
+        "SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) "
+        "AND ($2 OR state IN (1, 2, 3)) ORDER BY created_at, relationship_id",
+        {request.person_id(), request.include_closed()});
   } else if (!request.programme_id().empty()) {
     if (auto allowed = RequireAdmin(call); !allowed.ok()) return allowed;
-    rows = pool_.Exec("SELECT body FROM relationships WHERE programme_id = $1 "
-                      "AND ($2 OR state IN (1, 2, 3)) ORDER BY created_at, relationship_id",
-                      {request.programme_id(), request.include_closed()});
+    rows = pool_.Exec(
+        "SELECT body FROM relationships WHERE programme_id = $1 "
+        "AND ($2 OR state IN (1, 2, 3)) ORDER BY created_at, relationship_id",
+        {request.programme_id(), request.include_closed()});
   } else {
     return errors::InvalidArgument("person_id", "required", "name a person or a programme");
   }
@@ -1216,7 +1238,8 @@ absl::StatusOr<v1::Relationship> MatchingApp::Mutate(const CallContext& call, co
     if (party == Party::kNone && !IsAdmin(call.caller)) {
       return errors::PermissionDenied("only the two people in a relationship may change it");
     }
-    if (expected != 0 && expected != r->version()) return errors::VersionConflict("relationship", expected, r->version());
+    if (expected != 0 && expected != r->version())
+      return errors::VersionConflict("relationship", expected, r->version());
     std::vector<EventEnvelope> batch;
     const int64_t before = r->version();
     if (auto changed = mutation(*r, party, batch); !changed.ok()) return changed;
@@ -1224,8 +1247,7 @@ absl::StatusOr<v1::Relationship> MatchingApp::Mutate(const CallContext& call, co
     SetTimestamp(r->mutable_updated_at(), clock_.Now());
     if (auto saved = SaveRelationship(txn, *r); !saved.ok()) return saved;
     if (auto appended = AppendAll(txn, batch, clock_); !appended.ok()) return appended;
-    if (r->state() == v1::RELATIONSHIP_STATE_CLOSED &&
-        r->closure_reason() == common::v1::CLOSURE_REASON_NO_RAPPORT) {
+    if (r->state() == v1::RELATIONSHIP_STATE_CLOSED && r->closure_reason() == common::v1::CLOSURE_REASON_NO_RAPPORT) {
       if (auto offered = OfferRematch(txn, *r, "closed_no_rapport", clock_); !offered.ok()) return offered;
     }
     result = std::move(*r);
@@ -1310,7 +1332,8 @@ absl::StatusOr<v1::Relationship> MatchingApp::ProposeAmendment(const CallContext
                 });
 }
 
-absl::StatusOr<v1::Relationship> MatchingApp::Pause(const CallContext& call, const v1::PauseRelationshipRequest& request) {
+absl::StatusOr<v1::Relationship> MatchingApp::Pause(const CallContext& call,
+                                                    const v1::PauseRelationshipRequest& request) {
   if (auto valid = ValidateResumeBy(request.resume_by(), Today(clock_)); !valid.ok()) return valid;
   return Mutate(call, request.relationship_id(), request.expected_version(),
                 [&](v1::Relationship& r, Party party, auto& batch) -> absl::Status {
@@ -1341,9 +1364,12 @@ absl::StatusOr<v1::Relationship> MatchingApp::Resume(const CallContext& call, co
                 });
 }
 
-absl::StatusOr<v1::Relationship> MatchingApp::Close(const CallContext& call, const v1::CloseRelationshipRequest& request) {
-  if (request.reason() == common::v1::CLOSURE_REASON_UNSPECIFIED || !common::v1::ClosureReason_IsValid(request.reason())) {
-    return errors::InvalidArgument("reason", "closure_reason", "say why it ends with a known reason code (not private)");
+absl::StatusOr<v1::Relationship> MatchingApp::Close(const CallContext& call,
+                                                    const v1::CloseRelationshipRequest& request) {
+  if (request.reason() == common::v1::CLOSURE_REASON_UNSPECIFIED ||
+      !common::v1::ClosureReason_IsValid(request.reason())) {
+    return errors::InvalidArgument("reason", "closure_reason",
+                                   "say why it ends with a known reason code (not private)");
   }
   if (request.note().size() > 2000) return errors::InvalidArgument("note", "max_length", "at most 2000 bytes");
   return Mutate(call, request.relationship_id(), request.expected_version(),
@@ -1378,10 +1404,11 @@ absl::StatusOr<std::vector<v1::RematchOffer>> MatchingApp::ListRematchOffers(con
                                                                              const std::string& mentee_id) {
   if (mentee_id.empty()) return errors::InvalidArgument("mentee_id", "required", "name the mentee");
   if (auto allowed = RequireSelfOrAdmin(call, mentee_id, "rematch offers"); !allowed.ok()) return allowed;
-  auto rows = pool_.Exec("SELECT previous_relationship_id, programme_id, previous_mentor_id, trigger, "
-                         "extract(epoch FROM offered_at)::bigint FROM rematch_offers WHERE mentee_id = $1 "
-                         "ORDER BY offered_at",
-                         {mentee_id});
+  auto rows = pool_.Exec(
+      "SELECT previous_relationship_id, programme_id, previous_mentor_id, trigger, "
+      "extract(epoch FROM offered_at)::bigint FROM rematch_offers WHERE mentee_id = $1 "
+      "ORDER BY offered_at",
+      {mentee_id});
   if (!rows.ok()) return rows.status();
   std::vector<v1::RematchOffer> out;
   for (int i = 0; i < rows->rows(); ++i) {
@@ -1466,9 +1493,10 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
           v1::MatchDraft draft;
           draft.ParseFromString(drafts->Bytes(d, 0));
           auto& pairs = *draft.mutable_pairs();
-          pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
-                                     [&](const auto& p) { return p.mentee_id() == person_id || p.mentor_id() == person_id; }),
-                      pairs.end());
+          pairs.erase(
+              std::remove_if(pairs.begin(), pairs.end(),
+                             [&](const auto& p) { return p.mentee_id() == person_id || p.mentor_id() == person_id; }),
+              pairs.end());
           auto& unmatched = *draft.mutable_unmatched();
           unmatched.erase(std::remove_if(unmatched.begin(), unmatched.end(),
                                          [&](const auto& u) { return u.mentee_id() == person_id; }),
@@ -1483,8 +1511,9 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
         v1::MentorshipRequest r;
         r.ParseFromString(rows->Bytes(i, 0));
         RedactRequest(r);
-        auto saved = r.state() == v1::REQUEST_STATE_PENDING ? WithdrawInTransaction(txn, r, true, nullptr, clock_, batch)
-                                                             : SaveRequest(txn, r);
+        auto saved = r.state() == v1::REQUEST_STATE_PENDING
+                         ? WithdrawInTransaction(txn, r, true, nullptr, clock_, batch)
+                         : SaveRequest(txn, r);
         if (!saved.ok()) return saved;
       }
       if (auto removed = txn.Exec("DELETE FROM rematch_offers WHERE mentee_id = $1", {person_id}); !removed.ok()) {
@@ -1509,13 +1538,14 @@ absl::Status MatchingApp::OnEvent(pg::Transaction& txn, const EventEnvelope& eve
   // under the person's lock (no accept or publish can open a new one meanwhile).
   if (!event.has_profile_erased()) {
     if (auto locked = LockPeople(txn, {person_id}); !locked.ok()) return locked;
-    auto pending = txn.Exec("SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND state = 1 FOR UPDATE",
-                            {person_id});
+    auto pending = txn.Exec(
+        "SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND state = 1 FOR UPDATE", {person_id});
     if (!pending.ok()) return pending.status();
     for (int i = 0; i < pending->rows(); ++i) {
       v1::MentorshipRequest r;
       r.ParseFromString(pending->Bytes(i, 0));
-      if (auto withdrawn = WithdrawInTransaction(txn, r, true, nullptr, clock_, batch); !withdrawn.ok()) return withdrawn;
+      if (auto withdrawn = WithdrawInTransaction(txn, r, true, nullptr, clock_, batch); !withdrawn.ok())
+        return withdrawn;
     }
   }
   auto open = txn.Exec(absl::StrCat("SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) ",

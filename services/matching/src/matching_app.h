@@ -58,13 +58,15 @@ class MatchingApp {
                                                                   const v1::ListRelationshipsRequest& request);
   absl::StatusOr<v1::Relationship> AcceptAgreement(const CallContext& call, const v1::AcceptAgreementRequest& request);
   absl::StatusOr<v1::Relationship> DeclineMatch(const CallContext& call, const v1::DeclineMatchRequest& request);
-  absl::StatusOr<v1::Relationship> ProposeAmendment(const CallContext& call, const v1::ProposeAmendmentRequest& request);
+  absl::StatusOr<v1::Relationship> ProposeAmendment(const CallContext& call,
+                                                    const v1::ProposeAmendmentRequest& request);
   absl::StatusOr<v1::Relationship> Pause(const CallContext& call, const v1::PauseRelationshipRequest& request);
   absl::StatusOr<v1::Relationship> Resume(const CallContext& call, const v1::RelationshipCommand& request);
   absl::StatusOr<v1::Relationship> Close(const CallContext& call, const v1::CloseRelationshipRequest& request);
   absl::StatusOr<v1::Relationship> MoveToAlumni(const CallContext& call, const v1::RelationshipCommand& request);
 
-  absl::StatusOr<std::vector<v1::RematchOffer>> ListRematchOffers(const CallContext& call, const std::string& mentee_id);
+  absl::StatusOr<std::vector<v1::RematchOffer>> ListRematchOffers(const CallContext& call,
+                                                                  const std::string& mentee_id);
 
   // Consumed events: profile.* keep the read model (fetching facts from `profiles`) and
   // close a departed person's relationships; rapport.at_risk raises a rematch offer.
@@ -74,8 +76,8 @@ class MatchingApp {
   struct Seats;
   struct Pool;
   using Mutation = std::function<absl::Status(v1::Relationship&, Party, std::vector<events::v1::EventEnvelope>&)>;
-  using RequestMutation = std::function<absl::Status(pg::Transaction&, v1::MentorshipRequest&,
-                                                     std::vector<events::v1::EventEnvelope>&)>;
+  using RequestMutation =
+      std::function<absl::Status(pg::Transaction&, v1::MentorshipRequest&, std::vector<events::v1::EventEnvelope>&)>;
   using DraftMutation = std::function<absl::Status(pg::Transaction&, v1::MatchDraft&)>;
   // A pending request answered by `who` (its version already bumped for the events).
   absl::StatusOr<v1::MentorshipRequest> AnswerRequest(const CallContext& call, const std::string& request_id, Party who,

@@ -49,9 +49,8 @@ void CheckRrule(Violations& v, const std::string& field, const std::string& rrul
 absl::Status Denied(const std::string& what) { return errors::PermissionDenied(what); }
 
 absl::Status WrongState(const v1::Relationship& r, const std::string& action) {
-  return errors::FailedPrecondition(
-      "INVALID_TRANSITION", absl::StrCat("cannot ", action, " a relationship that is ",
-                                         v1::RelationshipState_Name(r.state())));
+  return errors::FailedPrecondition("INVALID_TRANSITION", absl::StrCat("cannot ", action, " a relationship that is ",
+                                                                       v1::RelationshipState_Name(r.state())));
 }
 
 }  // namespace
@@ -128,8 +127,9 @@ absl::Status NormaliseProgramme(v1::Programme& p) {
   Range(v, "programme.agreement_defaults.mentee_time_share_percent", d.mentee_time_share_percent(), 0, 100);
   Range(v, "programme.max_pending_requests_per_mentee", p.max_pending_requests_per_mentee(), 1, 20);
   const auto& w = policy.weights();
-  const int32_t weights[] = {w.goal_focus(), w.skills(), w.level_gap(), w.cross_boundary(),
-                             w.languages(), w.availability_overlap(), w.meeting_modes()};
+  const int32_t weights[] = {w.goal_focus(),     w.skills(),    w.level_gap(),
+                             w.cross_boundary(), w.languages(), w.availability_overlap(),
+                             w.meeting_modes()};
   int64_t total = 0;
   for (int c = 0; c < kCriteria; ++c) {
     Range(v, absl::StrCat("programme.policy.weights.", CriterionName(static_cast<Criterion>(c))), weights[c], 0, 1000);
@@ -235,7 +235,7 @@ MatchPolicy PolicyOf(const v1::Programme& programme) {
   const auto& p = programme.policy();
   MatchPolicy policy;
   policy.reverse = programme.type() == common::v1::PROGRAMME_TYPE_REVERSE;
-  policy.weights = {p.weights().goal_focus(), p.weights().skills(),    p.weights().level_gap(),
+  policy.weights = {p.weights().goal_focus(),     p.weights().skills(),    p.weights().level_gap(),
                     p.weights().cross_boundary(), p.weights().languages(), p.weights().availability_overlap(),
                     p.weights().meeting_modes()};
   policy.min_level_gap = p.min_level_gap();
@@ -334,8 +334,8 @@ absl::Status CheckAccept(const v1::Relationship& r, Party party, int32_t agreeme
   if ((r.state() == v1::RELATIONSHIP_STATE_ACTIVE || r.state() == v1::RELATIONSHIP_STATE_PAUSED) &&
       r.has_pending_amendment()) {
     if (agreement_version != r.pending_amendment().version()) {
-      return errors::FailedPrecondition("AGREEMENT_CHANGED",
-                                        absl::StrCat("the pending amendment is version ", r.pending_amendment().version()));
+      return errors::FailedPrecondition(
+          "AGREEMENT_CHANGED", absl::StrCat("the pending amendment is version ", r.pending_amendment().version()));
     }
     return absl::OkStatus();
   }

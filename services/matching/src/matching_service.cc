@@ -13,21 +13,21 @@ void Fill(std::vector<Item> items, List* out) {
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 
-ServerUnaryReactor* MatchingService::CreateProgramme(CallbackServerContext* ctx, const v1::CreateProgrammeRequest* request,
+ServerUnaryReactor* MatchingService::CreateProgramme(CallbackServerContext* ctx,
+                                                     const v1::CreateProgrammeRequest* request,
                                                      v1::Programme* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.CreateProgramme(call, request->programme());
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.CreateProgramme(call, request->programme()); });
 }
 
 ServerUnaryReactor* MatchingService::GetProgramme(CallbackServerContext* ctx, const v1::GetProgrammeRequest* request,
                                                   v1::Programme* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.GetProgramme(call, request->programme_id());
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.GetProgramme(call, request->programme_id()); });
 }
 
-ServerUnaryReactor* MatchingService::UpdateProgramme(CallbackServerContext* ctx, const v1::UpdateProgrammeRequest* request,
+ServerUnaryReactor* MatchingService::UpdateProgramme(CallbackServerContext* ctx,
+                                                     const v1::UpdateProgrammeRequest* request,
                                                      v1::Programme* response) {
   return Serve(ctx, response, [this, request](const CallContext& call) {
     return app_.UpdateProgramme(call, request->programme(), request->expected_version());
@@ -47,21 +47,22 @@ ServerUnaryReactor* MatchingService::ListProgrammes(CallbackServerContext* ctx, 
 
 ServerUnaryReactor* MatchingService::Enroll(CallbackServerContext* ctx, const v1::EnrollRequest* request,
                                             v1::Enrollment* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.Enroll(call, request->enrollment());
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.Enroll(call, request->enrollment()); });
 }
 
 ServerUnaryReactor* MatchingService::WithdrawEnrollment(CallbackServerContext* ctx,
                                                         const v1::WithdrawEnrollmentRequest* request,
                                                         v1::WithdrawEnrollmentResponse* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) -> absl::StatusOr<v1::WithdrawEnrollmentResponse> {
-    if (auto done = app_.WithdrawEnrollment(call, *request); !done.ok()) return done;
-    return v1::WithdrawEnrollmentResponse();
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) -> absl::StatusOr<v1::WithdrawEnrollmentResponse> {
+                 if (auto done = app_.WithdrawEnrollment(call, *request); !done.ok()) return done;
+                 return v1::WithdrawEnrollmentResponse();
+               });
 }
 
-ServerUnaryReactor* MatchingService::ListEnrollments(CallbackServerContext* ctx, const v1::ListEnrollmentsRequest* request,
+ServerUnaryReactor* MatchingService::ListEnrollments(CallbackServerContext* ctx,
+                                                     const v1::ListEnrollmentsRequest* request,
                                                      v1::ListEnrollmentsResponse* response) {
   return Serve(ctx, response, [this, request](const CallContext& call) -> absl::StatusOr<v1::ListEnrollmentsResponse> {
     auto enrollments = app_.ListEnrollments(call, *request);
@@ -74,12 +75,14 @@ ServerUnaryReactor* MatchingService::ListEnrollments(CallbackServerContext* ctx,
 
 ServerUnaryReactor* MatchingService::RecommendMentors(CallbackServerContext* ctx, const v1::RecommendRequest* request,
                                                       v1::RecommendResponse* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.RecommendMentors(call, *request); });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.RecommendMentors(call, *request); });
 }
 
 ServerUnaryReactor* MatchingService::RecommendMentees(CallbackServerContext* ctx, const v1::RecommendRequest* request,
                                                       v1::RecommendResponse* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.RecommendMentees(call, *request); });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.RecommendMentees(call, *request); });
 }
 
 ServerUnaryReactor* MatchingService::RunCohortMatching(CallbackServerContext* ctx,
@@ -117,16 +120,14 @@ ServerUnaryReactor* MatchingService::DiscardDraft(CallbackServerContext* ctx, co
 ServerUnaryReactor* MatchingService::CreateMentorshipRequest(CallbackServerContext* ctx,
                                                              const v1::CreateMentorshipRequestRequest* request,
                                                              v1::MentorshipRequest* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.CreateRequest(call, request->request());
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.CreateRequest(call, request->request()); });
 }
 
 ServerUnaryReactor* MatchingService::AcceptRequest(CallbackServerContext* ctx, const v1::DecideRequestRequest* request,
                                                    v1::MentorshipRequest* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.AcceptRequest(call, request->request_id());
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.AcceptRequest(call, request->request_id()); });
 }
 
 ServerUnaryReactor* MatchingService::DeclineRequest(CallbackServerContext* ctx, const v1::DecideRequestRequest* request,
@@ -136,11 +137,11 @@ ServerUnaryReactor* MatchingService::DeclineRequest(CallbackServerContext* ctx, 
   });
 }
 
-ServerUnaryReactor* MatchingService::WithdrawRequest(CallbackServerContext* ctx, const v1::WithdrawRequestRequest* request,
+ServerUnaryReactor* MatchingService::WithdrawRequest(CallbackServerContext* ctx,
+                                                     const v1::WithdrawRequestRequest* request,
                                                      v1::MentorshipRequest* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.WithdrawRequest(call, request->request_id());
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.WithdrawRequest(call, request->request_id()); });
 }
 
 ServerUnaryReactor* MatchingService::ListRequests(CallbackServerContext* ctx, const v1::ListRequestsRequest* request,
@@ -154,7 +155,8 @@ ServerUnaryReactor* MatchingService::ListRequests(CallbackServerContext* ctx, co
   });
 }
 
-ServerUnaryReactor* MatchingService::GetRelationship(CallbackServerContext* ctx, const v1::GetRelationshipRequest* request,
+ServerUnaryReactor* MatchingService::GetRelationship(CallbackServerContext* ctx,
+                                                     const v1::GetRelationshipRequest* request,
                                                      v1::Relationship* response) {
   return Serve(ctx, response, [this, request](const CallContext& call) {
     return app_.GetRelationship(call, request->relationship_id(), request->view());
@@ -164,18 +166,21 @@ ServerUnaryReactor* MatchingService::GetRelationship(CallbackServerContext* ctx,
 ServerUnaryReactor* MatchingService::ListRelationships(CallbackServerContext* ctx,
                                                        const v1::ListRelationshipsRequest* request,
                                                        v1::ListRelationshipsResponse* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) -> absl::StatusOr<v1::ListRelationshipsResponse> {
-    auto relationships = app_.ListRelationships(call, *request);
-    if (!relationships.ok()) return relationships.status();
-    v1::ListRelationshipsResponse out;
-    Fill(std::move(*relationships), out.mutable_relationships());
-    return out;
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) -> absl::StatusOr<v1::ListRelationshipsResponse> {
+                 auto relationships = app_.ListRelationships(call, *request);
+                 if (!relationships.ok()) return relationships.status();
+                 v1::ListRelationshipsResponse out;
+                 Fill(std::move(*relationships), out.mutable_relationships());
+                 return out;
+               });
 }
 
-ServerUnaryReactor* MatchingService::AcceptAgreement(CallbackServerContext* ctx, const v1::AcceptAgreementRequest* request,
+ServerUnaryReactor* MatchingService::AcceptAgreement(CallbackServerContext* ctx,
+                                                     const v1::AcceptAgreementRequest* request,
                                                      v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.AcceptAgreement(call, *request); });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.AcceptAgreement(call, *request); });
 }
 
 ServerUnaryReactor* MatchingService::DeclineMatch(CallbackServerContext* ctx, const v1::DeclineMatchRequest* request,
@@ -186,7 +191,8 @@ ServerUnaryReactor* MatchingService::DeclineMatch(CallbackServerContext* ctx, co
 ServerUnaryReactor* MatchingService::ProposeAmendment(CallbackServerContext* ctx,
                                                       const v1::ProposeAmendmentRequest* request,
                                                       v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.ProposeAmendment(call, *request); });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) { return app_.ProposeAmendment(call, *request); });
 }
 
 ServerUnaryReactor* MatchingService::PauseRelationship(CallbackServerContext* ctx,
@@ -195,7 +201,8 @@ ServerUnaryReactor* MatchingService::PauseRelationship(CallbackServerContext* ct
   return Serve(ctx, response, [this, request](const CallContext& call) { return app_.Pause(call, *request); });
 }
 
-ServerUnaryReactor* MatchingService::ResumeRelationship(CallbackServerContext* ctx, const v1::RelationshipCommand* request,
+ServerUnaryReactor* MatchingService::ResumeRelationship(CallbackServerContext* ctx,
+                                                        const v1::RelationshipCommand* request,
                                                         v1::Relationship* response) {
   return Serve(ctx, response, [this, request](const CallContext& call) { return app_.Resume(call, *request); });
 }
@@ -214,13 +221,14 @@ ServerUnaryReactor* MatchingService::MoveToAlumni(CallbackServerContext* ctx, co
 ServerUnaryReactor* MatchingService::ListRematchOffers(CallbackServerContext* ctx,
                                                        const v1::ListRematchOffersRequest* request,
                                                        v1::ListRematchOffersResponse* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) -> absl::StatusOr<v1::ListRematchOffersResponse> {
-    auto offers = app_.ListRematchOffers(call, request->mentee_id());
-    if (!offers.ok()) return offers.status();
-    v1::ListRematchOffersResponse out;
-    Fill(std::move(*offers), out.mutable_offers());
-    return out;
-  });
+  return Serve(ctx, response,
+               [this, request](const CallContext& call) -> absl::StatusOr<v1::ListRematchOffersResponse> {
+                 auto offers = app_.ListRematchOffers(call, request->mentee_id());
+                 if (!offers.ok()) return offers.status();
+                 v1::ListRematchOffersResponse out;
+                 Fill(std::move(*offers), out.mutable_offers());
+                 return out;
+               });
 }
 
 }  // namespace mentoring::matching

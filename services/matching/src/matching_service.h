@@ -12,7 +12,7 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   MatchingService(MatchingApp& app, WorkerPool& workers, const InternalTokenVerifier& verifier)
       : app_(app), workers_(workers), verifier_(verifier) {}
 
-#define MENTORING_UNARY(Method, Request, Response) \
+#define MENTORING_UNARY(Method, Request, Response)                                               \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const v1::Request* request, \
                                    v1::Response* response) override;
   MENTORING_UNARY(CreateProgramme, CreateProgrammeRequest, Programme)

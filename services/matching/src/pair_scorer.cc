@@ -24,7 +24,10 @@ bool ShareAny(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   auto j = b.begin();
   while (i != a.end() && j != b.end()) {
     if (*i == *j) return true;
-    if (*i < *j) ++i; else ++j;
+    if (*i < *j)
+      ++i;
+    else
+      ++j;
   }
   return false;
 }
@@ -64,15 +67,15 @@ std::string Plural(int n, const char* one, const char* many) { return absl::StrC
 }  // namespace
 
 const char* CriterionName(Criterion criterion) {
-  static constexpr const char* kNames[kCriteria] = {"goal_focus", "skills", "level_gap", "cross_boundary",
-                                                    "languages", "availability_overlap", "meeting_modes"};
+  static constexpr const char* kNames[kCriteria] = {
+      "goal_focus", "skills", "level_gap", "cross_boundary", "languages", "availability_overlap", "meeting_modes"};
   return kNames[static_cast<int>(criterion)];
 }
 
 const char* RejectionName(Rejection rejection) {
   static constexpr const char* kNames[kRejections] = {
-      "none", "same_person", "mentor_unavailable", "mentee_unavailable", "excluded", "management_chain",
-      "level_gap", "time_zone", "same_department", "no_shared_language", "no_open_focus_area", "blocked"};
+      "none",      "same_person", "mentor_unavailable", "mentee_unavailable", "excluded",           "management_chain",
+      "level_gap", "time_zone",   "same_department",    "no_shared_language", "no_open_focus_area", "blocked"};
   return kNames[static_cast<int>(rejection)];
 }
 
@@ -112,7 +115,8 @@ Rejection PairScorer::Check(int mentee_index, int mentor_index, const MenteeCont
   zone_distance = std::min(zone_distance, 24 * 60 - zone_distance);  // clocks wrap around the date line
   if (zone_distance > policy_.max_time_zone_difference_hours * 60) return Rejection::kTimeZone;
   if (FocusOf(mentee_index, mentor_index, context) == 0) return Rejection::kNoOpenFocusArea;
-  if (Contains(mentee.exclusions, mentor_index) || Contains(mentor.exclusions, mentee_index)) return Rejection::kExcluded;
+  if (Contains(mentee.exclusions, mentor_index) || Contains(mentor.exclusions, mentee_index))
+    return Rejection::kExcluded;
   if (InSameChain(mentee, mentor)) return Rejection::kManagementChain;
   if (policy_.require_cross_department && mentee.department >= 0 && mentee.department == mentor.department) {
     return Rejection::kSameDepartment;
@@ -149,8 +153,7 @@ PairScorer::Parts PairScorer::Measure(const Candidate& mentee, const Candidate& 
       ++p.stronger_count;
     }
   }
-  p.f[1] = {std::min<int32_t>(p.stronger_count, kSkillsForFullPoints),
-            kSkillsForFullPoints};
+  p.f[1] = {std::min<int32_t>(p.stronger_count, kSkillsForFullPoints), kSkillsForFullPoints};
 
   p.level_gap = LevelGap(mentee, mentor);
   const int outside = p.level_gap < policy_.wanted_gap_min   ? policy_.wanted_gap_min - p.level_gap
@@ -183,7 +186,8 @@ PairScorer::PairScorer(const MatchPolicy& policy, const PeopleIndex& people) : p
   }
   const int32_t wanted = std::max(1, policy_.wanted_overlap_hours) * 60;
   for (int32_t minutes = 0; minutes <= wanted; minutes += WeekSlots::kSlotMinutes) {
-    availability_points_.push_back(Fraction{minutes, wanted}.Of(policy_.weights[static_cast<int>(Criterion::kAvailability)]));
+    availability_points_.push_back(
+        Fraction{minutes, wanted}.Of(policy_.weights[static_cast<int>(Criterion::kAvailability)]));
   }
 }
 
@@ -230,7 +234,8 @@ ScoredPair PairScorer::Explain(int mentee_index, int mentor_index, const MenteeC
   }
   const int gap = std::abs(p.level_gap);
   const bool above = (p.level_gap >= 0) != policy_.reverse;
-  details[2] = gap == 0 ? "same career level" : absl::StrCat(Plural(gap, "level", "levels"), above ? " above" : " below");
+  details[2] =
+      gap == 0 ? "same career level" : absl::StrCat(Plural(gap, "level", "levels"), above ? " above" : " below");
   if (p.other_department && p.other_industry) {
     details[3] = "another department and industry background";
   } else if (p.other_department) {
@@ -240,14 +245,15 @@ ScoredPair PairScorer::Explain(int mentee_index, int mentor_index, const MenteeC
   } else {
     details[3] = "same department and background";
   }
-  details[4] = p.shared_languages == 0 ? "no shared language"
-                                       : absl::StrCat(Plural(p.shared_languages, "shared language", "shared languages"));
+  details[4] = p.shared_languages == 0
+                   ? "no shared language"
+                   : absl::StrCat(Plural(p.shared_languages, "shared language", "shared languages"));
   const int overlap_hours = p.overlap_minutes / 60;
   const int overlap_rest = p.overlap_minutes % 60;
   details[5] = p.overlap_minutes == 0 ? "no overlapping availability"
-               : overlap_rest == 0    ? absl::StrCat(overlap_hours, " h of overlapping weekly availability")
-                                      : absl::StrCat(overlap_hours, " h ", overlap_rest,
-                                                     " min of overlapping weekly availability");
+               : overlap_rest == 0
+                   ? absl::StrCat(overlap_hours, " h of overlapping weekly availability")
+                   : absl::StrCat(overlap_hours, " h ", overlap_rest, " min of overlapping weekly availability");
   details[6] = p.mentee_modes == 0 ? "no meeting modes stated"
                                    : absl::StrCat("shares ", p.shared_modes, " of ", p.mentee_modes, " meeting modes");
 

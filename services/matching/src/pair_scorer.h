@@ -14,13 +14,13 @@ namespace mentoring::matching {
 inline constexpr int32_t kNotAllowed = -1;  // the score of a pair a hard constraint forbids
 
 enum class Criterion : int {
-  kGoalFocus = 0,     // the mentee's goal areas the mentor offers expertise in
-  kSkills,            // the mentee's skills the mentor holds at a higher level
-  kLevelGap,          // career-level gap inside the wanted window
-  kCrossBoundary,     // other department, other industry background
-  kLanguages,         // a shared language
-  kAvailability,      // overlapping weekly availability across time zones
-  kMeetingModes,      // shared preferred meeting modes
+  kGoalFocus = 0,  // the mentee's goal areas the mentor offers expertise in
+  kSkills,         // the mentee's skills the mentor holds at a higher level
+  kLevelGap,       // career-level gap inside the wanted window
+  kCrossBoundary,  // other department, other industry background
+  kLanguages,      // a shared language
+  kAvailability,   // overlapping weekly availability across time zones
+  kMeetingModes,   // shared preferred meeting modes
 };
 inline constexpr int kCriteria = 7;
 const char* CriterionName(Criterion criterion);  // "goal_focus", ...
@@ -29,16 +29,16 @@ const char* CriterionName(Criterion criterion);  // "goal_focus", ...
 enum class Rejection : int {
   kNone = 0,
   kSamePerson,
-  kMentorUnavailable,   // on leave, departed, or no consent to matching
+  kMentorUnavailable,  // on leave, departed, or no consent to matching
   kMenteeUnavailable,
-  kExcluded,            // a declared conflict, either way
-  kManagementChain,     // one is in the other's reporting line
-  kLevelGap,            // mentor not at least K levels above (below, for reverse mentoring)
-  kTimeZone,            // more than the programme's maximum time-zone difference
-  kSameDepartment,      // the policy requires a cross-department pair
-  kNoSharedLanguage,    // the policy requires a shared language
-  kNoOpenFocusArea,     // the mentor offers no focus area the mentee still needs a mentor for
-  kBlocked,             // a previous or current mentor of this mentee (rematch, duplicates)
+  kExcluded,          // a declared conflict, either way
+  kManagementChain,   // one is in the other's reporting line
+  kLevelGap,          // mentor not at least K levels above (below, for reverse mentoring)
+  kTimeZone,          // more than the programme's maximum time-zone difference
+  kSameDepartment,    // the policy requires a cross-department pair
+  kNoSharedLanguage,  // the policy requires a shared language
+  kNoOpenFocusArea,   // the mentor offers no focus area the mentee still needs a mentor for
+  kBlocked,           // a previous or current mentor of this mentee (rematch, duplicates)
 };
 inline constexpr int kRejections = 12;
 const char* RejectionName(Rejection rejection);  // "excluded", ...
@@ -46,8 +46,8 @@ const char* RejectionName(Rejection rejection);  // "excluded", ...
 struct MatchPolicy {
   bool reverse = false;  // reverse mentoring: the mentor is the junior one
   std::array<int32_t, kCriteria> weights{30, 15, 15, 10, 10, 15, 5};
-  int32_t min_level_gap = 1;     // hard: K
-  int32_t wanted_gap_min = 2;    // soft: full points inside [min, max]
+  int32_t min_level_gap = 1;   // hard: K
+  int32_t wanted_gap_min = 2;  // soft: full points inside [min, max]
   int32_t wanted_gap_max = 4;
   int32_t max_time_zone_difference_hours = 12;  // hard: 12 allows any pair
   bool require_cross_department = false;
@@ -76,9 +76,9 @@ struct Contribution {
 struct ScoredPair {
   int32_t score = kNotAllowed;
   Rejection rejection = Rejection::kNone;
-  std::vector<Contribution> contributions;   // sum of points == score
+  std::vector<Contribution> contributions;         // sum of points == score
   std::vector<common::v1::FocusArea> focus_areas;  // what the relationship would be for
-  std::string explanation;                  // "shares 3 of 4 goal areas; 2 levels above; ..."
+  std::string explanation;                         // "shares 3 of 4 goal areas; 2 levels above; ..."
 };
 
 class PairScorer {

@@ -42,9 +42,7 @@ int32_t UtcOffsetMinutes(const std::string& zone_name, absl::Time at) {
 
 }  // namespace
 
-FocusMask FocusBit(common::v1::FocusArea area) {
-  return area > 0 && area < 8 ? static_cast<FocusMask>(1u << area) : 0;
-}
+FocusMask FocusBit(common::v1::FocusArea area) { return area > 0 && area < 8 ? static_cast<FocusMask>(1u << area) : 0; }
 
 std::vector<common::v1::FocusArea> FocusAreasOf(FocusMask mask) {
   std::vector<common::v1::FocusArea> areas;
@@ -77,8 +75,7 @@ int WeekSlots::Minutes() const {
 
 PeopleIndex::PeopleIndex(std::vector<profiles::v1::Person> people, absl::Time reference)
     : people_(std::move(people)), reference_(reference) {
-  std::sort(people_.begin(), people_.end(),
-            [](const auto& a, const auto& b) { return a.person_id() < b.person_id(); });
+  std::sort(people_.begin(), people_.end(), [](const auto& a, const auto& b) { return a.person_id() < b.person_id(); });
   absl::flat_hash_map<std::string, int32_t> index_of;
   index_of.reserve(people_.size());
   for (size_t i = 0; i < people_.size(); ++i) index_of.emplace(people_[i].person_id(), static_cast<int32_t>(i));
@@ -109,10 +106,16 @@ PeopleIndex::PeopleIndex(std::vector<profiles::v1::Person> people, absl::Time re
     for (const auto& language : p.languages()) c.languages.push_back(languages.Intern(language));
     SortUnique(c.languages);
     for (int32_t id : c.industries) {
-      if (id < 64) c.industry_bits |= uint64_t{1} << id; else c.industries_as_bits = false;
+      if (id < 64)
+        c.industry_bits |= uint64_t{1} << id;
+      else
+        c.industries_as_bits = false;
     }
     for (int32_t id : c.languages) {
-      if (id < 64) c.language_bits |= uint64_t{1} << id; else c.languages_as_bits = false;
+      if (id < 64)
+        c.language_bits |= uint64_t{1} << id;
+      else
+        c.languages_as_bits = false;
     }
     c.skills_begin = static_cast<uint32_t>(skill_pool_.size());
     for (const auto& skill : profile.skills()) {

@@ -43,15 +43,15 @@ class WeekSlots {
 
 // One person as the scorer sees them. Indexes refer to PeopleIndex's interned tables.
 struct Candidate {
-  bool active = false;          // employed, not on leave, consented to matching
+  bool active = false;  // employed, not on leave, consented to matching
   int32_t career_level = 0;
   int32_t utc_offset_minutes = 0;
   int32_t department = -1;
-  FocusMask goal_areas = 0;     // focus areas of the active goals (as a mentee)
-  FocusMask expertise = 0;      // focus areas offered (as a mentor)
+  FocusMask goal_areas = 0;  // focus areas of the active goals (as a mentee)
+  FocusMask expertise = 0;   // focus areas offered (as a mentor)
   ModeMask modes = 0;
-  std::vector<int32_t> industries;                 // sorted
-  std::vector<int32_t> languages;                  // sorted
+  std::vector<int32_t> industries;  // sorted
+  std::vector<int32_t> languages;   // sorted
   // The same as bit sets when every id is below 64 (the usual case: a few dozen languages
   // and industries), which turns the scorer's set operations into single instructions.
   uint64_t industry_bits = 0;
@@ -67,7 +67,7 @@ struct Candidate {
   // members of a manager cycle share one interval.
   int32_t chain_in = 0;
   int32_t chain_out = 0;
-  std::vector<int32_t> exclusions;                 // declared conflicts, sorted person indexes
+  std::vector<int32_t> exclusions;  // declared conflicts, sorted person indexes
   WeekSlots availability;
   int32_t max_active_mentees = 0;
   int32_t hours_per_month = 0;

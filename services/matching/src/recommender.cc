@@ -6,9 +6,7 @@ namespace mentoring::matching {
 namespace {
 
 // "a ranks before b": higher score, then lower index.
-bool Better(const Ranked& a, const Ranked& b) {
-  return a.score != b.score ? a.score > b.score : a.person < b.person;
-}
+bool Better(const Ranked& a, const Ranked& b) { return a.score != b.score ? a.score > b.score : a.person < b.person; }
 
 class BestK {
  public:
@@ -56,8 +54,8 @@ std::vector<Ranked> TopMentees(const PairScorer& scorer, int32_t mentor, std::sp
   return best.Take();
 }
 
-std::array<int, kRejections> RejectionCounts(const PairScorer& scorer, int32_t mentee,
-                                             std::span<const int32_t> mentors, const MenteeContext& context) {
+std::array<int, kRejections> RejectionCounts(const PairScorer& scorer, int32_t mentee, std::span<const int32_t> mentors,
+                                             const MenteeContext& context) {
   std::array<int, kRejections> counts{};
   for (int32_t mentor : mentors) ++counts[static_cast<int>(scorer.Check(mentee, mentor, context))];
   return counts;

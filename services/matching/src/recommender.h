@@ -24,7 +24,7 @@ std::vector<Ranked> TopMentees(const PairScorer& scorer, int32_t mentor, std::sp
                                const std::function<const MenteeContext&(int32_t)>& context_of, int k);
 
 // How many candidates each hard constraint ruled out (for "why can nobody mentor X?").
-std::array<int, kRejections> RejectionCounts(const PairScorer& scorer, int32_t mentee,
-                                             std::span<const int32_t> mentors, const MenteeContext& context);
+std::array<int, kRejections> RejectionCounts(const PairScorer& scorer, int32_t mentee, std::span<const int32_t> mentors,
+                                             const MenteeContext& context);
 
 }  // namespace mentoring::matching

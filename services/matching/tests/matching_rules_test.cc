@@ -118,7 +118,7 @@ Caller Admin() { return Caller{.id = "admin", .roles = {roles::kProgrammeAdmin}}
 TEST(Lifecycle, AllowsExactlyItsTransitions) {
   using S = v1::RelationshipState;
   const S all[] = {v1::RELATIONSHIP_STATE_PROPOSED, v1::RELATIONSHIP_STATE_ACTIVE, v1::RELATIONSHIP_STATE_PAUSED,
-                   v1::RELATIONSHIP_STATE_CLOSED, v1::RELATIONSHIP_STATE_ALUMNI, v1::RELATIONSHIP_STATE_DECLINED};
+                   v1::RELATIONSHIP_STATE_CLOSED,   v1::RELATIONSHIP_STATE_ALUMNI, v1::RELATIONSHIP_STATE_DECLINED};
   for (S state : all) {
     const v1::Relationship r = RelationshipIn(state);
     const Party p = Party::kMentee;
@@ -126,8 +126,8 @@ TEST(Lifecycle, AllowsExactlyItsTransitions) {
     EXPECT_EQ(CheckDecline(r, p).ok(), state == v1::RELATIONSHIP_STATE_PROPOSED) << state;
     EXPECT_EQ(CheckPause(r, p).ok(), state == v1::RELATIONSHIP_STATE_ACTIVE) << state;
     EXPECT_EQ(CheckResume(r, p).ok(), state == v1::RELATIONSHIP_STATE_PAUSED) << state;
-    EXPECT_EQ(CheckAmend(r, p).ok(),
-              state == v1::RELATIONSHIP_STATE_ACTIVE || state == v1::RELATIONSHIP_STATE_PAUSED) << state;
+    EXPECT_EQ(CheckAmend(r, p).ok(), state == v1::RELATIONSHIP_STATE_ACTIVE || state == v1::RELATIONSHIP_STATE_PAUSED)
+        << state;
     EXPECT_EQ(CheckClose(r, p, Person("mentee")).ok(), IsOpen(state)) << state;
     EXPECT_EQ(CheckAlumni(r, p).ok(), state == v1::RELATIONSHIP_STATE_CLOSED) << state;
     if (!CheckPause(r, p).ok()) {

@@ -19,9 +19,9 @@ using common::v1::FOCUS_AREA_CAREER;
 using common::v1::FOCUS_AREA_LEADERSHIP;
 using common::v1::FOCUS_AREA_TECHNICAL;
 using testing::AddGoal;
+using ::testing::HasSubstr;
 using testing::MakePerson;
 using testing::Offer;
-using ::testing::HasSubstr;
 
 const absl::Time kReference = absl::FromCivil(absl::CivilSecond(2026, 1, 15, 12, 0, 0), absl::UTCTimeZone());
 
@@ -98,7 +98,7 @@ TEST_F(ScorerTest, RefusesEachHardConstraint) {
     policy.min_level_gap = 4;  // the mentor is only 3 above
     EXPECT_EQ(Check(policy), Rejection::kLevelGap);
     policy.min_level_gap = 1;
-    policy.reverse = true;     // reverse mentoring wants the mentor below
+    policy.reverse = true;  // reverse mentoring wants the mentor below
     EXPECT_EQ(Check(policy), Rejection::kLevelGap);
   }
   {
@@ -153,7 +153,9 @@ TEST(ReportingLine, AnyDepthAndSurvivesAManagerCycle) {
   people[3].set_manager_id("a");
   people[4].set_manager_id("d");
   const PeopleIndex index(people, kReference);
-  auto chain = [&](const char* x, const char* y) { return InSameChain(index.at(index.IndexOf(x)), index.at(index.IndexOf(y))); };
+  auto chain = [&](const char* x, const char* y) {
+    return InSameChain(index.at(index.IndexOf(x)), index.at(index.IndexOf(y)));
+  };
   for (auto [x, y] : {std::pair{"a", "b"}, {"b", "c"}, {"c", "a"}, {"d", "a"}, {"e", "d"}, {"e", "a"}, {"e", "b"}}) {
     EXPECT_TRUE(chain(x, y)) << x << " and " << y;
     EXPECT_TRUE(chain(y, x)) << y << " and " << x;
@@ -222,9 +224,8 @@ TEST(ScorerProperties, RandomPopulationsNeverBreakAConstraintAndAddUp) {
         ASSERT_EQ(sum, scored.score) << scored.explanation;
         all.push_back({mentor, scored.score});
       }
-      std::sort(all.begin(), all.end(), [](auto& a, auto& b) {
-        return a.score != b.score ? a.score > b.score : a.person < b.person;
-      });
+      std::sort(all.begin(), all.end(),
+                [](auto& a, auto& b) { return a.score != b.score ? a.score > b.score : a.person < b.person; });
       all.resize(std::min<size_t>(all.size(), 5));
       ASSERT_EQ(top.size(), all.size());
       for (size_t k = 0; k < top.size(); ++k) {

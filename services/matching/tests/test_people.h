@@ -43,7 +43,7 @@ inline void Offer(Person& p, common::v1::FocusArea area) {
 
 // A random person for property tests: every attribute the scorer reads varies.
 inline Person RandomPerson(const std::string& id, int population, std::mt19937& rng) {
-  static const char* kZones[] = {"Europe/London", "America/New_York", "Asia/Kolkata", "Asia/Tokyo",
+  static const char* kZones[] = {"Europe/London",       "America/New_York", "Asia/Kolkata",  "Asia/Tokyo",
                                  "America/Los_Angeles", "Australia/Sydney", "Asia/Kathmandu"};
   static const char* kDepartments[] = {"engineering", "sales", "finance", "people"};
   static const char* kLanguages[] = {"en", "fr", "de", "ja"};

@@ -23,28 +23,35 @@ std::string Lower(std::string text) { return absl::AsciiStrToLower(text); }
 
 std::string FromValue(const google::protobuf::Value& value) {
   switch (value.kind_case()) {
-    case google::protobuf::Value::kStringValue: return value.string_value();
+    case google::protobuf::Value::kStringValue:
+      return value.string_value();
     case google::protobuf::Value::kNumberValue: {
       const double n = value.number_value();
       return n == std::floor(n) ? std::to_string(static_cast<int64_t>(n)) : std::to_string(n);
     }
-    case google::protobuf::Value::kBoolValue: return value.bool_value() ? "true" : "false";
+    case google::protobuf::Value::kBoolValue:
+      return value.bool_value() ? "true" : "false";
     case google::protobuf::Value::kListValue: {
       std::vector<std::string> items;
       for (const auto& item : value.list_value().values()) items.push_back(FromValue(item));
       return absl::StrJoin(items, ";");
     }
-    default: return "";
+    default:
+      return "";
   }
 }
 
 // Person field paths (from Validate) -> the column a person fixing the file would look at.
 std::string ColumnOf(const std::string& field) {
   static const std::map<std::string, std::string> kColumns = {
-      {"person.hr_employee_id", "employee_id"}, {"person.display_name", "display_name"},
-      {"person.email", "email"},                {"person.career_level", "level"},
-      {"person.time_zone", "time_zone"},        {"person.title", "title"},
-      {"person.department", "department"},      {"person.location", "location"},
+      {"person.hr_employee_id", "employee_id"},
+      {"person.display_name", "display_name"},
+      {"person.email", "email"},
+      {"person.career_level", "level"},
+      {"person.time_zone", "time_zone"},
+      {"person.title", "title"},
+      {"person.department", "department"},
+      {"person.location", "location"},
       {"person.employment_status", "status"},
   };
   if (auto it = kColumns.find(field); it != kColumns.end()) return it->second;
@@ -138,8 +145,8 @@ void ImportRecordReader::EndCsvRecord(std::vector<ImportRecord>& out) {
   } else {
     ImportRecord record{record_line_, {}, ""};
     if (fields_.size() != header_.size()) {
-      record.malformed = "has " + std::to_string(fields_.size()) + " columns, the header has " +
-                         std::to_string(header_.size());
+      record.malformed =
+          "has " + std::to_string(fields_.size()) + " columns, the header has " + std::to_string(header_.size());
     } else {
       for (size_t i = 0; i < fields_.size(); ++i) record.fields[header_[i]] = Trimmed(fields_[i]);
     }

@@ -56,8 +56,10 @@ absl::Status HrImporter::AddChunk(std::string_view data) {
     if (!row.errors.empty()) {
       report_.set_failed(report_.failed() + 1);
       for (auto& error : row.errors) {
-        if (report_.errors_size() < kMaxReportedErrors) *report_.add_errors() = error;
-        else report_.set_errors_truncated(true);
+        if (report_.errors_size() < kMaxReportedErrors)
+          *report_.add_errors() = error;
+        else
+          report_.set_errors_truncated(true);
       }
       continue;
     }
@@ -110,8 +112,9 @@ absl::Status HrImporter::RejectUnresolvableManagers() {
     if (!rejected.ok()) return rejected.status();
     if (rejected->rows() == 0) return absl::OkStatus();
     for (int i = 0; i < rejected->rows(); ++i) {
-      Fail(RowError(rejected->Int(i, 0), std::string(rejected->Text(i, 1)), "manager_id", "exists",
-                    "no person with employee id " + std::string(rejected->Text(i, 2)) + " in the file or the directory"));
+      Fail(RowError(
+          rejected->Int(i, 0), std::string(rejected->Text(i, 1)), "manager_id", "exists",
+          "no person with employee id " + std::string(rejected->Text(i, 2)) + " in the file or the directory"));
     }
   }
 }
@@ -141,8 +144,9 @@ absl::Status HrImporter::RejectManagerCycles() {
                   "the reporting line loops back to this person"));
   }
   if (in_cycle.empty()) return absl::OkStatus();
-  return pool_.Exec("DELETE FROM import_rows WHERE import_id = $1 AND hr_employee_id = ANY($2::text[])",
-                    {import_id_, pg::Param::TextArray(in_cycle)})
+  return pool_
+      .Exec("DELETE FROM import_rows WHERE import_id = $1 AND hr_employee_id = ANY($2::text[])",
+            {import_id_, pg::Param::TextArray(in_cycle)})
       .status();
 }
 
@@ -321,8 +325,8 @@ absl::StatusOr<v1::ImportReport> HrImporter::Finish() {
     }
   }
   spdlog::info("HR import {} from '{}': {} rows, {} created, {} updated, {} unchanged, {} deactivated, {} failed",
-               import_id_, options_.source(), report_.rows(), report_.created(), report_.updated(),
-               report_.unchanged(), report_.deactivated(), report_.failed());
+               import_id_, options_.source(), report_.rows(), report_.created(), report_.updated(), report_.unchanged(),
+               report_.deactivated(), report_.failed());
   return report_;
 }
 

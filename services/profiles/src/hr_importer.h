@@ -20,8 +20,7 @@ class ProfilesApp;
 
 class HrImporter {
  public:
-  HrImporter(pg::Pool& pool, ProfilesApp& app, const Clock& clock, v1::ImportOptions options,
-             std::string traceparent);
+  HrImporter(pg::Pool& pool, ProfilesApp& app, const Clock& clock, v1::ImportOptions options, std::string traceparent);
   ~HrImporter();
 
   // Parses `data` and stages every complete row.

@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
 
   MetricsEndpoint metrics(settings->admin_listen);
   pg::Pool pool({.conninfo = settings->database_url, .size = settings->db_pool_size});
-  if (auto migrated = MigrateWhenReachable(pool, "profiles", profiles::Migrations(), settings->startup_timeout); !migrated.ok()) {
+  if (auto migrated = MigrateWhenReachable(pool, "profiles", profiles::Migrations(), settings->startup_timeout);
+      !migrated.ok()) {
     spdlog::critical("cannot prepare the database: {}", migrated.ToString());
     return 1;
   }
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
   redis::VersionedCache cache(redis, "profiles:person:", settings->cache_ttl, metrics.registry());
 
   OutboxRelay relay(pool,
-                    {.outbox_name = "profiles", .kafka_bootstrap = settings->kafka_bootstrap,
+                    {.outbox_name = "profiles",
+                     .kafka_bootstrap = settings->kafka_bootstrap,
                      .retention = settings->outbox_retention},
                     clock, metrics.registry());
   relay.Start();

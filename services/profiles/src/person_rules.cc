@@ -64,7 +64,8 @@ void ValidateMentoringProfile(const v1::MentoringProfile& profile, errors::Viola
   for (int i = 0; i < profile.availability_size(); ++i) {
     const auto& w = profile.availability(i);
     const std::string field = absl::StrCat(base, ".availability[", i, "]");
-    if (w.weekday() < 1 || w.weekday() > 7) v.Add(field + ".weekday", "iso_weekday", "must be 1 (Monday) to 7 (Sunday)");
+    if (w.weekday() < 1 || w.weekday() > 7)
+      v.Add(field + ".weekday", "iso_weekday", "must be 1 (Monday) to 7 (Sunday)");
     if (w.start_minute() < 0 || w.start_minute() >= w.end_minute() || w.end_minute() > 1440) {
       v.Add(field, "window", "needs 0 <= start_minute < end_minute <= 1440");
     }
@@ -134,7 +135,8 @@ absl::Status Validate(const Person& person) {
     const auto& goal = person.goals(i);
     const std::string field = absl::StrCat("person.goals[", i, "]");
     if (goal.status() == common::v1::GOAL_STATUS_ACTIVE) ++active_goals;
-    if (goal.focus_area() == common::v1::FOCUS_AREA_UNSPECIFIED) v.Add(field + ".focus_area", "required", "must name a focus area");
+    if (goal.focus_area() == common::v1::FOCUS_AREA_UNSPECIFIED)
+      v.Add(field + ".focus_area", "required", "must name a focus area");
     if (goal.description().empty()) v.Add(field + ".description", "required", "describe the goal");
     CheckLength(v, field + ".description", goal.description(), 2000);
   }
@@ -146,8 +148,10 @@ absl::Status Validate(const Person& person) {
   for (int i = 0; i < person.excluded_person_ids_size(); ++i) {
     const auto& id = person.excluded_person_ids(i);
     const std::string field = absl::StrCat("person.excluded_person_ids[", i, "]");
-    if (!IsUuid(id)) v.Add(field, "uuid", "must be a person id (UUID)");
-    else if (id == person.person_id()) v.Add(field, "not_self", "a person cannot exclude themself");
+    if (!IsUuid(id))
+      v.Add(field, "uuid", "must be a person id (UUID)");
+    else if (id == person.person_id())
+      v.Add(field, "not_self", "a person cannot exclude themself");
   }
   return v.ToStatus();
 }

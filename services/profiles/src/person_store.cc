@@ -41,8 +41,9 @@ absl::Status WriteExclusions(pg::Transaction& txn, const Person& person) {
   auto cleared = txn.Exec("DELETE FROM exclusions WHERE person_id = $1", {person.person_id()});
   if (!cleared.ok() || person.excluded_person_ids().empty()) return cleared.status();
   std::vector<std::string> ids(person.excluded_person_ids().begin(), person.excluded_person_ids().end());
-  return txn.Exec("INSERT INTO exclusions (person_id, excluded_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
-                  {person.person_id(), pg::Param::TextArray(ids)})
+  return txn
+      .Exec("INSERT INTO exclusions (person_id, excluded_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
+            {person.person_id(), pg::Param::TextArray(ids)})
       .status();
 }
 
@@ -77,7 +78,8 @@ absl::StatusOr<std::vector<Person>> PersonStore::GetMany(const std::vector<std::
 absl::StatusOr<std::vector<Person>> PersonStore::ListPage(const std::string& after_id, int limit,
                                                           const ListFilter& filter) {
   const std::optional<std::string> updated_after =
-      filter.updated_after ? std::optional<std::string>(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", *filter.updated_after, absl::UTCTimeZone()))
+      filter.updated_after ? std::optional<std::string>(
+                                 absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", *filter.updated_after, absl::UTCTimeZone()))
                            : std::nullopt;
   auto rows = pool_.Exec(
       "SELECT document FROM people WHERE person_id > $1::uuid AND NOT erased "

@@ -56,7 +56,8 @@ class PersonStore {
   // Replaces the row with an anonymised one that reads as not found from then on.
   static absl::Status MarkErased(pg::Transaction& txn, const Person& anonymised);
   // The ids among `person_ids` that do not exist.
-  static absl::StatusOr<std::vector<std::string>> Missing(pg::Transaction& txn, const std::vector<std::string>& person_ids);
+  static absl::StatusOr<std::vector<std::string>> Missing(pg::Transaction& txn,
+                                                          const std::vector<std::string>& person_ids);
 
  private:
   pg::Pool& pool_;

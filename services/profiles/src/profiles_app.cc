@@ -2,11 +2,11 @@
 
 #include <set>
 
+#include "hr_import_format.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/outbox.h"
-#include "hr_import_format.h"
 #include "person_rules.h"
 
 namespace mentoring::profiles {
@@ -24,8 +24,10 @@ absl::Status CheckReferences(pg::Transaction& txn, const Person& person) {
   if (!missing.ok()) return missing.status();
   errors::Violations v;
   for (const auto& id : *missing) {
-    if (id == person.manager_id()) v.Add("person.manager_id", "exists", "no person with id " + id);
-    else v.Add("person.excluded_person_ids", "exists", "no person with id " + id);
+    if (id == person.manager_id())
+      v.Add("person.manager_id", "exists", "no person with id " + id);
+    else
+      v.Add("person.excluded_person_ids", "exists", "no person with id " + id);
   }
   return v.ToStatus();
 }
@@ -75,8 +77,8 @@ void ProfilesApp::GetSerializedAsync(const CallContext& call, const std::string&
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return done(valid);
   // The cache read is sent to Redis after this call arrived, so it sees every write that
   // was acknowledged before (writes update the cache before they answer).
-  cache_.GetAsync(person_id, [this, &call, person_id, done = std::move(done)](
-                                 std::optional<redis::VersionedCache::Entry> cached) mutable {
+  cache_.GetAsync(person_id, [this, &call, person_id,
+                              done = std::move(done)](std::optional<redis::VersionedCache::Entry> cached) mutable {
     if (cached) return done(SerializedView(call.caller, person_id, std::move(*cached)));
     workers_.Submit([this, &call, person_id, done = std::move(done)] {
       auto person = store_.Get(person_id);
@@ -89,7 +91,7 @@ void ProfilesApp::GetSerializedAsync(const CallContext& call, const std::string&
 }
 
 absl::StatusOr<v1::BatchGetPeopleResponse> ProfilesApp::BatchGet(const CallContext& call,
-                                                                  const std::vector<std::string>& ids) {
+                                                                 const std::vector<std::string>& ids) {
   if (static_cast<int>(ids.size()) > kMaxBatchGet) {
     return errors::InvalidArgument("person_ids", "max_items", "at most 1000 ids per call");
   }
@@ -147,7 +149,8 @@ absl::StatusOr<Person> ProfilesApp::Update(const CallContext& call, Person perso
     return errors::PermissionDenied("people may only edit their own profile");
   }
   if (expected_version <= 0) {
-    return errors::InvalidArgument("expected_version", "required", "pass the version you read (optimistic concurrency)");
+    return errors::InvalidArgument("expected_version", "required",
+                                   "pass the version you read (optimistic concurrency)");
   }
   const bool administrative = IsAdministrative(call.caller);
   return Change(call, person.person_id(), expected_version, [&](Person& stored) {
@@ -208,7 +211,7 @@ absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::Erase(const CallContext& ca
 }
 
 absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::Search(const CallContext& call,
-                                                            const v1::SearchPeopleRequest& request) {
+                                                             const v1::SearchPeopleRequest& request) {
   errors::Violations v;
   const int page_size = request.page_size() == 0 ? 50 : request.page_size();
   if (page_size < 1 || page_size > 500) v.Add("page_size", "range_1_500", "must be between 1 and 500");
@@ -220,9 +223,10 @@ absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::Search(const CallContext& 
     v.Add("max_career_level", "range", "needs 0 <= min_career_level <= max_career_level");
   }
   if (!v.empty()) return v.ToStatus();
-  SearchFilter filter{request.department(), request.skill(), request.focus_area(), request.role(),
-                      request.min_career_level(), request.max_career_level(), request.time_zone(),
-                      request.include_inactive()};
+  SearchFilter filter{request.department(),       request.skill(),
+                      request.focus_area(),       request.role(),
+                      request.min_career_level(), request.max_career_level(),
+                      request.time_zone(),        request.include_inactive()};
   // One more than the page tells whether another page follows.
   auto people = store_.Search(filter, page_size + 1, request.page_token());
   if (!people.ok()) return people.status();
@@ -237,7 +241,7 @@ absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::Search(const CallContext& 
 }
 
 absl::StatusOr<v1::GetReportingChainResponse> ProfilesApp::ReportingChain(const CallContext& call,
-                                                                        const std::string& person_id) {
+                                                                          const std::string& person_id) {
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
   if (auto exists = store_.Get(person_id); !exists.ok()) return exists.status();
   auto managers = store_.ReportingChain(person_id);
@@ -266,7 +270,8 @@ absl::StatusOr<Person> ProfilesApp::SetGoalStatus(const CallContext& call, const
   });
 }
 
-absl::StatusOr<v1::GetExclusionsResponse> ProfilesApp::Exclusions(const CallContext& call, const std::string& person_id) {
+absl::StatusOr<v1::GetExclusionsResponse> ProfilesApp::Exclusions(const CallContext& call,
+                                                                  const std::string& person_id) {
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
   // Who declared a conflict with you is not yours to see: services and admins only.
   if (!IsAdministrative(call.caller)) return errors::PermissionDenied("exclusions are for matching and admins");
@@ -277,8 +282,8 @@ absl::StatusOr<v1::GetExclusionsResponse> ProfilesApp::Exclusions(const CallCont
   return response;
 }
 
-absl::StatusOr<std::vector<Person>> ProfilesApp::ListPage(const CallContext& call, const std::string& after_id, int limit,
-                                                          const ListFilter& filter) {
+absl::StatusOr<std::vector<Person>> ProfilesApp::ListPage(const CallContext& call, const std::string& after_id,
+                                                          int limit, const ListFilter& filter) {
   if (!IsAdministrative(call.caller)) {
     return errors::PermissionDenied("listing everyone is for services, HR and programme admins");
   }

@@ -29,8 +29,8 @@ class ListPeopleReactor final : public grpc::ServerWriteReactor<v1::Person> {
     call_ = std::move(*call);
     filter_.include_departed = request.include_departed();
     if (request.has_updated_after()) {
-      filter_.updated_after = absl::FromUnixSeconds(request.updated_after().seconds()) +
-                              absl::Nanoseconds(request.updated_after().nanos());
+      filter_.updated_after =
+          absl::FromUnixSeconds(request.updated_after().seconds()) + absl::Nanoseconds(request.updated_after().nanos());
     }
     FetchPage();
   }
@@ -133,7 +133,8 @@ class ImportPeopleReactor final : public grpc::ServerReadReactor<v1::ImportPeopl
       importer_ = std::make_unique<HrImporter>(pool_, app_, clock_, chunk_.options(), call_.trace.ToHeader());
       return absl::OkStatus();
     }
-    if (chunk_.has_options()) return errors::InvalidArgument("options", "once", "options come only in the first message");
+    if (chunk_.has_options())
+      return errors::InvalidArgument("options", "once", "options come only in the first message");
     return importer_->AddChunk(chunk_.data());
   }
 
@@ -176,12 +177,13 @@ grpc::ServerUnaryReactor* ProfilesService::GetPerson(grpc::CallbackServerContext
     if (!grpc::SerializationTraits<v1::GetPersonRequest>::Deserialize(&bytes, &get).ok()) {
       return done(errors::InvalidArgument("person_id", "message", "not a GetPersonRequest"));
     }
-    app_.GetSerializedAsync(call, get.person_id(), [response, done = std::move(done)](absl::StatusOr<std::string> person) {
-      if (!person.ok()) return done(person.status());
-      grpc::Slice slice(*person);
-      *response = grpc::ByteBuffer(&slice, 1);
-      done(absl::OkStatus());
-    });
+    app_.GetSerializedAsync(call, get.person_id(),
+                            [response, done = std::move(done)](absl::StatusOr<std::string> person) {
+                              if (!person.ok()) return done(person.status());
+                              grpc::Slice slice(*person);
+                              *response = grpc::ByteBuffer(&slice, 1);
+                              done(absl::OkStatus());
+                            });
   });
 }
 
@@ -239,7 +241,8 @@ grpc::ServerUnaryReactor* ProfilesService::GetReportingChain(grpc::CallbackServe
 }
 
 grpc::ServerUnaryReactor* ProfilesService::SetGoalStatus(grpc::CallbackServerContext* ctx,
-                                                         const v1::SetGoalStatusRequest* request, v1::Person* response) {
+                                                         const v1::SetGoalStatusRequest* request,
+                                                         v1::Person* response) {
   return HandleUnary(ctx, workers_, verifier_, [this, request, response](const CallContext& call) {
     return Into(app_.SetGoalStatus(call, *request), response);
   });

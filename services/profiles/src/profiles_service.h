@@ -26,8 +26,8 @@ class ProfilesService final
                                          v1::Person* response) override;
   grpc::ServerWriteReactor<v1::Person>* ListPeople(grpc::CallbackServerContext* ctx,
                                                    const v1::ListPeopleRequest* request) override;
-  grpc::ServerUnaryReactor* DeactivatePerson(grpc::CallbackServerContext* ctx, const v1::DeactivatePersonRequest* request,
-                                             v1::Person* response) override;
+  grpc::ServerUnaryReactor* DeactivatePerson(grpc::CallbackServerContext* ctx,
+                                             const v1::DeactivatePersonRequest* request, v1::Person* response) override;
   grpc::ServerUnaryReactor* ErasePerson(grpc::CallbackServerContext* ctx, const v1::ErasePersonRequest* request,
                                         v1::ErasePersonResponse* response) override;
   grpc::ServerUnaryReactor* SearchPeople(grpc::CallbackServerContext* ctx, const v1::SearchPeopleRequest* request,
@@ -40,11 +40,11 @@ class ProfilesService final
   grpc::ServerUnaryReactor* GetExclusions(grpc::CallbackServerContext* ctx, const v1::GetExclusionsRequest* request,
                                           v1::GetExclusionsResponse* response) override;
   grpc::ServerReadReactor<v1::ImportPeopleChunk>* ImportPeople(grpc::CallbackServerContext* ctx,
-                                                                v1::ImportReport* response) override;
+                                                               v1::ImportReport* response) override;
 
  private:
   ProfilesApp& app_;
-  pg::Pool& pool_;    // for HR imports
+  pg::Pool& pool_;  // for HR imports
   const Clock& clock_;
   WorkerPool& workers_;
   const InternalTokenVerifier& verifier_;

@@ -66,9 +66,15 @@ TEST(ImportRecordReader, ReadsJsonLines) {
 
 ImportRecord Good() {
   return {2,
-          {{"employee_id", "E1"}, {"manager_id", "E0"}, {"first_name", "Ada"}, {"last_name", "Lovelace"},
-           {"email", "Ada@Example.com"}, {"level", "12"}, {"time_zone", "Europe/London"},
-           {"languages", "en; fr"}, {"status", "on_leave"}},
+          {{"employee_id", "E1"},
+           {"manager_id", "E0"},
+           {"first_name", "Ada"},
+           {"last_name", "Lovelace"},
+           {"email", "Ada@Example.com"},
+           {"level", "12"},
+           {"time_zone", "Europe/London"},
+           {"languages", "en; fr"},
+           {"status", "on_leave"}},
           ""};
 }
 
@@ -102,16 +108,16 @@ TEST_P(MapHrRecordRejects, NamesTheColumnAndRule) {
   EXPECT_EQ(row.errors[0].line(), 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EachRule, MapHrRecordRejects,
-    ::testing::Values(BadRow{"bad_email", "email", "nobody", "email", "email"},
-                      BadRow{"bad_zone", "time_zone", "Europe/Atlantis", "time_zone", "iana_time_zone"},
-                      BadRow{"level_high", "level", "99", "level", "range_1_15"},
-                      BadRow{"level_text", "level", "senior", "level", "integer"},
-                      BadRow{"self_manager", "manager_id", "E1", "manager_id", "not_self"},
-                      BadRow{"bad_status", "status", "retired?", "status", "employment_status"},
-                      BadRow{"no_id", "employee_id", "", "employee_id", "required"}),
-    [](const auto& test_case) { return test_case.param.name; });
+INSTANTIATE_TEST_SUITE_P(EachRule, MapHrRecordRejects,
+                         ::testing::Values(BadRow{"bad_email", "email", "nobody", "email", "email"},
+                                           BadRow{"bad_zone", "time_zone", "Europe/Atlantis", "time_zone",
+                                                  "iana_time_zone"},
+                                           BadRow{"level_high", "level", "99", "level", "range_1_15"},
+                                           BadRow{"level_text", "level", "senior", "level", "integer"},
+                                           BadRow{"self_manager", "manager_id", "E1", "manager_id", "not_self"},
+                                           BadRow{"bad_status", "status", "retired?", "status", "employment_status"},
+                                           BadRow{"no_id", "employee_id", "", "employee_id", "required"}),
+                         [](const auto& test_case) { return test_case.param.name; });
 
 }  // namespace
 }  // namespace mentoring::profiles

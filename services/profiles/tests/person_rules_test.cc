@@ -62,29 +62,36 @@ INSTANTIATE_TEST_SUITE_P(
     EachRule, PersonRuleViolation,
     ::testing::Values(
         BadCase{"missing_hr_id", [](Person& p) { p.clear_hr_employee_id(); }, "person.hr_employee_id", "required"},
-        BadCase{"hr_id_with_space", [](Person& p) { p.set_hr_employee_id("E 1"); }, "person.hr_employee_id", "hr_id_format"},
+        BadCase{"hr_id_with_space", [](Person& p) { p.set_hr_employee_id("E 1"); }, "person.hr_employee_id",
+                "hr_id_format"},
         BadCase{"missing_name", [](Person& p) { p.clear_display_name(); }, "person.display_name", "required"},
         BadCase{"bad_email", [](Person& p) { p.set_email("ada-at-example"); }, "person.email", "email"},
         BadCase{"level_zero", [](Person& p) { p.set_career_level(0); }, "person.career_level", "range_1_15"},
         BadCase{"level_sixteen", [](Person& p) { p.set_career_level(16); }, "person.career_level", "range_1_15"},
-        BadCase{"unknown_zone", [](Person& p) { p.set_time_zone("Mars/Olympus"); }, "person.time_zone", "iana_time_zone"},
+        BadCase{"unknown_zone", [](Person& p) { p.set_time_zone("Mars/Olympus"); }, "person.time_zone",
+                "iana_time_zone"},
         BadCase{"bad_language", [](Person& p) { p.set_languages(1, "english!"); }, "person.languages[1]", "bcp47"},
         BadCase{"manager_not_uuid", [](Person& p) { p.set_manager_id("boss"); }, "person.manager_id", "uuid"},
         BadCase{"own_manager", [](Person& p) { p.set_manager_id(p.person_id()); }, "person.manager_id", "not_self"},
         BadCase{"excludes_self", [](Person& p) { p.add_excluded_person_ids(p.person_id()); },
                 "person.excluded_person_ids[0]", "not_self"},
-        BadCase{"skill_level", [](Person& p) {
+        BadCase{"skill_level",
+                [](Person& p) {
                   auto* s = p.mutable_mentoring_profile()->add_skills();
                   s->set_name("sql");
                   s->set_level(9);
-                }, "person.mentoring_profile.skills[0].level", "range_1_5"},
-        BadCase{"window_backwards", [](Person& p) {
+                },
+                "person.mentoring_profile.skills[0].level", "range_1_5"},
+        BadCase{"window_backwards",
+                [](Person& p) {
                   auto* w = p.mutable_mentoring_profile()->add_availability();
                   w->set_weekday(1);
                   w->set_start_minute(600);
                   w->set_end_minute(540);
-                }, "person.mentoring_profile.availability[0]", "window"},
-        BadCase{"capacity", [](Person& p) { p.mutable_mentoring_profile()->mutable_capacity()->set_max_active_mentees(50); },
+                },
+                "person.mentoring_profile.availability[0]", "window"},
+        BadCase{"capacity",
+                [](Person& p) { p.mutable_mentoring_profile()->mutable_capacity()->set_max_active_mentees(50); },
                 "person.mentoring_profile.capacity.max_active_mentees", "range_0_20"},
         BadCase{"goal_without_focus", [](Person& p) { p.mutable_goals(0)->clear_focus_area(); },
                 "person.goals[0].focus_area", "required"}),
@@ -124,9 +131,9 @@ TEST(ChangedParts, NamesEachPartThatChanged) {
   after.set_time_zone("America/New_York");
   after.set_employment_status(common::v1::EMPLOYMENT_STATUS_ON_LEAVE);
   after.mutable_mentoring_profile()->add_availability()->set_weekday(2);
-  EXPECT_EQ(ChangedParts(before, after),
-            (std::vector<events::v1::ProfilePart>{events::v1::PROFILE_PART_LOCATION, events::v1::PROFILE_PART_EMPLOYMENT,
-                                                  events::v1::PROFILE_PART_AVAILABILITY}));
+  EXPECT_EQ(ChangedParts(before, after), (std::vector<events::v1::ProfilePart>{events::v1::PROFILE_PART_LOCATION,
+                                                                               events::v1::PROFILE_PART_EMPLOYMENT,
+                                                                               events::v1::PROFILE_PART_AVAILABILITY}));
 }
 
 TEST(ColleagueView, HidesGoalsExclusionsAndConsent) {

@@ -14,8 +14,7 @@
 namespace mentoring::errors {
 
 // INVALID_ARGUMENT naming one field and the rule it broke.
-absl::Status InvalidArgument(const std::string& field, const std::string& rule,
-                             const std::string& description);
+absl::Status InvalidArgument(const std::string& field, const std::string& rule, const std::string& description);
 absl::Status NotFound(const std::string& what, const std::string& id);
 absl::Status AlreadyExists(const std::string& what, const std::string& key);
 // ABORTED: optimistic concurrency lost; the caller re-reads and retries.

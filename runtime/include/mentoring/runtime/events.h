@@ -24,8 +24,8 @@ std::string TypeOf(const EventEnvelope& event);
 // A new envelope with a fresh event id, the time from `clock`, the producer, the aggregate
 // (its id is the Kafka key) and the aggregate's version after the change. The caller sets
 // exactly one payload and, where it has one, the traceparent.
-EventEnvelope NewEvent(std::string_view producer, std::string_view aggregate_type,
-                       std::string_view aggregate_id, int64_t sequence, const Clock& clock);
+EventEnvelope NewEvent(std::string_view producer, std::string_view aggregate_type, std::string_view aggregate_id,
+                       int64_t sequence, const Clock& clock);
 
 // CloudEvents Kafka binding (binary mode) attributes plus W3C traceparent.
 std::vector<std::pair<std::string, std::string>> KafkaHeaders(const EventEnvelope& event);

@@ -41,8 +41,7 @@ struct OutgoingMessage {
 // neither duplicate nor reorder messages of one partition.
 class Producer {
  public:
-  static absl::StatusOr<std::unique_ptr<Producer>> Create(const std::string& bootstrap,
-                                                          absl::Duration message_timeout,
+  static absl::StatusOr<std::unique_ptr<Producer>> Create(const std::string& bootstrap, absl::Duration message_timeout,
                                                           std::map<std::string, std::string> extra = {});
   ~Producer();
 

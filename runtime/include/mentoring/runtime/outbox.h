@@ -43,12 +43,12 @@ class Outbox {
 struct RelaySettings {
   std::string outbox_name;  // the producing service: names the lock, the metrics label, its topic
   std::string kafka_bootstrap;
-  absl::Duration poll_interval = absl::Milliseconds(20);   // idle wait between empty polls
-  absl::Duration standby_poll = absl::Milliseconds(500);   // how often a standby tries the lock
+  absl::Duration poll_interval = absl::Milliseconds(20);  // idle wait between empty polls
+  absl::Duration standby_poll = absl::Milliseconds(500);  // how often a standby tries the lock
   int batch_size = 2000;
-  absl::Duration message_timeout = absl::Seconds(10);      // per delivery attempt round
-  absl::Duration max_backoff = absl::Seconds(5);           // while Kafka is down
-  absl::Duration retention = absl::Hours(24 * 7);          // published rows kept this long
+  absl::Duration message_timeout = absl::Seconds(10);  // per delivery attempt round
+  absl::Duration max_backoff = absl::Seconds(5);       // while Kafka is down
+  absl::Duration retention = absl::Hours(24 * 7);      // published rows kept this long
   absl::Duration prune_interval = absl::Minutes(1);
   absl::Duration lag_refresh = absl::Seconds(1);
 };

@@ -20,12 +20,12 @@ namespace mentoring::pg {
 // One query parameter: text, or binary (bytea), or NULL.
 class Param {
  public:
-  Param(std::nullptr_t) : null_(true) {}  // NOLINT: implicit by design
-  Param(std::string value) : text_(std::move(value)) {}  // NOLINT
-  Param(std::string_view value) : text_(value) {}  // NOLINT
-  Param(const char* value) : text_(value) {}  // NOLINT
+  Param(std::nullptr_t) : null_(true) {}                  // NOLINT: implicit by design
+  Param(std::string value) : text_(std::move(value)) {}   // NOLINT
+  Param(std::string_view value) : text_(value) {}         // NOLINT
+  Param(const char* value) : text_(value) {}              // NOLINT
   Param(int64_t value) : text_(std::to_string(value)) {}  // NOLINT
-  Param(int value) : text_(std::to_string(value)) {}  // NOLINT
+  Param(int value) : text_(std::to_string(value)) {}      // NOLINT
   Param(bool value) : text_(value ? "true" : "false") {}  // NOLINT
   template <class T>
   Param(const std::optional<T>& value) : Param(value ? Param(*value) : Param(nullptr)) {}  // NOLINT

@@ -9,8 +9,8 @@
 #include <absl/time/time.h>
 #include <prometheus/counter.h>
 
-#include <atomic>
 #include <prometheus/registry.h>
+#include <atomic>
 
 #include <functional>
 #include <map>
@@ -130,7 +130,7 @@ class VersionedCache {
   absl::Duration ttl_;
   absl::Mutex mu_;
   std::map<std::string, Entry> unsent_ ABSL_GUARDED_BY(mu_);  // writes Redis has not taken yet
-  std::atomic<int64_t> in_flight_{0};                            // GetAsync calls not yet answered
+  std::atomic<int64_t> in_flight_{0};                         // GetAsync calls not yet answered
   absl::Notification stop_;
   std::thread repair_;
   prometheus::Counter& hits_;

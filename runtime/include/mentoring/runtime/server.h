@@ -100,12 +100,12 @@ grpc::ServerUnaryReactor* HandleUnaryAsync(grpc::CallbackServerContext* ctx, con
   const CallContext& ref = *owned;
   ScopedLogTrace log_trace(ref.trace.trace_id);
   start(ref, UnaryDone([reactor, owned = std::move(owned)](absl::Status status) {
-    if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
-      ScopedLogTrace call_trace(owned->trace.trace_id);
-      spdlog::error("internal error: {}", status.ToString());
-    }
-    reactor->Finish(errors::ToGrpcStatus(status));
-  }));
+          if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
+            ScopedLogTrace call_trace(owned->trace.trace_id);
+            spdlog::error("internal error: {}", status.ToString());
+          }
+          reactor->Finish(errors::ToGrpcStatus(status));
+        }));
   return reactor;
 }
 

@@ -54,11 +54,11 @@ uint64_t SplitMix(uint64_t& state) {
 struct Person {
   int level = 0;
   int department = 0;
-  int utc_offset = 0;                   // hours
-  uint32_t languages = 0;               // bit per language
+  int utc_offset = 0;      // hours
+  uint32_t languages = 0;  // bit per language
   int primary_language = 0;
-  std::array<uint64_t, 3> week{};       // 168 hourly availability bits
-  std::array<float, kTopics> topics{};  // mentee: interests; mentor: expertise (unit length)
+  std::array<uint64_t, 3> week{};             // 168 hourly availability bits
+  std::array<float, kTopics> topics{};        // mentee: interests; mentor: expertise (unit length)
   std::array<float, kEmbedding> embedding{};  // unit length
   int job_family = 0;
   // Mentee: development goals as (skill, weight); mentor: proficiency per skill (0..5).
@@ -106,7 +106,8 @@ Person RandomPerson(uint64_t& state, bool mentor) {
   }
   for (float& value : person.embedding) value /= std::sqrt(embedding_norm);
   if (mentor) {
-    for (int k = 0; k < 6 + pick(6); ++k) person.proficiency[static_cast<size_t>(pick(kSkills))] = static_cast<uint8_t>(1 + pick(5));
+    for (int k = 0; k < 6 + pick(6); ++k)
+      person.proficiency[static_cast<size_t>(pick(kSkills))] = static_cast<uint8_t>(1 + pick(5));
   } else {
     person.goal_count = 1 + pick(kGoals);
     for (int g = 0; g < person.goal_count; ++g)
@@ -124,8 +125,9 @@ class SyntheticScores final : public ScoreSource {
     // How well careers in one job family inform another (symmetric, strongest on the diagonal).
     for (int a = 0; a < kJobFamilies; ++a)
       for (int b = a; b < kJobFamilies; ++b)
-        family_fit_[static_cast<size_t>(a)][static_cast<size_t>(b)] = family_fit_[static_cast<size_t>(b)][static_cast<size_t>(a)] =
-            static_cast<int16_t>(a == b ? 100 : SplitMix(state) % 60);
+        family_fit_[static_cast<size_t>(a)][static_cast<size_t>(b)] =
+            family_fit_[static_cast<size_t>(b)][static_cast<size_t>(a)] =
+                static_cast<int16_t>(a == b ? 100 : SplitMix(state) % 60);
   }
   int mentee_count() const override { return static_cast<int>(mentees_.size()); }
   int mentor_count() const override { return static_cast<int>(mentors_.size()); }
@@ -159,7 +161,8 @@ class SyntheticScores final : public ScoreSource {
       goal_weight += weight;
     }
     float fit = 0;
-    for (int k = 0; k < kTopics; ++k) fit += mentee.topics[static_cast<size_t>(k)] * mentor.topics[static_cast<size_t>(k)];
+    for (int k = 0; k < kTopics; ++k)
+      fit += mentee.topics[static_cast<size_t>(k)] * mentor.topics[static_cast<size_t>(k)];
     float similarity = 0;
     for (int d = 0; d < kEmbedding; ++d)
       similarity += mentee.embedding[static_cast<size_t>(d)] * mentor.embedding[static_cast<size_t>(d)];
@@ -221,17 +224,28 @@ Options ParseOptions(int argc, char** argv) {
       }
       return argv[++a];
     };
-    if (flag == "--mentees") options.mentees = std::stoi(value());
-    else if (flag == "--mentors") options.mentors = std::stoi(value());
-    else if (flag == "--seats") options.seats = std::stoi(value());
-    else if (flag == "--threads") options.threads = std::stoi(value());
-    else if (flag == "--k") options.k = std::stoi(value());
-    else if (flag == "--reserve") options.reserve = std::stoi(value());
-    else if (flag == "--initial-arcs") options.initial_arcs = std::stoi(value());
-    else if (flag == "--max-added") options.max_added = std::stoi(value());
-    else if (flag == "--extra-seat-cost") options.extra_seat_cost = std::stoi(value());
-    else if (flag == "--seed") options.seed = std::stoull(value());
-    else if (flag == "--dump-costs") options.dump_costs = value();
+    if (flag == "--mentees")
+      options.mentees = std::stoi(value());
+    else if (flag == "--mentors")
+      options.mentors = std::stoi(value());
+    else if (flag == "--seats")
+      options.seats = std::stoi(value());
+    else if (flag == "--threads")
+      options.threads = std::stoi(value());
+    else if (flag == "--k")
+      options.k = std::stoi(value());
+    else if (flag == "--reserve")
+      options.reserve = std::stoi(value());
+    else if (flag == "--initial-arcs")
+      options.initial_arcs = std::stoi(value());
+    else if (flag == "--max-added")
+      options.max_added = std::stoi(value());
+    else if (flag == "--extra-seat-cost")
+      options.extra_seat_cost = std::stoi(value());
+    else if (flag == "--seed")
+      options.seed = std::stoull(value());
+    else if (flag == "--dump-costs")
+      options.dump_costs = value();
     else {
       std::cerr << "unknown flag " << flag << "\n";
       std::exit(2);
@@ -254,7 +268,6 @@ std::pair<double, double> ScorerProfile(const ScoreSource& scores) {
   const double pairs = static_cast<double>(rows) * static_cast<double>(row.size());
   return {pairs > 0 ? seconds * 1e9 / pairs : 0.0, pairs > 0 ? static_cast<double>(infeasible) / pairs : 0.0};
 }
-
 
 }  // namespace
 
@@ -283,11 +296,12 @@ int main(int argc, char** argv) {
   std::ostringstream json;
   json.precision(4);
   json << std::fixed << "{\n  \"mentees\": " << options.mentees << ", \"mentors\": " << options.mentors
-       << ", \"seats_per_mentor\": " << options.seats << ", \"threads\": " << options.threads << ", \"k\": " << options.k
-       << ", \"extra_seat_cost\": " << options.extra_seat_cost << ", \"seed\": " << options.seed
-       << ",\n  \"scorer_ns_per_pair\": " << ns_per_pair << ", \"infeasible_share\": " << infeasible_share
-       << ",\n  \"seconds\": {\"total\": " << solution.total_seconds << ", \"score_and_prune\": " << solution.score_seconds
-       << ", \"cpu\": " << solve_cpu_seconds << "},\n  \"rounds\": [";
+       << ", \"seats_per_mentor\": " << options.seats << ", \"threads\": " << options.threads
+       << ", \"k\": " << options.k << ", \"extra_seat_cost\": " << options.extra_seat_cost
+       << ", \"seed\": " << options.seed << ",\n  \"scorer_ns_per_pair\": " << ns_per_pair
+       << ", \"infeasible_share\": " << infeasible_share << ",\n  \"seconds\": {\"total\": " << solution.total_seconds
+       << ", \"score_and_prune\": " << solution.score_seconds << ", \"cpu\": " << solve_cpu_seconds
+       << "},\n  \"rounds\": [";
   for (size_t r = 0; r < solution.round_log.size(); ++r) {
     const PricingRound& round = solution.round_log[r];
     json << (r ? "," : "") << "\n    {\"pair_arcs\": " << round.pair_arcs << ", \"solve_s\": " << round.solve_seconds
@@ -298,7 +312,8 @@ int main(int argc, char** argv) {
        << ", \"total_score\": " << solution.total_score << ", \"total_seat_cost\": " << solution.total_seat_cost
        << ", \"objective\": " << solution.total_score - solution.total_seat_cost
        << ",\n  \"proven_optimal\": " << (solution.proven_optimal ? "true" : "false")
-       << ", \"candidate_arcs\": " << solution.candidate_arcs << ", \"arcs_added_by_pricing\": " << solution.arcs_added_by_pricing
+       << ", \"candidate_arcs\": " << solution.candidate_arcs
+       << ", \"arcs_added_by_pricing\": " << solution.arcs_added_by_pricing
        << ", \"pairs_priced\": " << solution.pairs_priced << ", \"rows_rescored\": " << solution.rows_rescored
        << ", \"match_reward\": " << solution.match_reward
        << ",\n  \"peak_rss_mib\": " << static_cast<double>(peak_rss_kib) / 1024.0 << "\n}\n";

@@ -25,7 +25,8 @@ void WriteDenseCosts(const std::string& path, const ScoreSource& scores, const C
                             : LexicographicPairCost(solution.match_reward, row[static_cast<size_t>(j)], seat,
                                                     problem.extra_seat_cost));
     static_assert(std::endian::native == std::endian::little, "the dump is little-endian int64");
-    out.write(reinterpret_cast<const char*>(costs.data()), static_cast<std::streamsize>(costs.size() * sizeof(int64_t)));
+    out.write(reinterpret_cast<const char*>(costs.data()),
+              static_cast<std::streamsize>(costs.size() * sizeof(int64_t)));
   }
   std::ofstream header(path + ".json");
   header << "{\"rows\": " << scores.mentee_count() << ", \"cols\": " << costs.size()

@@ -81,8 +81,8 @@ enum class PairState : uint8_t { kOutside, kInNetwork, kDropped, kPinned };
 // What the solver keeps of one free mentee's row. Invariant: every feasible pair of the mentee
 // with an available mentor is in `pairs` or scores <= best_left_out.
 struct MenteeRow {
-  std::vector<ScoredMentor> pairs;       // top-k candidates, then pruned pairs that entered the network
-  std::vector<PairState> state;          // per pair
+  std::vector<ScoredMentor> pairs;  // top-k candidates, then pruned pairs that entered the network
+  std::vector<PairState> state;     // per pair
   // Pruned pairs kept in memory, in no particular order (never in `pairs`): priced exactly
   // without scoring the row again. A reserve pair that enters the network moves to `pairs`.
   std::vector<ScoredMentor> reserve;
@@ -116,7 +116,7 @@ struct FlowRound {
   std::vector<int64_t> mentor_potential;  // per mentor (meaningful where seats are usable)
   std::vector<int64_t> seat_flow;         // per seat arc
   int64_t pair_arcs = 0;
-  bool flow_well_formed = true;           // each mentee sends exactly one unit on one arc
+  bool flow_well_formed = true;  // each mentee sends exactly one unit on one arc
 };
 
 // Presents a vector indexed by arc id as the read map LEMON expects, without a copy.
@@ -132,7 +132,7 @@ struct ArcValues {
 struct RowScratch {
   std::vector<int32_t> row;
   std::vector<ScoredMentor> pairs;
-  std::vector<int> kept_stamp;  // == mentee + 1 when that mentor is in the mentee's pairs
+  std::vector<int> kept_stamp;                     // == mentee + 1 when that mentor is in the mentee's pairs
   std::vector<std::pair<int64_t, int>> violators;  // (reduced cost, pair index; < 0: new pair)
   std::vector<int> free_feasible_count;            // per mentor, for the first pass
   std::vector<int> score_count;                    // per score (+1 for "not available"), first pass
@@ -214,8 +214,8 @@ class CohortSolver {
     if (mentee_count_ < 0 || mentor_count_ < 0)
       throw std::invalid_argument("ScoreSource reports a negative mentee or mentor count");
     if (static_cast<int>(problem_.seats.size()) != mentor_count_)
-      throw std::invalid_argument("CohortProblem.seats has " + std::to_string(problem_.seats.size()) +
-                                  " entries for " + std::to_string(mentor_count_) + " mentors");
+      throw std::invalid_argument("CohortProblem.seats has " + std::to_string(problem_.seats.size()) + " entries for " +
+                                  std::to_string(mentor_count_) + " mentors");
     for (int seats : problem_.seats)
       if (seats < 0) throw std::invalid_argument("CohortProblem.seats has a negative entry");
     if (problem_.max_score < 0) throw std::invalid_argument("CohortProblem.max_score < 0");
@@ -238,7 +238,8 @@ class CohortSolver {
     std::sort(forbidden.begin(), forbidden.end());
     forbidden_begin_.assign(At(mentee_count_) + 1, 0);
     for (const auto& pair : forbidden) ++forbidden_begin_[At(pair.first) + 1];
-    for (int mentee = 0; mentee < mentee_count_; ++mentee) forbidden_begin_[At(mentee) + 1] += forbidden_begin_[At(mentee)];
+    for (int mentee = 0; mentee < mentee_count_; ++mentee)
+      forbidden_begin_[At(mentee) + 1] += forbidden_begin_[At(mentee)];
     for (const auto& pair : forbidden) forbidden_mentor_.push_back(pair.second);
 
     fixed_mentor_.assign(At(mentee_count_), -1);
@@ -256,8 +257,8 @@ class CohortSolver {
     seat_state_.resize(At(mentor_count_));
     for (int mentor = 0; mentor < mentor_count_; ++mentor)
       seat_state_[At(mentor)] = problem_.seats[At(mentor)] == 0 ? SeatState::kNone
-                                : SeatsLeft(mentor) == 0         ? SeatState::kAllFixed
-                                                                 : SeatState::kFree;
+                                : SeatsLeft(mentor) == 0        ? SeatState::kAllFixed
+                                                                : SeatState::kFree;
   }
 
   int SeatsLeft(int mentor) const { return problem_.seats[At(mentor)] - fixed_count_[At(mentor)]; }
@@ -312,7 +313,8 @@ class CohortSolver {
         for (int mentor = 0; mentor < mentor_count_; ++mentor) {
           const bool counts = (row[At(mentor)] != kInfeasible) & (seat_state_[At(mentor)] != SeatState::kNone);
           feasible += counts;
-          scratch.free_feasible_count[At(mentor)] += counts & (seat_state_[At(mentor)] == SeatState::kFree) & free_mentee;
+          scratch.free_feasible_count[At(mentor)] +=
+              counts & (seat_state_[At(mentor)] == SeatState::kFree) & free_mentee;
         }
         solution_.feasible_mentors[At(mentee)] = feasible;
         if (fixed >= 0) {
@@ -325,8 +327,10 @@ class CohortSolver {
         // The k best pairs with an available mentor, sorted (the candidates), and up to
         // `reserve` of the others, unsorted; the best score of the rest is the bound.
         MenteeRow& kept = rows_[At(mentee)];
-        if (use_histogram) SelectByScoreCount(row, top_k, reserve, scratch, kept);
-        else SelectBySorting(row, top_k, reserve, scratch, kept);
+        if (use_histogram)
+          SelectByScoreCount(row, top_k, reserve, scratch, kept);
+        else
+          SelectBySorting(row, top_k, reserve, scratch, kept);
         kept.reserve_best = kNoneLeftOut;
         for (const ScoredMentor& pair : kept.reserve) kept.reserve_best = std::max(kept.reserve_best, pair.score);
       }
@@ -434,8 +438,8 @@ class CohortSolver {
   // How many pruned pairs per mentee stay in memory: reserve_per_mentee, capped by the memory
   // budget (a pair takes sizeof(ScoredMentor) bytes; the candidates are not counted).
   size_t ReserveLimit() const {
-    const int64_t per_mentee = problem_.memory_budget_bytes /
-                               (static_cast<int64_t>(sizeof(ScoredMentor)) * std::max(1, mentee_count_));
+    const int64_t per_mentee =
+        problem_.memory_budget_bytes / (static_cast<int64_t>(sizeof(ScoredMentor)) * std::max(1, mentee_count_));
     return At(std::max<int64_t>(0, std::min<int64_t>(problem_.reserve_per_mentee, per_mentee)));
   }
 
@@ -591,7 +595,8 @@ class CohortSolver {
       for (int k = round.arc_first[a]; k < round.arc_first[a + 1]; ++k) {
         const ScoredMentor& pair = row.pairs[At(round.arc_pair[At(k)])];
         add_unit_arc(mentee_node[a], mentor_node[At(pair.mentor)], PairCost(pair.score),
-                     previous_choice == round.arc_pair[At(k)], pi, previous ? previous->mentor_potential[At(pair.mentor)] : 0);
+                     previous_choice == round.arc_pair[At(k)], pi,
+                     previous ? previous->mentor_potential[At(pair.mentor)] : 0);
       }
     }
     // Seat arcs: cold, each as is; warm, a forward residual arc if it has room and a backward
@@ -842,8 +847,7 @@ class CohortSolver {
         }
         // The reserve: exactly, unless even its best score to the dearest mentor is no violator.
         const int reserve_base = static_cast<int>(row.pairs.size());
-        if (reserve_too && !row.reserve.empty() &&
-            PairCost(row.reserve_best) + pi - max_mentor_potential < 0) {
+        if (reserve_too && !row.reserve.empty() && PairCost(row.reserve_best) + pi - max_mentor_potential < 0) {
           priced += static_cast<int64_t>(row.reserve.size());
           // rc < 0  <=>  pi - M - score - pi(mentor) < 0  <=>  score + pi(mentor) > pi - M.
           const int64_t threshold = pi - match_reward_;
@@ -966,14 +970,14 @@ class CohortSolver {
   int threads_ = 1;
   std::vector<int> forbidden_begin_;  // per mentee + 1: offsets into forbidden_mentor_
   std::vector<int> forbidden_mentor_;
-  std::vector<int> fixed_mentor_;     // per mentee, -1 when free
-  std::vector<int> fixed_count_;      // per mentor: seats taken by fixed pairs
-  std::vector<SeatState> seat_state_; // per mentor
-  std::vector<int32_t> fixed_score_;  // per mentee in a fixed pair
-  std::vector<MenteeRow> rows_;       // per mentee (empty for fixed ones)
-  std::vector<RowScratch> scratch_;   // per worker
-  std::vector<int> usable_seats_;     // per mentor: seats the network offers free mentees
-  std::vector<int> seat_first_;       // per mentor + 1: offsets into the seat arcs
+  std::vector<int> fixed_mentor_;      // per mentee, -1 when free
+  std::vector<int> fixed_count_;       // per mentor: seats taken by fixed pairs
+  std::vector<SeatState> seat_state_;  // per mentor
+  std::vector<int32_t> fixed_score_;   // per mentee in a fixed pair
+  std::vector<MenteeRow> rows_;        // per mentee (empty for fixed ones)
+  std::vector<RowScratch> scratch_;    // per worker
+  std::vector<int> usable_seats_;      // per mentor: seats the network offers free mentees
+  std::vector<int> seat_first_;        // per mentor + 1: offsets into the seat arcs
   std::vector<int64_t> seat_cost_;
   std::vector<int64_t> seat_capacity_;
   int64_t match_reward_ = 1;

@@ -68,7 +68,8 @@ void ExpectWellFormed(const DenseCohort& cohort, const CohortSolution& solution,
   }
   for (int mentor = 0; mentor < cohort.mentors(); ++mentor)
     EXPECT_LE(load[static_cast<size_t>(mentor)], cohort.seats[static_cast<size_t>(mentor)]) << "mentor " << mentor;
-  for (const auto& [mentee, mentor] : cohort.fixed_pairs) EXPECT_EQ(solution.mentor_of[static_cast<size_t>(mentee)], mentor);
+  for (const auto& [mentee, mentor] : cohort.fixed_pairs)
+    EXPECT_EQ(solution.mentor_of[static_cast<size_t>(mentee)], mentor);
 
   const Evaluation own = Evaluate(cohort, solution.mentor_of);
   EXPECT_EQ(solution.matched, own.matched);
@@ -115,7 +116,8 @@ DenseCohort RandomCohort(std::mt19937_64& random, int max_mentees, int max_mento
               : few_scores                        ? uniform(0, std::min(max_score, 2))
                                                   : uniform(0, max_score);
   if (mentees > 0 && mentors > 0 && uniform(0, 3) == 0) {
-    for (int k = uniform(1, 3); k > 0; --k) cohort.forbidden_pairs.push_back({uniform(0, mentees - 1), uniform(0, mentors - 1)});
+    for (int k = uniform(1, 3); k > 0; --k)
+      cohort.forbidden_pairs.push_back({uniform(0, mentees - 1), uniform(0, mentors - 1)});
   }
   if (mentees > 0 && mentors > 0 && uniform(0, 3) == 0) {
     std::vector<int> load(static_cast<size_t>(mentors), 0);
@@ -241,9 +243,9 @@ TEST(SolveCohort, EqualsDenseOracleOnMediumCohortsWithTightPruning) {
 // arc, so the pruned network matches one mentee; the optimum matches both.
 DenseCohort CollidingFirstChoices() {
   DenseCohort cohort;
-  cohort.seats = {1, 1};           // X, Y
-  cohort.scores = {{100, 90},      // A
-                   {100, 0}};      // B
+  cohort.seats = {1, 1};       // X, Y
+  cohort.scores = {{100, 90},  // A
+                   {100, 0}};  // B
   return cohort;
 }
 
@@ -251,10 +253,10 @@ DenseCohort CollidingFirstChoices() {
 // optimum is A-X, B-W, C-Y = 250, but A-Z, B-X, C-Y = 290 needs A's third choice.
 DenseCohort ThirdChoiceNeeded() {
   DenseCohort cohort;
-  cohort.seats = {1, 1, 1, 1};  // X, Y, Z, W
-  cohort.scores = {{100, 100, 90, 10},                        // A
-                   {100, kInfeasible, kInfeasible, 50},       // B
-                   {kInfeasible, 100, kInfeasible, 40}};      // C
+  cohort.seats = {1, 1, 1, 1};                            // X, Y, Z, W
+  cohort.scores = {{100, 100, 90, 10},                    // A
+                   {100, kInfeasible, kInfeasible, 50},   // B
+                   {kInfeasible, 100, kInfeasible, 40}};  // C
   return cohort;
 }
 
@@ -327,7 +329,8 @@ TEST(SolveCohort, SeatCostSpreadsLoadOnlyWhenItOutweighsTheScoreGap) {
     const CohortSolution solution = SolveCohort(ProblemFor(scores, cohort));
     ExpectWellFormed(cohort, solution, scores);
     ExpectOptimal(cohort, solution);
-    EXPECT_EQ(std::count(solution.mentor_of.begin(), solution.mentor_of.end(), 0), expected_on_first) << "extra " << extra;
+    EXPECT_EQ(std::count(solution.mentor_of.begin(), solution.mentor_of.end(), 0), expected_on_first)
+        << "extra " << extra;
   }
 }
 
@@ -425,7 +428,11 @@ TEST(SolveCohort, RejectsMalformedProblems) {
   expect_rejected([](CohortProblem& p) { p.fixed_pairs = {{0, 1}}; }, "infeasible fixed pair");
   expect_rejected([](CohortProblem& p) { p.fixed_pairs = {{1, 0}, {1, 1}}; }, "mentee fixed twice");
   expect_rejected([](CohortProblem& p) { p.fixed_pairs = {{0, 0}, {1, 0}}; }, "fixed pairs over seats");
-  expect_rejected([](CohortProblem& p) { p.fixed_pairs = {{1, 1}}, p.forbidden_pairs = {{1, 1}}; }, "fixed and forbidden");
+  expect_rejected(
+      [](CohortProblem& p) {
+        p.fixed_pairs = {{1, 1}}, p.forbidden_pairs = {{1, 1}};
+      },
+      "fixed and forbidden");
   expect_rejected([](CohortProblem& p) { p.fixed_pairs = {{2, 0}}; }, "fixed mentee out of range");
   expect_rejected([](CohortProblem& p) { p.forbidden_pairs = {{0, 2}}; }, "forbidden mentor out of range");
 

@@ -169,7 +169,8 @@ inline Evaluation BruteForceOptimum(const DenseCohort& cohort) {
     }
     if (!cohort.fixed(mentee)) self(self, mentee + 1);
     for (int mentor = 0; mentor < cohort.mentors(); ++mentor) {
-      if (!cohort.allowed(mentee, mentor) || load[static_cast<size_t>(mentor)] >= cohort.seats[static_cast<size_t>(mentor)])
+      if (!cohort.allowed(mentee, mentor) ||
+          load[static_cast<size_t>(mentor)] >= cohort.seats[static_cast<size_t>(mentor)])
         continue;
       ++load[static_cast<size_t>(mentor)];
       mentor_of[static_cast<size_t>(mentee)] = mentor;

@@ -41,7 +41,8 @@ RandomNetwork MakeNetwork(std::mt19937_64& random) {
       if (coin(random) != 0) network.arcs.push_back({s, network.sources + m, -(1000 + score(random)), 1});
   }
   for (int m = 0; m < network.middles; ++m)
-    for (int seat = 0, n = seats(random); seat < n; ++seat) network.arcs.push_back({network.sources + m, network.sink(), seat * 7, 1});
+    for (int seat = 0, n = seats(random); seat < n; ++seat)
+      network.arcs.push_back({network.sources + m, network.sink(), seat * 7, 1});
   return network;
 }
 
@@ -56,7 +57,9 @@ Solved Solve(const RandomNetwork& network, const std::vector<bool>& included) {
   for (int v = 0; v < network.nodes(); ++v) node.push_back(graph.addNode());
   std::vector<Graph::Arc> arc(network.arcs.size(), lemon::INVALID);
   for (size_t a = 0; a < network.arcs.size(); ++a)
-    if (included[a]) arc[a] = graph.addArc(node[static_cast<size_t>(network.arcs[a].from)], node[static_cast<size_t>(network.arcs[a].to)]);
+    if (included[a])
+      arc[a] =
+          graph.addArc(node[static_cast<size_t>(network.arcs[a].from)], node[static_cast<size_t>(network.arcs[a].to)]);
   Graph::ArcMap<int64_t> cost(graph), capacity(graph);
   for (size_t a = 0; a < network.arcs.size(); ++a)
     if (included[a]) {

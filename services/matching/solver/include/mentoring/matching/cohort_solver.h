@@ -38,11 +38,11 @@ class ScoreSource {
 
 struct CohortProblem {
   const ScoreSource* scores = nullptr;
-  std::vector<int> seats;            // per mentor, >= 0
-  int32_t max_score = 1000;          // upper bound on any score
-  int32_t extra_seat_cost = 0;       // a mentor's seat s (0-based) costs s * extra_seat_cost: spreads load
-  int candidates_per_mentee = 40;    // pruning: best k feasible mentors per mentee kept as candidates
-  int threads = 2;                   // for scoring and pricing rows; the flow solve is serial
+  std::vector<int> seats;          // per mentor, >= 0
+  int32_t max_score = 1000;        // upper bound on any score
+  int32_t extra_seat_cost = 0;     // a mentor's seat s (0-based) costs s * extra_seat_cost: spreads load
+  int candidates_per_mentee = 40;  // pruning: best k feasible mentors per mentee kept as candidates
+  int threads = 2;                 // for scoring and pricing rows; the flow solve is serial
   // For an admin editing a draft and re-solving: pairs (mentee, mentor) that must be in, and
   // pairs that must stay out. A fixed pair must be feasible and within the mentor's seats.
   std::vector<std::pair<int, int>> fixed_pairs;
@@ -68,35 +68,35 @@ struct CohortProblem {
 
 // One round of "solve the network, then price every pair outside it".
 struct PricingRound {
-  int64_t pair_arcs = 0;        // mentee-mentor arcs in the network solved this round
-  double solve_seconds = 0;     // building the network and NetworkSimplex
-  double pricing_seconds = 0;   // potentials, certificate check, pricing
-  int64_t pairs_priced = 0;     // pairs outside the network whose exact reduced cost was computed
-  int64_t rows_rescored = 0;    // mentees whose row had to be scored again for that
-  int64_t arcs_added = 0;       // violators added to the network for the next round
+  int64_t pair_arcs = 0;           // mentee-mentor arcs in the network solved this round
+  double solve_seconds = 0;        // building the network and NetworkSimplex
+  double pricing_seconds = 0;      // potentials, certificate check, pricing
+  int64_t pairs_priced = 0;        // pairs outside the network whose exact reduced cost was computed
+  int64_t rows_rescored = 0;       // mentees whose row had to be scored again for that
+  int64_t arcs_added = 0;          // violators added to the network for the next round
   int64_t pruned_pairs_added = 0;  // of which pruned pairs (outside the top-k), first time in
 };
 
 struct CohortSolution {
-  std::vector<int> mentor_of;        // per mentee: mentor index, or -1 when unmatched
+  std::vector<int> mentor_of;  // per mentee: mentor index, or -1 when unmatched
   int matched = 0;
-  int64_t total_score = 0;           // sum of scores of the chosen pairs
-  int64_t total_seat_cost = 0;       // sum over mentors of their seat costs
+  int64_t total_score = 0;      // sum of scores of the chosen pairs
+  int64_t total_seat_cost = 0;  // sum over mentors of their seat costs
   // Per mentee: how many mentors are feasible at all (score not kInfeasible, not forbidden,
   // seats > 0); 0 => nobody possible, so being unmatched is not the optimiser's choice.
   std::vector<int> feasible_mentors;
   // How the optimum was proven: rounds of (solve the network, price every pair outside it, add
   // violators) until no pair outside has a negative reduced cost.
   int rounds = 0;
-  int64_t candidate_arcs = 0;        // candidate pairs kept after the first scoring (top-k per mentee)
-  int64_t arcs_added_by_pricing = 0; // pruned pairs (outside the top-k) that pricing had to add
-  int64_t pairs_priced = 0;          // exact reduced costs computed over all rounds
-  int64_t rows_rescored = 0;         // rows scored again over all rounds (beyond the first pass)
+  int64_t candidate_arcs = 0;         // candidate pairs kept after the first scoring (top-k per mentee)
+  int64_t arcs_added_by_pricing = 0;  // pruned pairs (outside the top-k) that pricing had to add
+  int64_t pairs_priced = 0;           // exact reduced costs computed over all rounds
+  int64_t rows_rescored = 0;          // rows scored again over all rounds (beyond the first pass)
   bool proven_optimal = false;
   // The reward per matched mentee that makes the flow's single cost lexicographic (see
   // cohort_solver.cc); a dense solver given the same costs must find the same objective.
   int64_t match_reward = 0;
-  double score_seconds = 0;          // scoring every row once and keeping the candidates
+  double score_seconds = 0;  // scoring every row once and keeping the candidates
   double total_seconds = 0;
   std::vector<PricingRound> round_log;
 };
@@ -110,8 +110,7 @@ CohortSolution SolveCohort(const CohortProblem& problem);
 // The cost the flow network gives a feasible pair (mentee on mentor's seat `seat`): lower is
 // better, -(match_reward + score) + seat * extra_seat_cost. Unmatched costs 0. Exposed so a dense
 // baseline (the benchmark's dump) minimises exactly the same integers.
-inline int64_t LexicographicPairCost(int64_t match_reward, int32_t score, int seat,
-                                     int32_t extra_seat_cost) {
+inline int64_t LexicographicPairCost(int64_t match_reward, int32_t score, int seat, int32_t extra_seat_cost) {
   return -(match_reward + score) + static_cast<int64_t>(seat) * extra_seat_cost;
 }
 
