@@ -95,8 +95,7 @@ int main(int argc, char** argv) {
                                  {"group.id", "bench-" + NewUuidV7()},
                                  {"enable.auto.commit", "false"},
                                  {"fetch.wait.max.ms", "10"}});
-    char error[512];
-    kafka::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof(error)));
+    kafka::HandlePtr rk = *kafka::NewHandle(RD_KAFKA_CONSUMER, std::move(*conf));
     rd_kafka_poll_set_consumer(rk.get());
     kafka::TopicPartitionListPtr partitions(rd_kafka_topic_partition_list_new(6));
     for (int p = 0; p < 6; ++p) {

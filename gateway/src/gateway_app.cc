@@ -14,6 +14,7 @@
 #include "http_errors.h"
 #include "idempotency.h"
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/tracing.h"
 #include "openapi.h"

@@ -22,4 +22,15 @@ void ManualClock::Set(absl::Time to) {
   now_ = to;
 }
 
+absl::Time AdjustableClock::Now() const {
+  absl::MutexLock lock(&mu_);
+  return absl::Now() + offset_;
+}
+
+void AdjustableClock::Advance(absl::Duration by) {
+  if (by <= absl::ZeroDuration()) return;
+  absl::MutexLock lock(&mu_);
+  offset_ += by;
+}
+
 }  // namespace mentoring

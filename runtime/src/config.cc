@@ -113,11 +113,30 @@ std::string Config::RequiredString(const std::string& name) {
   return *value;
 }
 
+std::optional<std::string> Config::LookupSecret(const std::string& name) {
+  if (auto path = Lookup(name + "_FILE"); path.has_value() && !path->empty()) {
+    // A mounted secret (Kubernetes, Docker): the file holds the value; a trailing newline
+    // is not part of it.
+    std::ifstream in(*path, std::ios::binary);
+    if (!in) {
+      Fail(name + "_FILE", "must name a readable file", *path);
+      return std::string();
+    }
+    std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    return value;
+  }
+  return Lookup(name);
+}
+
 std::string Config::Secret(const std::string& name, size_t min_length) {
-  const std::string value = RequiredString(name);
-  if (!value.empty() && value.size() < min_length) {
-    Fail(name, "must be at least " + std::to_string(min_length) + " bytes",
-         "<" + std::to_string(value.size()) + " bytes>");
+  const std::string value = LookupSecret(name).value_or("");
+  // A secret's value is never echoed in an error, only its size.
+  if (value.empty()) {
+    Reject(name, "is required (or " + name + "_FILE naming a file that holds it)");
+  } else if (value.size() < min_length) {
+    Reject(name, "must be at least " + std::to_string(min_length) + " bytes (got " + std::to_string(value.size()) +
+                     " bytes)");
   }
   return value;
 }

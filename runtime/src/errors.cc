@@ -3,12 +3,12 @@
 #include <absl/strings/cord.h>
 #include <absl/strings/str_cat.h>
 
-#include "mentoring/common/v1/rpc_status.pb.h"
-
 namespace mentoring::errors {
 namespace {
 
 constexpr char kDetailsTypeUrl[] = "type.googleapis.com/mentoring.common.v1.ErrorDetails";
+
+}  // namespace
 
 absl::Status WithDetails(absl::StatusCode code, const std::string& message, const common::v1::ErrorDetails& details) {
   absl::Status status(code, ValidUtf8(message));
@@ -16,8 +16,8 @@ absl::Status WithDetails(absl::StatusCode code, const std::string& message, cons
   return status;
 }
 
-// The length of the well-formed UTF-8 sequence at the start of `text`, or 0.
-size_t Utf8SequenceAt(absl::string_view text) {
+size_t Utf8SequenceLength(absl::string_view text) {
+  if (text.empty()) return 0;
   const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
   const auto continuation = [&](size_t i) { return i < text.size() && (byte(i) & 0xC0) == 0x80; };
   const unsigned char lead = byte(0);
@@ -38,11 +38,9 @@ size_t Utf8SequenceAt(absl::string_view text) {
   return 0;  // a continuation byte, an overlong lead (C0, C1) or F5..FF
 }
 
-}  // namespace
-
 bool IsUtf8(absl::string_view text) {
   while (!text.empty()) {
-    const size_t length = Utf8SequenceAt(text);
+    const size_t length = Utf8SequenceLength(text);
     if (length == 0) return false;
     text.remove_prefix(length);
   }
@@ -54,7 +52,7 @@ std::string ValidUtf8(absl::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
   while (!text.empty()) {
-    const size_t length = Utf8SequenceAt(text);
+    const size_t length = Utf8SequenceLength(text);
     if (length == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD
       text.remove_prefix(1);
@@ -134,39 +132,6 @@ common::v1::ErrorDetails DetailsOf(const absl::Status& status) {
     details.ParseFromString(std::string(*payload));
   }
   return details;
-}
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  const auto code = static_cast<grpc::StatusCode>(status.code());
-  if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
-    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
-  }
-  // The trailer holds a google.rpc.Status (standard for gRPC); ours is wire-identical.
-  common::v1::RpcStatus rpc_status;
-  rpc_status.set_code(static_cast<int32_t>(code));
-  rpc_status.set_message(std::string(status.message()));
-  rpc_status.add_details()->PackFrom(DetailsOf(status));
-  return grpc::Status(code, std::string(status.message()), rpc_status.SerializeAsString());
-}
-
-common::v1::ErrorDetails DetailsOf(const grpc::Status& status) {
-  common::v1::ErrorDetails details;
-  common::v1::RpcStatus rpc_status;
-  if (status.error_details().empty() || !rpc_status.ParseFromString(status.error_details())) return details;
-  for (const auto& any : rpc_status.details()) {
-    if (any.Is<common::v1::ErrorDetails>() && any.UnpackTo(&details)) break;
-  }
-  return details;
-}
-
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  const common::v1::ErrorDetails details = DetailsOf(status);
-  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::DeadlineExceededError(status.error_message());
-  }
-  return WithDetails(static_cast<absl::StatusCode>(status.error_code()), status.error_message(), details);
 }
 
 }  // namespace mentoring::errors

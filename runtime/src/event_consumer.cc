@@ -105,12 +105,20 @@ EventConsumer::EventConsumer(pg::Pool& pool, ConsumerSettings settings, EventHan
     : pool_(pool),
       settings_(std::move(settings)),
       handler_(std::move(handler)),
+      registry_(registry),
       applied_(ConsumerCounter(registry, "mentoring_consumer_applied_total", "Events applied", settings_.name)),
       duplicates_(ConsumerCounter(registry, "mentoring_consumer_duplicates_total", "Events seen again and skipped",
                                   settings_.name)),
       parked_(ConsumerCounter(registry, "mentoring_consumer_parked_total", "Events parked for later", settings_.name)),
       undecodable_(ConsumerCounter(registry, "mentoring_consumer_undecodable_total",
-                                   "Messages that are not an EventEnvelope (skipped)", settings_.name)) {}
+                                   "Messages that are not an EventEnvelope (skipped)", settings_.name)),
+      batches_(ConsumerCounter(registry, "mentoring_consumer_batches_total", "Transactions that applied a batch",
+                               settings_.name)),
+      last_applied_age_(prometheus::BuildGauge()
+                            .Name("mentoring_consumer_last_applied_event_age_seconds")
+                            .Help("Seconds since the newest event this consumer applied happened")
+                            .Register(registry)
+                            .Add({{"consumer", settings_.name}})) {}
 
 EventConsumer::~EventConsumer() { Stop(); }
 
@@ -139,21 +147,17 @@ absl::Status EventConsumer::Start() {
       {"heartbeat.interval.ms", "1000"},
   });
   if (!conf.ok()) return conf.status();
-  rd_kafka_conf_set_rebalance_cb(*conf, &OnRebalance);
-  rd_kafka_conf_set_opaque(*conf, &settings_.first_start_from);
-  char error[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof(error));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", error));
-  }
-  rk_.reset(rk);
-  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &OnRebalance);
+  rd_kafka_conf_set_opaque(conf->get(), &settings_.first_start_from);
+  auto rk = kafka::NewHandle(RD_KAFKA_CONSUMER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
+  rk_ = std::move(*rk);
+  rd_kafka_poll_set_consumer(rk_.get());
   kafka::TopicPartitionListPtr topics(rd_kafka_topic_partition_list_new(static_cast<int>(settings_.topics.size())));
   for (const auto& topic : settings_.topics) {
     rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
   }
-  if (auto err = rd_kafka_subscribe(rk, topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (auto err = rd_kafka_subscribe(rk_.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("kafka subscribe: ", rd_kafka_err2str(err)));
   }
   thread_ = std::thread([this] { Run(); });
@@ -169,43 +173,68 @@ void EventConsumer::Stop() {
   }
 }
 
-absl::Status EventConsumer::Apply(const events::EventEnvelope& event) {
+absl::Status EventConsumer::ApplyIn(pg::Transaction& txn, const events::EventEnvelope& event, Outcome& outcome) {
   // Logs while applying carry the trace of the request that caused the event.
   const auto trace = TraceContext::Parse(event.traceparent());
-  ScopedLogTrace log_trace(trace ? trace->trace_id : "");
-  bool applied = false;
-  bool parked = false;
-  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    applied = parked = false;
-    auto first = txn.Exec("INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                          {settings_.name, event.event_id()});
-    if (!first.ok()) return first.status();
-    if (first->affected() == 0) return absl::OkStatus();  // seen before: the effect is already there
-    // A handler that parks may have written something first: undo that, keep the record.
-    if (auto savepoint = txn.Exec("SAVEPOINT before_handler"); !savepoint.ok()) return savepoint.status();
-    auto handled = handler_(txn, event);
-    if (IsPark(handled)) {
-      if (auto undone = txn.Exec("ROLLBACK TO SAVEPOINT before_handler"); !undone.ok()) return undone.status();
-      parked = true;
-      auto park = txn.Exec(
-          "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
-          "ON CONFLICT DO NOTHING",
-          {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()),
-           std::string(handled.message())});
-      return park.status();
-    }
-    applied = handled.ok();
-    return handled;
+  ScopedLogContext log_context(trace ? *trace : TraceContext{});
+  auto first = txn.Exec("INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        {settings_.name, event.event_id()});
+  if (!first.ok()) return first.status();
+  if (first->affected() == 0) {  // seen before: the effect is already there
+    ++outcome.duplicates;
+    return absl::OkStatus();
+  }
+  // A handler that parks may have written something first: undo that, keep the record.
+  if (auto savepoint = txn.Exec("SAVEPOINT before_handler"); !savepoint.ok()) return savepoint.status();
+  auto handled = handler_(txn, event);
+  if (IsPark(handled)) {
+    if (auto undone = txn.Exec("ROLLBACK TO SAVEPOINT before_handler"); !undone.ok()) return undone.status();
+    ++outcome.parked;
+    return txn
+        .Exec(
+            "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING",
+            {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()),
+             std::string(handled.message())})
+        .status();
+  }
+  if (!handled.ok()) return handled;
+  ++outcome.applied;
+  if (auto released = txn.Exec("RELEASE SAVEPOINT before_handler"); !released.ok()) return released.status();
+  return absl::OkStatus();
+}
+
+void EventConsumer::Count(const Outcome& outcome) {
+  applied_.Increment(outcome.applied);
+  parked_.Increment(outcome.parked);
+  duplicates_.Increment(outcome.duplicates);
+}
+
+absl::Status EventConsumer::Apply(const events::EventEnvelope& event) {
+  Outcome outcome;
+  auto status = pool_.InTransaction([&](pg::Transaction& txn) {
+    outcome = {};
+    return ApplyIn(txn, event, outcome);
   });
   if (!status.ok()) return status;
-  if (applied) {
-    applied_.Increment();
-    RetryParked();
-  } else if (parked) {
-    parked_.Increment();
-  } else {
-    duplicates_.Increment();
-  }
+  Count(outcome);
+  if (outcome.applied > 0) RetryParked();
+  return absl::OkStatus();
+}
+
+absl::Status EventConsumer::ApplyBatch(const std::vector<events::EventEnvelope>& batch) {
+  Outcome outcome;
+  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    outcome = {};
+    for (const auto& event : batch) {
+      if (auto applied = ApplyIn(txn, event, outcome); !applied.ok()) return applied;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  batches_.Increment();
+  Count(outcome);
+  if (outcome.applied > 0) RetryParked();
   return absl::OkStatus();
 }
 
@@ -225,7 +254,11 @@ void EventConsumer::RetryParked() {
   if (!parked.ok() || parked->rows() == 0) return;
   for (int i = 0; i < parked->rows(); ++i) {
     events::EventEnvelope event;
-    if (!event.ParseFromString(parked->Bytes(i, 1))) continue;
+    if (!event.ParseFromString(parked->Bytes(i, 1))) {
+      spdlog::error("consumer {}: a parked event does not parse; left in parked_events for an operator",
+                    settings_.name);
+      continue;
+    }
     auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
       // Claim the parked row first: another replica retrying it at the same time skips it,
       // and one that comes after finds it gone. Either way the effect happens once.
@@ -253,10 +286,77 @@ void EventConsumer::RetryParked() {
   }
 }
 
+void EventConsumer::ApplyOneUntilDone(const events::EventEnvelope& event) {
+  // Dependencies being down must not lose the event: retry until applied or stopping.
+  int failures = 0;
+  while (true) {
+    auto status = Apply(event);
+    if (status.ok()) return;
+    if (stop_.HasBeenNotified()) return;  // offset not stored: re-delivered after restart
+    if (status.code() != absl::StatusCode::kUnavailable && ++failures >= settings_.max_handler_failures) {
+      spdlog::error("consumer {}: event {} failed {} times, parking it: {}", settings_.name, event.event_id(), failures,
+                    status.ToString());
+      // Parked and marked consumed together: a re-delivery is then a duplicate, and only
+      // the parked copy can still take effect (once).
+      auto parked = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+        auto consumed =
+            txn.Exec("INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                     {settings_.name, event.event_id()});
+        if (!consumed.ok()) return consumed.status();
+        return txn
+            .Exec(
+                "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT DO NOTHING",
+                {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()), status.ToString()})
+            .status();
+      });
+      if (!parked.ok()) continue;  // the database is down after all: keep retrying
+      parked_.Increment();
+      return;
+    }
+    spdlog::warn("consumer {}: applying event {} failed, retrying: {}", settings_.name, event.event_id(),
+                 status.ToString());
+    stop_.WaitForNotificationWithTimeout(settings_.retry_backoff);
+  }
+}
+
+void EventConsumer::RefreshLag() {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(rk_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR || raw == nullptr) return;
+  kafka::TopicPartitionListPtr assignment(raw);
+  if (rd_kafka_position(rk_.get(), assignment.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  auto& lag = prometheus::BuildGauge()
+                  .Name("mentoring_consumer_lag_events")
+                  .Help("Events in the partition after the next one this consumer will read")
+                  .Register(registry_);
+  for (int i = 0; i < assignment->cnt; ++i) {
+    const auto& p = assignment->elems[i];
+    int64_t low = 0, high = 0;
+    // Cached from the last fetch: no broker round trip.
+    if (rd_kafka_get_watermark_offsets(rk_.get(), p.topic, p.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      continue;
+    }
+    const int64_t position = p.offset >= 0 ? p.offset : low;
+    lag.Add({{"consumer", settings_.name}, {"topic", p.topic}, {"partition", std::to_string(p.partition)}})
+        .Set(static_cast<double>(std::max<int64_t>(0, high - position)));
+  }
+  if (newest_applied_ != absl::InfinitePast()) {
+    last_applied_age_.Set(absl::ToDoubleSeconds(absl::Now() - newest_applied_));
+  }
+}
+
 void EventConsumer::Run() {
+  std::vector<kafka::MessagePtr> messages;
+  std::vector<events::EventEnvelope> batch;
   while (!stop_.HasBeenNotified()) {
-    kafka::MessagePtr message(rd_kafka_consumer_poll(rk_.get(), 100));
-    if (!message) {
+    if (absl::Now() >= next_lag_refresh_) {
+      RefreshLag();
+      next_lag_refresh_ = absl::Now() + absl::Seconds(5);
+    }
+    messages.clear();
+    batch.clear();
+    kafka::MessagePtr first(rd_kafka_consumer_poll(rk_.get(), 100));
+    if (!first) {
       // Quiet topics still retry what is parked, when it is due.
       if (absl::Now() >= next_idle_retry_) {
         RetryParked();
@@ -264,55 +364,57 @@ void EventConsumer::Run() {
       }
       continue;
     }
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        spdlog::warn("consumer {}: {}", settings_.name, rd_kafka_message_errstr(message.get()));
-      }
-      continue;
+    messages.push_back(std::move(first));
+    // What has already arrived joins the batch; nothing waits for more.
+    while (static_cast<int>(messages.size()) < settings_.max_batch) {
+      kafka::MessagePtr next(rd_kafka_consumer_poll(rk_.get(), 0));
+      if (!next) break;
+      messages.push_back(std::move(next));
     }
-    events::EventEnvelope event;
-    if (!event.ParseFromArray(message->payload, static_cast<int>(message->len)) || event.event_id().empty()) {
-      undecodable_.Increment();
-      spdlog::error("consumer {}: message at {}[{}]@{} is not an EventEnvelope; skipped", settings_.name,
-                    rd_kafka_topic_name(message->rkt), message->partition, message->offset);
-    } else {
-      // Dependencies being down must not lose the event: retry until applied or stopping.
-      int failures = 0;
-      while (true) {
-        auto status = Apply(event);
-        if (status.ok()) break;
-        if (stop_.HasBeenNotified()) return;  // offset not stored: re-delivered after restart
-        if (status.code() != absl::StatusCode::kUnavailable && ++failures >= settings_.max_handler_failures) {
-          spdlog::error("consumer {}: event {} failed {} times, parking it: {}", settings_.name, event.event_id(),
-                        failures, status.ToString());
-          // Parked and marked consumed together: a re-delivery is then a duplicate, and only
-          // the parked copy can still take effect (once).
-          auto parked = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-            auto consumed =
-                txn.Exec("INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                         {settings_.name, event.event_id()});
-            if (!consumed.ok()) return consumed.status();
-            return txn
-                .Exec(
-                    "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
-                    "ON CONFLICT DO NOTHING",
-                    {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()), status.ToString()})
-                .status();
-          });
-          if (!parked.ok()) continue;  // the database is down after all: keep retrying
-          parked_.Increment();
-          break;
+    for (const auto& message : messages) {
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          spdlog::warn("consumer {}: {}", settings_.name, rd_kafka_message_errstr(message.get()));
         }
-        spdlog::warn("consumer {}: applying event {} failed, retrying: {}", settings_.name, event.event_id(),
-                     status.ToString());
-        stop_.WaitForNotificationWithTimeout(settings_.retry_backoff);
+        continue;
+      }
+      events::EventEnvelope event;
+      if (!event.ParseFromArray(message->payload, static_cast<int>(message->len)) || event.event_id().empty()) {
+        undecodable_.Increment();
+        spdlog::error("consumer {}: message at {}[{}]@{} is not an EventEnvelope; skipped", settings_.name,
+                      rd_kafka_topic_name(message->rkt), message->partition, message->offset);
+        continue;
+      }
+      batch.push_back(std::move(event));
+    }
+    if (!batch.empty()) {
+      auto applied = batch.size() > 1 ? ApplyBatch(batch) : absl::UnknownError("one at a time");
+      if (!applied.ok()) {
+        if (batch.size() > 1) {
+          spdlog::info("consumer {}: a batch of {} failed ({}); applying its events one at a time", settings_.name,
+                       batch.size(), applied.ToString());
+        }
+        for (const auto& event : batch) {
+          ApplyOneUntilDone(event);
+          if (stop_.HasBeenNotified()) return;  // offsets not stored: re-delivered after restart
+        }
+      }
+      for (const auto& event : batch) {
+        newest_applied_ = std::max(newest_applied_, absl::FromUnixSeconds(event.occurred_at().seconds()));
       }
     }
-    // The next offset to read, committed by the auto-commit timer or on revoke.
-    kafka::TopicPartitionListPtr done(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(done.get(), rd_kafka_topic_name(message->rkt), message->partition)->offset =
-        message->offset + 1;
-    rd_kafka_offsets_store(rk_.get(), done.get());
+    // The next offsets to read, committed by the auto-commit timer or on revoke.
+    kafka::TopicPartitionListPtr done(rd_kafka_topic_partition_list_new(static_cast<int>(messages.size())));
+    for (const auto& message : messages) {
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      auto* entry =
+          rd_kafka_topic_partition_list_find(done.get(), rd_kafka_topic_name(message->rkt), message->partition);
+      if (entry == nullptr) {
+        entry = rd_kafka_topic_partition_list_add(done.get(), rd_kafka_topic_name(message->rkt), message->partition);
+      }
+      entry->offset = std::max(entry->offset, message->offset + 1);
+    }
+    if (done->cnt > 0) rd_kafka_offsets_store(rk_.get(), done.get());
   }
 }
 

@@ -1,72 +1,33 @@
 #include "mentoring/runtime/events.h"
 
+#include <absl/strings/str_cat.h>
 #include <absl/time/time.h>
 
 #include "mentoring/runtime/ids.h"
 
 namespace mentoring::events {
 
-std::string TopicFor(std::string_view producer) { return "mentoring." + std::string(producer) + ".v1"; }
+namespace {
+
+std::string& TopicNamespace() {
+  static std::string name = "mentoring";  // set once at start, before any thread reads it
+  return name;
+}
+
+}  // namespace
+
+void SetTopicNamespace(std::string_view name) { TopicNamespace() = std::string(name); }
+
+std::string TopicFor(std::string_view producer) { return TopicNamespace() + "." + std::string(producer) + ".v1"; }
 
 std::string TypeOf(const EventEnvelope& event) {
-  using P = EventEnvelope::PayloadCase;
-  switch (event.payload_case()) {
-    case P::kProfileCreated:
-      return "profile.created";
-    case P::kProfileUpdated:
-      return "profile.updated";
-    case P::kProfileDeactivated:
-      return "profile.deactivated";
-    case P::kProfileErased:
-      return "profile.erased";
-    case P::kRequestCreated:
-      return "request.created";
-    case P::kRequestWithdrawn:
-      return "request.withdrawn";
-    case P::kRequestAccepted:
-      return "request.accepted";
-    case P::kRequestDeclined:
-      return "request.declined";
-    case P::kMatchProposed:
-      return "match.proposed";
-    case P::kMatchMade:
-      return "match.made";
-    case P::kMatchDeclined:
-      return "match.declined";
-    case P::kRelationshipPaused:
-      return "relationship.paused";
-    case P::kRelationshipResumed:
-      return "relationship.resumed";
-    case P::kRelationshipAgreementAmended:
-      return "relationship.agreement_amended";
-    case P::kRelationshipClosed:
-      return "relationship.closed";
-    case P::kRelationshipMovedToAlumni:
-      return "relationship.moved_to_alumni";
-    case P::kMeetingScheduled:
-      return "meeting.scheduled";
-    case P::kMeetingRescheduled:
-      return "meeting.rescheduled";
-    case P::kMeetingCancelled:
-      return "meeting.cancelled";
-    case P::kMeetingCompleted:
-      return "meeting.completed";
-    case P::kMeetingMissed:
-      return "meeting.missed";
-    case P::kMeetingAgendaMissing:
-      return "meeting.agenda_missing";
-    case P::kFeedbackSubmitted:
-      return "feedback.submitted";
-    case P::kRapportAtRisk:
-      return "rapport.at_risk";
-    case P::kReviewCompleted:
-      return "review.completed";
-    case P::kGoalProgressed:
-      return "goal.progressed";
-    case P::PAYLOAD_NOT_SET:
-      return "";
-  }
-  return "";
+  // The payload's field name is "<aggregate>_<past-tense verb>" (profile_created,
+  // relationship_agreement_amended): the type is that with its first '_' a '.'.
+  const auto* field = EventEnvelope::descriptor()->FindFieldByNumber(event.payload_case());
+  if (field == nullptr) return "";
+  std::string type = field->name();
+  type[type.find('_')] = '.';
+  return type;
 }
 
 EventEnvelope NewEvent(std::string_view producer, std::string_view aggregate_type, std::string_view aggregate_id,

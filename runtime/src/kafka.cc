@@ -24,25 +24,28 @@ void LogCallback(const rd_kafka_t*, int level, const char* facility, const char*
   }
 }
 
-struct AdminQueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-
 }  // namespace
 
 void HandleDeleter::operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
 
-absl::StatusOr<rd_kafka_conf_t*> MakeConf(const std::map<std::string, std::string>& settings) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+absl::StatusOr<ConfPtr> MakeConf(const std::map<std::string, std::string>& settings) {
+  ConfPtr conf(rd_kafka_conf_new());
   char error[512];
   for (const auto& [key, value] : settings) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
       return absl::InvalidArgumentError(absl::StrCat("kafka setting ", key, "=", value, ": ", error));
     }
   }
-  rd_kafka_conf_set_log_cb(conf, &LogCallback);
+  rd_kafka_conf_set_log_cb(conf.get(), &LogCallback);
   return conf;
+}
+
+absl::StatusOr<HandlePtr> NewHandle(rd_kafka_type_t type, ConfPtr conf) {
+  char error[512];
+  HandlePtr rk(rd_kafka_new(type, conf.get(), error, sizeof(error)));
+  if (!rk) return absl::InvalidArgumentError(absl::StrCat("kafka client: ", error));
+  (void)conf.release();  // rd_kafka_new owns it now
+  return rk;
 }
 
 void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
@@ -69,15 +72,11 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const std::string& bo
   for (auto& [k, v] : extra) settings[k] = v;
   auto conf = MakeConf(settings);
   if (!conf.ok()) return conf.status();
-  rd_kafka_conf_set_dr_msg_cb(*conf, &Producer::OnDelivery);
-  char error[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof(error));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(absl::StrCat("kafka producer: ", error));
-  }
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), &Producer::OnDelivery);
+  auto rk = NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
   auto producer = std::unique_ptr<Producer>(new Producer());
-  producer->rk_.reset(rk);
+  producer->rk_ = std::move(*rk);
   producer->message_timeout_ = message_timeout;
   return producer;
 }
@@ -143,28 +142,24 @@ auto WithClusterMetadata(const std::string& bootstrap, absl::Duration timeout, R
     -> absl::StatusOr<decltype(read(std::declval<const rd_kafka_metadata_t&>()))> {
   auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
   if (!conf.ok()) return conf.status();
-  char error[512];
-  HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof(error)));
-  if (!rk) return absl::InternalError(error);
-  const rd_kafka_metadata_t* metadata = nullptr;
-  const auto err =
-      rd_kafka_metadata(rk.get(), 1, nullptr, &metadata, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  auto rk = NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
+  const rd_kafka_metadata_t* raw = nullptr;
+  const auto err = rd_kafka_metadata(rk->get(), 1, nullptr, &raw, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::UnavailableError(rd_kafka_err2str(err));
-  auto result = read(*metadata);
-  rd_kafka_metadata_destroy(metadata);
-  return result;
+  MetadataPtr metadata(raw);
+  return read(*metadata);
 }
 
 }  // namespace
 
 void Producer::Warm(const std::string& topic, absl::Duration timeout) {
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* metadata = nullptr;
-  if (rd_kafka_metadata(rk_.get(), 0, rkt, &metadata, static_cast<int>(absl::ToInt64Milliseconds(timeout))) ==
+  TopicPtr rkt(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* raw = nullptr;
+  if (rd_kafka_metadata(rk_.get(), 0, rkt.get(), &raw, static_cast<int>(absl::ToInt64Milliseconds(timeout))) ==
       RD_KAFKA_RESP_ERR_NO_ERROR) {
-    rd_kafka_metadata_destroy(metadata);
+    MetadataPtr metadata(raw);
   }
-  rd_kafka_topic_destroy(rkt);
 }
 
 absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration timeout) {
@@ -185,32 +180,29 @@ absl::StatusOr<int> PartitionCount(const std::string& bootstrap, const std::stri
 absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions) {
   auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
   if (!conf.ok()) return conf.status();
+  auto rk = NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
   char error[512];
-  HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof(error)));
-  if (!rk) return absl::InternalError(error);
-  rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, error, sizeof(error));
-  if (new_topic == nullptr) return absl::InvalidArgumentError(error);
-  std::unique_ptr<rd_kafka_queue_t, AdminQueueDeleter> queue(rd_kafka_queue_new(rk.get()));
-  rd_kafka_CreateTopics(rk.get(), &new_topic, 1, nullptr, queue.get());
-  rd_kafka_NewTopic_destroy(new_topic);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue.get(), 15000);
-  if (event == nullptr) return absl::DeadlineExceededError("CreateTopics timed out");
-  absl::Status status;
-  if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    status = absl::UnavailableError(rd_kafka_event_error_string(event));
-  } else {
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-    for (size_t i = 0; i < count; ++i) {
-      const auto err = rd_kafka_topic_result_error(results[i]);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        status = absl::InternalError(rd_kafka_topic_result_error_string(results[i]));
-      }
+  NewTopicPtr new_topic(rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, error, sizeof(error)));
+  if (!new_topic) return absl::InvalidArgumentError(error);
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
+  rd_kafka_CreateTopics(rk->get(), topics, 1, nullptr, queue.get());
+  EventPtr event(rd_kafka_queue_poll(queue.get(), 15000));
+  if (!event) return absl::DeadlineExceededError("CreateTopics timed out");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(rd_kafka_event_error_string(event.get()));
+  }
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    const auto err = rd_kafka_topic_result_error(results[i]);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      return absl::InternalError(rd_kafka_topic_result_error_string(results[i]));
     }
   }
-  rd_kafka_event_destroy(event);
-  return status;
+  return absl::OkStatus();
 }
 
 }  // namespace mentoring::kafka

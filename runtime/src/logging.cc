@@ -5,10 +5,21 @@
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "mentoring/runtime/errors.h"
+
 namespace mentoring {
 namespace {
 
-thread_local std::string current_trace_id;
+thread_local ScopedLogContext::Fields current;
+
+void AppendField(std::string_view name, std::string_view value, std::string& line) {
+  if (value.empty()) return;
+  line += ",\"";
+  line += name;
+  line += "\":\"";
+  AppendJsonEscaped(value, line);
+  line += '"';
+}
 
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -16,7 +27,7 @@ class JsonFormatter final : public spdlog::formatter {
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     std::string line;
-    line.reserve(160 + msg.payload.size());
+    line.reserve(200 + msg.payload.size());
     line += "{\"ts\":\"";
     line += absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromChrono(msg.time), absl::UTCTimeZone());
     line += "\",\"level\":\"";
@@ -27,11 +38,9 @@ class JsonFormatter final : public spdlog::formatter {
     line += "\",\"msg\":\"";
     AppendJsonEscaped(std::string_view(msg.payload.data(), msg.payload.size()), line);
     line += '"';
-    if (!current_trace_id.empty()) {
-      line += ",\"trace_id\":\"";
-      AppendJsonEscaped(current_trace_id, line);
-      line += '"';
-    }
+    AppendField("trace_id", current.trace_id, line);
+    AppendField("span_id", current.span_id, line);
+    AppendField("request_id", current.request_id, line);
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
   }
@@ -41,25 +50,6 @@ class JsonFormatter final : public spdlog::formatter {
  private:
   std::string service_;
 };
-
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is invalid.
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto c = static_cast<unsigned char>(text[i]);
-  size_t len = 0;
-  if (c >= 0xC2 && c <= 0xDF)
-    len = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    len = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    len = 4;
-  else
-    return 0;
-  if (i + len > text.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return len;
-}
 
 }  // namespace
 
@@ -90,11 +80,12 @@ void AppendJsonEscaped(std::string_view text, std::string& out) {
           out += kHex[c & 0xF];
         } else if (c < 0x80) {
           out += static_cast<char>(c);
-        } else if (size_t len = Utf8SequenceLength(text, i); len > 0) {
+        } else if (size_t len = errors::Utf8SequenceLength(absl::string_view(text.data() + i, text.size() - i));
+                   len > 0) {
           out.append(text.substr(i, len));
           i += len - 1;
         } else {
-          out += "\\ufffd";  // invalid UTF-8 byte
+          out += "\\ufffd";  // not well-formed UTF-8
         }
     }
   }
@@ -108,10 +99,10 @@ void InitLogging(const std::string& service, const std::string& level) {
   spdlog::set_default_logger(std::move(logger));
 }
 
-ScopedLogTrace::ScopedLogTrace(std::string trace_id) : previous_(std::move(current_trace_id)) {
-  current_trace_id = std::move(trace_id);
+ScopedLogContext::ScopedLogContext(const TraceContext& trace, std::string request_id) : previous_(std::move(current)) {
+  current = Fields{trace.trace_id, trace.span_id, std::move(request_id)};
 }
 
-ScopedLogTrace::~ScopedLogTrace() { current_trace_id = std::move(previous_); }
+ScopedLogContext::~ScopedLogContext() { current = std::move(previous_); }
 
 }  // namespace mentoring

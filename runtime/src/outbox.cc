@@ -70,6 +70,16 @@ CREATE TABLE parked_events (
 ALTER TABLE parked_events ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT now();
 CREATE INDEX parked_events_due_idx ON parked_events (consumer, next_attempt_at);
 )sql"},
+      {4, "read_model_loads",
+       R"sql(
+-- One row per read model (read_model.h): when its snapshot began, and when a full load
+-- completed (NULL: not yet, so the next start loads again).
+CREATE TABLE read_model_loads (
+  name         text PRIMARY KEY,
+  started_at   timestamptz NOT NULL,
+  completed_at timestamptz
+);
+)sql"},
   };
   return migrations;
 }

@@ -84,9 +84,24 @@ std::string_view Result::Text(int row, int col) const {
 }
 
 int64_t Result::Int(int row, int col) const {
+  auto value = NullableInt(row, col);
+  if (!value.has_value()) {
+    spdlog::critical("postgresql: column {} ('{}') of row {} is NULL where the query promised an integer", col,
+                     PQfname(result_.get(), col), row);
+    std::abort();
+  }
+  return *value;
+}
+
+std::optional<int64_t> Result::NullableInt(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
   int64_t value = 0;
   const std::string_view text = Text(row, col);
-  (void)absl::SimpleAtoi(absl::string_view(text.data(), text.size()), &value);
+  if (!absl::SimpleAtoi(absl::string_view(text.data(), text.size()), &value)) {
+    spdlog::critical("postgresql: column {} ('{}') of row {} is '{}', not an integer", col, PQfname(result_.get(), col),
+                     row, text);
+    std::abort();
+  }
   return value;
 }
 
@@ -102,25 +117,21 @@ std::string Result::Bytes(int row, int col) const {
 
 Connection::Connection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
 
-Connection::~Connection() {
-  if (conn_ != nullptr) PQfinish(conn_);
-}
+Connection::~Connection() = default;
 
-bool Connection::broken() const { return conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK; }
+bool Connection::broken() const { return conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK; }
 
 absl::Status Connection::EnsureConnected() {
   if (!broken()) return absl::OkStatus();
-  if (conn_ != nullptr) PQfinish(conn_);
-  conn_ = PQconnectdb(conninfo_.c_str());
-  if (PQstatus(conn_) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(conn_);
-    PQfinish(conn_);
-    conn_ = nullptr;
+  conn_.reset(PQconnectdb(conninfo_.c_str()));
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    std::string message = conn_ ? PQerrorMessage(conn_.get()) : "out of memory";
+    conn_.reset();
     return errors::Unavailable("postgresql", message);
   }
   // Server notices ("relation already exists, skipping") go to the log, not raw stderr.
   PQsetNoticeProcessor(
-      conn_, [](void*, const char* notice) { spdlog::debug("postgresql: {}", notice); }, nullptr);
+      conn_.get(), [](void*, const char* notice) { spdlog::debug("postgresql: {}", notice); }, nullptr);
   return absl::OkStatus();
 }
 
@@ -138,13 +149,13 @@ absl::StatusOr<Result> Connection::Exec(std::string_view sql, const Params& para
   const std::string statement(sql);
   // Without parameters the simple protocol runs it, so a migration file may hold several
   // statements; with parameters the extended protocol keeps values out of the SQL text.
-  PGresult* raw = params.empty() ? PQexec(conn_, statement.c_str())
-                                 : PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()), nullptr,
-                                                values.data(), lengths.data(), formats.data(), 0);
+  PGresult* raw = params.empty() ? PQexec(conn_.get(), statement.c_str())
+                                 : PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(params.size()),
+                                                nullptr, values.data(), lengths.data(), formats.data(), 0);
   Result result(raw);
   const auto status = PQresultStatus(raw);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
-  return StatusFromResult(raw, conn_);
+  return StatusFromResult(raw, conn_.get());
 }
 
 absl::StatusOr<Result> Transaction::Exec(std::string_view sql, const Params& params) {
@@ -216,6 +227,14 @@ absl::StatusOr<Result> Pool::Exec(std::string_view sql, const Params& params) {
     if (result.ok() || result.status().code() != absl::StatusCode::kUnavailable) return result;
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(settings_.retry_backoff * attempt));
   }
+  return result;
+}
+
+absl::StatusOr<Result> Pool::ExecOnce(std::string_view sql, const Params& params) {
+  auto conn = Acquire();
+  if (!conn.ok()) return conn.status();
+  auto result = (*conn)->Exec(sql, params);
+  Release(std::move(*conn));
   return result;
 }
 

@@ -4,46 +4,17 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
+
+#include "mentoring/runtime/request_metrics.h"
 
 namespace mentoring {
 
 MetricsEndpoint::MetricsEndpoint(const std::string& listen_address)
-    : registry_(std::make_shared<prometheus::Registry>()), exposer_(listen_address) {
+    : registry_(ProcessRegistryPtr()), exposer_(listen_address) {
   exposer_.RegisterCollectable(registry_);
-}
-
-WorkerPool::WorkerPool(int threads) {
-  for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
-      while (true) {
-        std::function<void()> work;
-        {
-          absl::MutexLock lock(&mu_);
-          mu_.Await(absl::Condition(
-              +[](WorkerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
-              this));
-          if (queue_.empty()) return;  // stopping and drained
-          work = std::move(queue_.front());
-          queue_.pop_front();
-        }
-        work();
-      }
-    });
-  }
-}
-
-WorkerPool::~WorkerPool() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  for (auto& t : threads_) t.join();
-}
-
-void WorkerPool::Submit(std::function<void()> work) {
-  absl::MutexLock lock(&mu_);
-  queue_.push_back(std::move(work));
+  exposer_.RegisterCollectable(ProcessMetrics());
 }
 
 absl::StatusOr<CallContext> ReadCallContext(const grpc::ServerContextBase& ctx, const InternalTokenVerifier& verifier) {
@@ -61,6 +32,13 @@ absl::StatusOr<CallContext> ReadCallContext(const grpc::ServerContextBase& ctx, 
     parent = TraceContext::Parse(std::string_view(it->second.data(), it->second.size()));
   }
   call.trace = parent ? parent->Child() : TraceContext::NewRoot();
+  if (auto it = metadata.find(kRequestIdHeader); it != metadata.end()) {
+    // Only what is safe to log: a client's id is printable ASCII and short.
+    const std::string_view id(it->second.data(), std::min<size_t>(it->second.size(), 128));
+    if (std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '\\'; })) {
+      call.request_id = std::string(id);
+    }
+  }
   return call;
 }
 
@@ -125,11 +103,12 @@ int WaitForShutdownSignal() {
 }
 
 std::unique_ptr<grpc::ClientContext> OutboundContext(absl::Duration deadline, const std::string& internal_token,
-                                                     const TraceContext* parent) {
+                                                     const TraceContext* parent, const std::string& request_id) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   if (!internal_token.empty()) ctx->AddMetadata(kInternalTokenHeader, internal_token);
   ctx->AddMetadata(kTraceparentHeader, (parent ? parent->Child() : TraceContext::NewRoot()).ToHeader());
+  if (!request_id.empty()) ctx->AddMetadata(kRequestIdHeader, request_id);
   return ctx;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <tuple>
 
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/kafka.h"
@@ -11,21 +12,26 @@
 
 namespace mentoring {
 
-ServiceSettings ServiceSettings::Read(Config& config, const std::string& default_grpc_listen,
-                                      const std::string& default_admin_listen) {
+ServiceSettings ServiceSettings::Read(Config& config, const ServiceBasics& basics) {
   ServiceSettings s;
   s.log_level = config.String("LOG_LEVEL", "info");
-  s.grpc_listen = config.String("GRPC_LISTEN", default_grpc_listen);
-  s.admin_listen = config.String("ADMIN_LISTEN", default_admin_listen);
-  s.database_url = config.RequiredString("DATABASE_URL");
-  s.kafka_bootstrap = config.RequiredString("KAFKA_BOOTSTRAP");
+  s.grpc_listen = config.String("GRPC_LISTEN", basics.grpc_listen);
+  s.admin_listen = config.String("ADMIN_LISTEN", basics.admin_listen);
+  if (basics.has_database()) {
+    s.database_url = config.Secret("DATABASE_URL", 1);
+    s.kafka_bootstrap = config.RequiredString("KAFKA_BOOTSTRAP");
+  }
+  s.topic_namespace = config.String("KAFKA_TOPIC_NAMESPACE", "mentoring");
+  s.consumer_group = config.String("CONSUMER_GROUP", basics.name);
   s.token_secret = config.Secret("INTERNAL_TOKEN_SECRET", 32);
+  if (basics.uses_redis) std::tie(s.redis_host, s.redis_port) = config.RequiredHostPort("REDIS_ADDR");
   s.db_pool_size = static_cast<int>(config.Int("DB_POOL_SIZE", 16, 1, 200));
   s.workers = static_cast<int>(config.Int("WORKERS", 16, 1, 256));
   s.drain_delay = config.Duration("DRAIN_DELAY", absl::ZeroDuration());
   s.shutdown_grace = config.Duration("SHUTDOWN_GRACE", absl::Seconds(20));
   s.outbox_retention = config.Duration("OUTBOX_RETENTION", absl::Hours(24 * 7));
   s.startup_timeout = config.Duration("STARTUP_TIMEOUT", absl::Seconds(60));
+  s.test_clock = config.Bool("TEST_CLOCK", false);
   s.port_file = config.String("PORT_FILE", "");
   s.tls = TlsFiles::Read(config);
   return s;

@@ -1,5 +1,7 @@
 #include "mentoring/runtime/tls.h"
 
+#include "mentoring/runtime/request_metrics.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -56,9 +58,23 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(co
   return grpc::SslServerCredentials(options);
 }
 
+namespace {
+
+// Every channel records grpc_client_* for its calls (request_metrics.h).
+std::shared_ptr<grpc::Channel> MeteredChannel(const std::string& target,
+                                              const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+                                              const grpc::ChannelArguments& arguments) {
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(RequestMetrics::Instance().ClientInterceptorFactory());
+  return grpc::experimental::CreateCustomChannelWithInterceptors(target, credentials, arguments,
+                                                                 std::move(interceptors));
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelTo(const std::string& target, const TlsFiles& tls,
                                                          grpc::ChannelArguments arguments) {
-  if (!tls.enabled()) return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
+  if (!tls.enabled()) return MeteredChannel(target, grpc::InsecureChannelCredentials(), arguments);
   auto pems = ReadPems(tls);
   if (!pems.ok()) return pems.status();
   grpc::SslCredentialsOptions options;
@@ -66,7 +82,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelTo(const std::string& targ
   options.pem_private_key = pems->key;
   options.pem_cert_chain = pems->cert;
   if (!tls.server_name.empty()) arguments.SetSslTargetNameOverride(tls.server_name);
-  return grpc::CreateCustomChannel(target, grpc::SslCredentials(options), arguments);
+  return MeteredChannel(target, grpc::SslCredentials(options), arguments);
 }
 
 }  // namespace mentoring

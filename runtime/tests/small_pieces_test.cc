@@ -9,6 +9,7 @@
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/events.h"
+#include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/logging.h"
 #include "mentoring/runtime/tracing.h"

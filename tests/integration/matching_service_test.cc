@@ -15,6 +15,7 @@
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/events.h"
+#include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/kafka.h"
 
 namespace mentoring::testing {

@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "mentoring/common/v1/common.pb.h"
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/redis.h"
 
 namespace mentoring::testing {

@@ -285,16 +285,15 @@ EventCollector::EventCollector(const std::string& topic) : impl_(std::make_uniqu
   auto conf = kafka::MakeConf({{"bootstrap.servers", StackValue("KAFKA_BOOTSTRAP")},
                                {"group.id", "test-collector-" + RandomSuffix()},
                                {"enable.auto.commit", "false"}});
-  char error[512];
-  impl_->rk.reset(rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof(error)));
+  impl_->rk = *kafka::NewHandle(RD_KAFKA_CONSUMER, std::move(*conf));
   rd_kafka_poll_set_consumer(impl_->rk.get());
-  const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
-  if (rd_kafka_metadata(impl_->rk.get(), 0, rkt, &metadata, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  const rd_kafka_metadata_t* raw = nullptr;
+  kafka::TopicPtr rkt(rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr));
+  if (rd_kafka_metadata(impl_->rk.get(), 0, rkt.get(), &raw, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     ADD_FAILURE() << "no metadata for topic " << topic;
-    rd_kafka_topic_destroy(rkt);
     return;
   }
+  kafka::MetadataPtr metadata(raw);
   kafka::TopicPartitionListPtr assignment(rd_kafka_topic_partition_list_new(8));
   for (int i = 0; i < metadata->topics[0].partition_cnt; ++i) {
     int64_t low = 0;
@@ -302,8 +301,6 @@ EventCollector::EventCollector(const std::string& topic) : impl_(std::make_uniqu
     rd_kafka_query_watermark_offsets(impl_->rk.get(), topic.c_str(), i, &low, &high, 10000);
     rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), i)->offset = high;
   }
-  rd_kafka_metadata_destroy(metadata);
-  rd_kafka_topic_destroy(rkt);
   rd_kafka_assign(impl_->rk.get(), assignment.get());
 }
 

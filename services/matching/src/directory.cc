@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/server.h"
 
 namespace mentoring::matching {
@@ -112,12 +113,6 @@ absl::StatusOr<profiles::v1::Person> ProfilesSource::Fetch(const std::string& pe
   grpc::Status status = stub_->GetPerson(ctx.get(), request, &person);
   if (!status.ok()) return errors::FromGrpcStatus(status);
   return person;
-}
-
-absl::StatusOr<bool> Directory::Loaded(pg::Pool& pool) {
-  auto row = pool.Exec("SELECT count(*) FROM read_model_state");
-  if (!row.ok()) return row.status();
-  return row->Int(0, 0) > 0;
 }
 
 absl::StatusOr<int64_t> ProfilesSource::SyncAll(pg::Pool& pool) const {

@@ -33,8 +33,6 @@ class Directory {
   static absl::StatusOr<int64_t> KeptVersion(pg::Transaction& txn, const std::string& person_id);
   // The employment status kept (UNSPECIFIED when unknown or erased).
   static absl::StatusOr<common::v1::EmploymentStatus> KeptStatus(pg::Transaction& txn, const std::string& person_id);
-  // Whether a full load from profiles has ever completed.
-  static absl::StatusOr<bool> Loaded(pg::Pool& pool);
   // Deletes the person's facts for good (profile.erased); a tombstone keeps the id only.
   static absl::Status Erase(pg::Transaction& txn, const std::string& person_id);
 
@@ -54,8 +52,7 @@ class ProfilesSource {
                  absl::Duration deadline = absl::Seconds(3));
   // NOT_FOUND when profiles does not know the person (erased, or never existed).
   absl::StatusOr<profiles::v1::Person> Fetch(const std::string& person_id) const;
-  // Streams every person (departed included) into the read model, then records that a
-  // full load completed; returns how many.
+  // Streams every person (departed included) into the read model; returns how many.
   absl::StatusOr<int64_t> SyncAll(pg::Pool& pool) const;
 
  private:

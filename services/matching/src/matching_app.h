@@ -14,9 +14,9 @@
 #include "directory.h"
 #include "matching_rules.h"
 #include "mentoring/events/v1/envelope.pb.h"
+#include "mentoring/runtime/call_context.h"
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/postgres.h"
-#include "mentoring/runtime/server.h"
 
 namespace mentoring::matching {
 

@@ -1,5 +1,11 @@
 #include "matching_service.h"
 
+#include <absl/strings/str_cat.h>
+
+#include "directory.h"
+#include "matching_app.h"
+#include "mentoring/matching/v1/matching.grpc.pb.h"
+
 namespace mentoring::matching {
 namespace {
 
@@ -10,225 +16,144 @@ void Fill(std::vector<Item> items, List* out) {
 
 }  // namespace
 
-using grpc::CallbackServerContext;
-using grpc::ServerUnaryReactor;
-
-ServerUnaryReactor* MatchingService::CreateProgramme(CallbackServerContext* ctx,
-                                                     const v1::CreateProgrammeRequest* request,
-                                                     v1::Programme* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.CreateProgramme(call, request->programme()); });
+Settings Settings::Read(Config& config) {
+  Settings s;
+  const auto [profiles_host, profiles_port] = config.RequiredHostPort("PROFILES_ADDR");
+  s.profiles_addr = absl::StrCat(profiles_host, ":", profiles_port);
+  s.solver_threads = static_cast<int>(config.Int("SOLVER_THREADS", 2, 1, 64));
+  return s;
 }
 
-ServerUnaryReactor* MatchingService::GetProgramme(CallbackServerContext* ctx, const v1::GetProgrammeRequest* request,
-                                                  v1::Programme* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.GetProgramme(call, request->programme_id()); });
-}
+absl::Status Wire(ServiceContext& service, const Settings& settings) {
+  auto channel = service.ChannelTo(settings.profiles_addr);
+  if (!channel.ok()) return channel.status();
+  auto& profiles = service.Make<ProfilesSource>(*channel, service.signer());
+  auto& directory = service.Make<Directory>(service.database(), service.clock());
+  auto& app = service.Make<MatchingApp>(service.database(), directory, service.clock(), settings.solver_threads);
+  pg::Pool& database = service.database();
 
-ServerUnaryReactor* MatchingService::UpdateProgramme(CallbackServerContext* ctx,
-                                                     const v1::UpdateProgrammeRequest* request,
-                                                     v1::Programme* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.UpdateProgramme(call, request->programme(), request->expected_version());
-  });
-}
+  // The read model of people: loaded from profiles, kept by profile.* events.
+  const auto on_profile = [&app, &profiles](pg::Transaction& txn, const events::v1::EventEnvelope& event, const auto&) {
+    return app.OnEvent(txn, event, profiles);
+  };
+  service
+      .ReadModel({.name = "people", .load = [&profiles, &database] { return profiles.SyncAll(database); }},
+                 {"profiles"})
+      .On<events::v1::ProfileCreated>(on_profile)
+      .On<events::v1::ProfileUpdated>(on_profile)
+      .On<events::v1::ProfileDeactivated>(on_profile)
+      .On<events::v1::ProfileErased>(on_profile);
+  service.Consume({"evaluation"}).On<events::v1::RapportAtRisk>(on_profile);
 
-ServerUnaryReactor* MatchingService::ListProgrammes(CallbackServerContext* ctx, const v1::ListProgrammesRequest*,
-                                                    v1::ListProgrammesResponse* response) {
-  return Serve(ctx, response, [this](const CallContext& call) -> absl::StatusOr<v1::ListProgrammesResponse> {
-    auto programmes = app_.ListProgrammes(call);
-    if (!programmes.ok()) return programmes.status();
-    v1::ListProgrammesResponse out;
-    Fill(std::move(*programmes), out.mutable_programmes());
-    return out;
-  });
-}
-
-ServerUnaryReactor* MatchingService::Enroll(CallbackServerContext* ctx, const v1::EnrollRequest* request,
-                                            v1::Enrollment* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.Enroll(call, request->enrollment()); });
-}
-
-ServerUnaryReactor* MatchingService::WithdrawEnrollment(CallbackServerContext* ctx,
-                                                        const v1::WithdrawEnrollmentRequest* request,
-                                                        v1::WithdrawEnrollmentResponse* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) -> absl::StatusOr<v1::WithdrawEnrollmentResponse> {
-                 if (auto done = app_.WithdrawEnrollment(call, *request); !done.ok()) return done;
-                 return v1::WithdrawEnrollmentResponse();
-               });
-}
-
-ServerUnaryReactor* MatchingService::ListEnrollments(CallbackServerContext* ctx,
-                                                     const v1::ListEnrollmentsRequest* request,
-                                                     v1::ListEnrollmentsResponse* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) -> absl::StatusOr<v1::ListEnrollmentsResponse> {
-    auto enrollments = app_.ListEnrollments(call, *request);
-    if (!enrollments.ok()) return enrollments.status();
-    v1::ListEnrollmentsResponse out;
-    Fill(std::move(*enrollments), out.mutable_enrollments());
-    return out;
-  });
-}
-
-ServerUnaryReactor* MatchingService::RecommendMentors(CallbackServerContext* ctx, const v1::RecommendRequest* request,
-                                                      v1::RecommendResponse* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.RecommendMentors(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::RecommendMentees(CallbackServerContext* ctx, const v1::RecommendRequest* request,
-                                                      v1::RecommendResponse* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.RecommendMentees(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::RunCohortMatching(CallbackServerContext* ctx,
-                                                       const v1::RunCohortMatchingRequest* request,
-                                                       v1::MatchDraft* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.RunCohortMatching(call, request->programme_id());
-  });
-}
-
-ServerUnaryReactor* MatchingService::GetDraft(CallbackServerContext* ctx, const v1::GetDraftRequest* request,
-                                              v1::MatchDraft* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.GetDraft(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::EditDraft(CallbackServerContext* ctx, const v1::EditDraftRequest* request,
-                                               v1::MatchDraft* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.EditDraft(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::PublishDraft(CallbackServerContext* ctx, const v1::PublishDraftRequest* request,
-                                                  v1::MatchDraft* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.PublishDraft(call, request->draft_id(), request->expected_version());
-  });
-}
-
-ServerUnaryReactor* MatchingService::DiscardDraft(CallbackServerContext* ctx, const v1::DiscardDraftRequest* request,
-                                                  v1::MatchDraft* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.DiscardDraft(call, request->draft_id(), request->expected_version());
-  });
-}
-
-ServerUnaryReactor* MatchingService::CreateMentorshipRequest(CallbackServerContext* ctx,
-                                                             const v1::CreateMentorshipRequestRequest* request,
-                                                             v1::MentorshipRequest* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.CreateRequest(call, request->request()); });
-}
-
-ServerUnaryReactor* MatchingService::AcceptRequest(CallbackServerContext* ctx, const v1::DecideRequestRequest* request,
-                                                   v1::MentorshipRequest* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.AcceptRequest(call, request->request_id()); });
-}
-
-ServerUnaryReactor* MatchingService::DeclineRequest(CallbackServerContext* ctx, const v1::DecideRequestRequest* request,
-                                                    v1::MentorshipRequest* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.DeclineRequest(call, request->request_id(), request->reason());
-  });
-}
-
-ServerUnaryReactor* MatchingService::WithdrawRequest(CallbackServerContext* ctx,
-                                                     const v1::WithdrawRequestRequest* request,
-                                                     v1::MentorshipRequest* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.WithdrawRequest(call, request->request_id()); });
-}
-
-ServerUnaryReactor* MatchingService::ListRequests(CallbackServerContext* ctx, const v1::ListRequestsRequest* request,
-                                                  v1::ListRequestsResponse* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) -> absl::StatusOr<v1::ListRequestsResponse> {
-    auto requests = app_.ListRequests(call, *request);
-    if (!requests.ok()) return requests.status();
-    v1::ListRequestsResponse out;
-    Fill(std::move(*requests), out.mutable_requests());
-    return out;
-  });
-}
-
-ServerUnaryReactor* MatchingService::GetRelationship(CallbackServerContext* ctx,
-                                                     const v1::GetRelationshipRequest* request,
-                                                     v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) {
-    return app_.GetRelationship(call, request->relationship_id(), request->view());
-  });
-}
-
-ServerUnaryReactor* MatchingService::ListRelationships(CallbackServerContext* ctx,
-                                                       const v1::ListRelationshipsRequest* request,
-                                                       v1::ListRelationshipsResponse* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) -> absl::StatusOr<v1::ListRelationshipsResponse> {
-                 auto relationships = app_.ListRelationships(call, *request);
-                 if (!relationships.ok()) return relationships.status();
-                 v1::ListRelationshipsResponse out;
-                 Fill(std::move(*relationships), out.mutable_relationships());
-                 return out;
-               });
-}
-
-ServerUnaryReactor* MatchingService::AcceptAgreement(CallbackServerContext* ctx,
-                                                     const v1::AcceptAgreementRequest* request,
-                                                     v1::Relationship* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.AcceptAgreement(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::DeclineMatch(CallbackServerContext* ctx, const v1::DeclineMatchRequest* request,
-                                                  v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.DeclineMatch(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::ProposeAmendment(CallbackServerContext* ctx,
-                                                      const v1::ProposeAmendmentRequest* request,
-                                                      v1::Relationship* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) { return app_.ProposeAmendment(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::PauseRelationship(CallbackServerContext* ctx,
-                                                       const v1::PauseRelationshipRequest* request,
-                                                       v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.Pause(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::ResumeRelationship(CallbackServerContext* ctx,
-                                                        const v1::RelationshipCommand* request,
-                                                        v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.Resume(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::CloseRelationship(CallbackServerContext* ctx,
-                                                       const v1::CloseRelationshipRequest* request,
-                                                       v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.Close(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::MoveToAlumni(CallbackServerContext* ctx, const v1::RelationshipCommand* request,
-                                                  v1::Relationship* response) {
-  return Serve(ctx, response, [this, request](const CallContext& call) { return app_.MoveToAlumni(call, *request); });
-}
-
-ServerUnaryReactor* MatchingService::ListRematchOffers(CallbackServerContext* ctx,
-                                                       const v1::ListRematchOffersRequest* request,
-                                                       v1::ListRematchOffersResponse* response) {
-  return Serve(ctx, response,
-               [this, request](const CallContext& call) -> absl::StatusOr<v1::ListRematchOffersResponse> {
-                 auto offers = app_.ListRematchOffers(call, request->mentee_id());
-                 if (!offers.ok()) return offers.status();
-                 v1::ListRematchOffersResponse out;
-                 Fill(std::move(*offers), out.mutable_offers());
-                 return out;
-               });
+  using v1::MatchingService;
+  service.Serve<MatchingService>()
+      .Unary("CreateProgramme",
+             [&](const CallContext& call, const v1::CreateProgrammeRequest& r) {
+               return app.CreateProgramme(call, r.programme());
+             })
+      .Unary("GetProgramme", [&](const CallContext& call,
+                                 const v1::GetProgrammeRequest& r) { return app.GetProgramme(call, r.programme_id()); })
+      .Unary("UpdateProgramme",
+             [&](const CallContext& call, const v1::UpdateProgrammeRequest& r) {
+               return app.UpdateProgramme(call, r.programme(), r.expected_version());
+             })
+      .Unary(
+          "ListProgrammes",
+          [&](const CallContext& call, const v1::ListProgrammesRequest&) -> absl::StatusOr<v1::ListProgrammesResponse> {
+            auto programmes = app.ListProgrammes(call);
+            if (!programmes.ok()) return programmes.status();
+            v1::ListProgrammesResponse out;
+            Fill(std::move(*programmes), out.mutable_programmes());
+            return out;
+          })
+      .Unary("Enroll",
+             [&](const CallContext& call, const v1::EnrollRequest& r) { return app.Enroll(call, r.enrollment()); })
+      .Unary("WithdrawEnrollment",
+             [&](const CallContext& call,
+                 const v1::WithdrawEnrollmentRequest& r) -> absl::StatusOr<v1::WithdrawEnrollmentResponse> {
+               if (auto done = app.WithdrawEnrollment(call, r); !done.ok()) return done;
+               return v1::WithdrawEnrollmentResponse();
+             })
+      .Unary("ListEnrollments",
+             [&](const CallContext& call,
+                 const v1::ListEnrollmentsRequest& r) -> absl::StatusOr<v1::ListEnrollmentsResponse> {
+               auto enrollments = app.ListEnrollments(call, r);
+               if (!enrollments.ok()) return enrollments.status();
+               v1::ListEnrollmentsResponse out;
+               Fill(std::move(*enrollments), out.mutable_enrollments());
+               return out;
+             })
+      .Unary("RecommendMentors", app, &MatchingApp::RecommendMentors)
+      .Unary("RecommendMentees", app, &MatchingApp::RecommendMentees)
+      .Unary("RunCohortMatching",
+             [&](const CallContext& call, const v1::RunCohortMatchingRequest& r) {
+               return app.RunCohortMatching(call, r.programme_id());
+             })
+      .Unary("GetDraft", app, &MatchingApp::GetDraft)
+      .Unary("EditDraft", app, &MatchingApp::EditDraft)
+      .Unary("PublishDraft",
+             [&](const CallContext& call, const v1::PublishDraftRequest& r) {
+               return app.PublishDraft(call, r.draft_id(), r.expected_version());
+             })
+      .Unary("DiscardDraft",
+             [&](const CallContext& call, const v1::DiscardDraftRequest& r) {
+               return app.DiscardDraft(call, r.draft_id(), r.expected_version());
+             })
+      .Unary("CreateMentorshipRequest",
+             [&](const CallContext& call, const v1::CreateMentorshipRequestRequest& r) {
+               return app.CreateRequest(call, r.request());
+             })
+      .Unary("AcceptRequest",
+             [&](const CallContext& call, const v1::DecideRequestRequest& r) {
+               return app.AcceptRequest(call, r.request_id());
+             })
+      .Unary("DeclineRequest",
+             [&](const CallContext& call, const v1::DecideRequestRequest& r) {
+               return app.DeclineRequest(call, r.request_id(), r.reason());
+             })
+      .Unary("WithdrawRequest",
+             [&](const CallContext& call, const v1::WithdrawRequestRequest& r) {
+               return app.WithdrawRequest(call, r.request_id());
+             })
+      .Unary(
+          "ListRequests",
+          [&](const CallContext& call, const v1::ListRequestsRequest& r) -> absl::StatusOr<v1::ListRequestsResponse> {
+            auto requests = app.ListRequests(call, r);
+            if (!requests.ok()) return requests.status();
+            v1::ListRequestsResponse out;
+            Fill(std::move(*requests), out.mutable_requests());
+            return out;
+          })
+      .Unary("GetRelationship",
+             [&](const CallContext& call, const v1::GetRelationshipRequest& r) {
+               return app.GetRelationship(call, r.relationship_id(), r.view());
+             })
+      .Unary("ListRelationships",
+             [&](const CallContext& call,
+                 const v1::ListRelationshipsRequest& r) -> absl::StatusOr<v1::ListRelationshipsResponse> {
+               auto relationships = app.ListRelationships(call, r);
+               if (!relationships.ok()) return relationships.status();
+               v1::ListRelationshipsResponse out;
+               Fill(std::move(*relationships), out.mutable_relationships());
+               return out;
+             })
+      .Unary("AcceptAgreement", app, &MatchingApp::AcceptAgreement)
+      .Unary("DeclineMatch", app, &MatchingApp::DeclineMatch)
+      .Unary("ProposeAmendment", app, &MatchingApp::ProposeAmendment)
+      .Unary("PauseRelationship", app, &MatchingApp::Pause)
+      .Unary("ResumeRelationship", app, &MatchingApp::Resume)
+      .Unary("CloseRelationship", app, &MatchingApp::Close)
+      .Unary("MoveToAlumni", app, &MatchingApp::MoveToAlumni)
+      .Unary("ListRematchOffers",
+             [&](const CallContext& call,
+                 const v1::ListRematchOffersRequest& r) -> absl::StatusOr<v1::ListRematchOffersResponse> {
+               auto offers = app.ListRematchOffers(call, r.mentee_id());
+               if (!offers.ok()) return offers.status();
+               v1::ListRematchOffersResponse out;
+               Fill(std::move(*offers), out.mutable_offers());
+               return out;
+             });
+  return absl::OkStatus();
 }
 
 }  // namespace mentoring::matching

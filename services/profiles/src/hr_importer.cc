@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <set>
 
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
@@ -27,11 +28,14 @@ HrImporter::HrImporter(pg::Pool& pool, ProfilesApp& app, const Clock& clock, v1:
       options_(std::move(options)),
       write_context_{clock, std::move(traceparent), "hr_import"},
       import_id_(NewUuidV7(clock)),
+      store_(pool, import_id_),
       reader_(options_.format()) {}
 
 HrImporter::~HrImporter() {
-  // Whatever happened, the staged rows of this import go.
-  (void)pool_.Exec("DELETE FROM import_rows WHERE import_id = $1", {import_id_});
+  if (auto cleared = store_.Clear(); !cleared.ok()) {
+    // Unlogged staging rows of a finished import; harmless, and gone at the next restart.
+    spdlog::warn("HR import {}: staged rows not dropped: {}", import_id_, cleared.ToString());
+  }
 }
 
 void HrImporter::Fail(v1::ImportRowError error) {
@@ -71,25 +75,15 @@ absl::Status HrImporter::AddChunk(std::string_view data) {
 
 absl::Status HrImporter::StagePending() {
   if (pending_.empty()) return absl::OkStatus();
-  std::vector<std::string> hr_ids, lines, managers, documents, ids;
+  std::vector<StagedRow> rows;
+  rows.reserve(pending_.size());
   for (auto& row : pending_) {
-    hr_ids.push_back(row.hr_employee_id);
-    lines.push_back(std::to_string(row.line));
-    managers.push_back(row.manager_hr_id);
-    documents.push_back(absl::Base64Escape(row.person.SerializeAsString()));
-    ids.push_back(NewUuidV7(clock_));  // used if the person is new
+    rows.push_back(
+        {row.hr_employee_id, row.line, row.manager_hr_id, NewUuidV7(clock_), row.person.SerializeAsString()});
   }
-  // A second row for the same HR id is a duplicate: the first one stands.
-  auto staged = pool_.Exec(
-      "INSERT INTO import_rows (import_id, hr_employee_id, line, manager_hr_id, person_id, document) "
-      "SELECT $1, h, l::bigint, NULLIF(m, ''), i::uuid, decode(d, 'base64') "
-      "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(h, l, m, d, i) "
-      "ON CONFLICT (import_id, hr_employee_id) DO NOTHING RETURNING line",
-      {import_id_, pg::Param::TextArray(hr_ids), pg::Param::TextArray(lines), pg::Param::TextArray(managers),
-       pg::Param::TextArray(documents), pg::Param::TextArray(ids)});
+  auto staged = store_.Stage(rows);
   if (!staged.ok()) return staged.status();
-  std::set<int64_t> staged_lines;
-  for (int i = 0; i < staged->rows(); ++i) staged_lines.insert(staged->Int(i, 0));
+  const std::set<int64_t> staged_lines(staged->begin(), staged->end());
   for (const auto& row : pending_) {
     if (!staged_lines.contains(row.line)) {
       Fail(row, "employee_id", "unique_in_file", "employee id " + row.hr_employee_id + " appears earlier in the file");
@@ -100,196 +94,144 @@ absl::Status HrImporter::StagePending() {
 }
 
 absl::Status HrImporter::RejectUnresolvableManagers() {
-  // A manager must be in the file or already known. Rejecting a new person can strand the
-  // people who report to them, so repeat until nothing more is rejected.
+  // Rejecting a new person can strand the people who report to them, so repeat until
+  // nothing more is rejected.
   while (true) {
-    auto rejected = pool_.Exec(
-        "DELETE FROM import_rows r WHERE r.import_id = $1 AND r.manager_hr_id IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM import_rows m WHERE m.import_id = $1 AND m.hr_employee_id = r.manager_hr_id) "
-        "AND NOT EXISTS (SELECT 1 FROM people p WHERE p.hr_employee_id = r.manager_hr_id AND NOT p.erased) "
-        "RETURNING r.line, r.hr_employee_id, r.manager_hr_id",
-        {import_id_});
+    auto rejected = store_.RemoveUnresolvableManagers();
     if (!rejected.ok()) return rejected.status();
-    if (rejected->rows() == 0) return absl::OkStatus();
-    for (int i = 0; i < rejected->rows(); ++i) {
-      Fail(RowError(
-          rejected->Int(i, 0), std::string(rejected->Text(i, 1)), "manager_id", "exists",
-          "no person with employee id " + std::string(rejected->Text(i, 2)) + " in the file or the directory"));
+    if (rejected->empty()) return absl::OkStatus();
+    for (const auto& row : *rejected) {
+      Fail(RowError(row.line, row.hr_employee_id, "manager_id", "exists",
+                    "no person with employee id " + row.manager_hr_id + " in the file or the directory"));
     }
   }
 }
 
 absl::Status HrImporter::RejectManagerCycles() {
-  // Walk up from every staged row; the managers that the file states win over the stored
-  // ones. A row whose walk returns to itself is in a cycle.
-  auto cycles = pool_.Exec(
-      "WITH RECURSIVE walk (start, cur, path) AS ("
-      "  SELECT hr_employee_id, manager_hr_id, ARRAY[hr_employee_id] FROM import_rows"
-      "  WHERE import_id = $1 AND manager_hr_id IS NOT NULL"
-      "  UNION ALL"
-      "  SELECT w.start, n.manager, w.path || w.cur FROM walk w CROSS JOIN LATERAL ("
-      "    SELECT CASE WHEN EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = $1 AND r.hr_employee_id = w.cur)"
-      "      THEN (SELECT r.manager_hr_id FROM import_rows r WHERE r.import_id = $1 AND r.hr_employee_id = w.cur)"
-      "      ELSE (SELECT m.hr_employee_id FROM people p JOIN people m ON m.person_id = p.manager_id"
-      "            WHERE p.hr_employee_id = w.cur) END AS manager) n"
-      "  WHERE n.manager IS NOT NULL AND NOT (w.cur = ANY(w.path)) AND cardinality(w.path) < 64)"
-      "SELECT DISTINCT r.line, r.hr_employee_id FROM walk w JOIN import_rows r"
-      "  ON r.import_id = $1 AND r.hr_employee_id = w.start WHERE w.cur = w.start",
-      {import_id_});
+  auto cycles = store_.FindManagerCycles();
   if (!cycles.ok()) return cycles.status();
   std::vector<std::string> in_cycle;
-  for (int i = 0; i < cycles->rows(); ++i) {
-    in_cycle.emplace_back(cycles->Text(i, 1));
-    Fail(RowError(cycles->Int(i, 0), in_cycle.back(), "manager_id", "no_cycle",
+  for (const auto& row : *cycles) {
+    in_cycle.push_back(row.hr_employee_id);
+    Fail(RowError(row.line, row.hr_employee_id, "manager_id", "no_cycle",
                   "the reporting line loops back to this person"));
   }
   if (in_cycle.empty()) return absl::OkStatus();
-  return pool_
-      .Exec("DELETE FROM import_rows WHERE import_id = $1 AND hr_employee_id = ANY($2::text[])",
-            {import_id_, pg::Param::TextArray(in_cycle)})
-      .status();
+  return store_.Remove(in_cycle);
 }
 
-absl::Status HrImporter::ApplyBatch(const pg::Result& rows, bool one_transaction) {
-  // Columns: line, hr id, staged document, person id, manager person id, existing document.
-  std::vector<Person> changed_people;  // for the cache; new people are not cached yet, so need nothing
-  std::vector<Person> new_people;
-  int64_t updated = 0, unchanged = 0, deactivated = 0;
-  const auto apply_row = [&](pg::Transaction& txn, int i) -> absl::Status {
-    Person staged;
-    staged.ParseFromString(rows.Bytes(i, 2));
-    staged.set_manager_id(rows.IsNull(i, 4) ? "" : std::string(rows.Text(i, 4)));
-    if (rows.IsNull(i, 5)) {
-      staged.set_person_id(std::string(rows.Text(i, 3)));
-      new_people.push_back(std::move(staged));  // written together at the end of the batch
-      return absl::OkStatus();
-    }
-    // Read again under the row lock: the batch was read outside this transaction, and an
-    // edit committed since must be built upon, not overwritten.
-    auto current = PersonStore::GetForUpdate(txn, std::string(rows.Text(i, 3)));
-    if (!current.ok()) return current.status();
-    if (!current->has_value()) return errors::NotFound("person", std::string(rows.Text(i, 3)));
-    const Person before = **current;
-    Person after = before;
-    ApplyHrFields(staged, after);
-    auto changed = WritePersonChange(txn, before, after, write_context_);
-    if (!changed.ok()) return changed.status();
-    if (!*changed) {
-      ++unchanged;
-      return absl::OkStatus();
-    }
-    ++updated;
-    if (after.employment_status() == common::v1::EMPLOYMENT_STATUS_DEPARTED &&
-        before.employment_status() != common::v1::EMPLOYMENT_STATUS_DEPARTED) {
-      ++deactivated;
-    }
-    changed_people.push_back(std::move(after));
-    return absl::OkStatus();
-  };
-  const auto reset = [&] {
-    changed_people.clear();
-    new_people.clear();
-    updated = unchanged = deactivated = 0;
-  };
+void HrImporter::Count(const Applied& applied) {
+  report_.set_created(report_.created() + applied.created);
+  report_.set_updated(report_.updated() + applied.updated);
+  report_.set_unchanged(report_.unchanged() + applied.unchanged);
+  report_.set_deactivated(report_.deactivated() + applied.deactivated);
+  for (const auto& person : applied.changed) app_.CacheWrite(person);
+}
 
-  int64_t created = 0;
-  if (one_transaction) {
-    auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-      reset();
-      for (int i = 0; i < rows.rows(); ++i) {
-        if (auto row = apply_row(txn, i); !row.ok()) return row;
-      }
-      return WriteNewPeople(txn, new_people, write_context_);
-    });
-    if (!status.ok()) return status;
-    created = static_cast<int64_t>(new_people.size());
-  } else {
-    // One row at a time, so one bad row (e.g. an HR id taken meanwhile) fails alone.
-    reset();
-    for (int i = 0; i < rows.rows(); ++i) {
-      const size_t changed_before = changed_people.size();
-      auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-        new_people.clear();
-        changed_people.resize(changed_before);
-        if (auto row = apply_row(txn, i); !row.ok()) return row;
-        return WriteNewPeople(txn, new_people, write_context_);
-      });
-      if (status.ok()) {
-        created += static_cast<int64_t>(new_people.size());
-        continue;
-      }
-      changed_people.resize(changed_before);
-      if (status.code() == absl::StatusCode::kUnavailable) return status;
-      Fail(RowError(rows.Int(i, 0), std::string(rows.Text(i, 1)), "",
-                    status.code() == absl::StatusCode::kAlreadyExists ? "unique" : "rejected",
-                    std::string(status.message())));
-    }
+absl::Status HrImporter::ApplyRow(pg::Transaction& txn, const ResolvedRow& row, Applied& applied,
+                                  std::vector<Person>& created) {
+  if (!row.exists) {
+    created.push_back(row.staged);  // written together at the end of the batch
+    return absl::OkStatus();
   }
-  report_.set_created(report_.created() + created);
-  report_.set_updated(report_.updated() + updated);
-  report_.set_unchanged(report_.unchanged() + unchanged);
-  report_.set_deactivated(report_.deactivated() + deactivated);
-  for (const auto& person : changed_people) app_.CacheWrite(person);
+  // Read again under the row lock: the batch was read outside this transaction, and an
+  // edit committed since must be built upon, not overwritten.
+  auto current = PersonStore::GetForUpdate(txn, row.staged.person_id());
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return errors::NotFound("person", row.staged.person_id());
+  const Person before = **current;
+  Person after = before;
+  ApplyHrFields(row.staged, after);
+  auto changed = WritePersonChange(txn, before, after, write_context_);
+  if (!changed.ok()) return changed.status();
+  if (!*changed) {
+    ++applied.unchanged;
+    return absl::OkStatus();
+  }
+  ++applied.updated;
+  if (after.employment_status() == common::v1::EMPLOYMENT_STATUS_DEPARTED &&
+      before.employment_status() != common::v1::EMPLOYMENT_STATUS_DEPARTED) {
+    ++applied.deactivated;
+  }
+  applied.changed.push_back(std::move(after));
+  return absl::OkStatus();
+}
+
+absl::Status HrImporter::ApplyTogether(const std::vector<ResolvedRow>& rows) {
+  Applied applied;
+  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    applied = {};  // a retried transaction counts from nothing again
+    std::vector<Person> created;
+    for (const auto& row : rows) {
+      if (auto done = ApplyRow(txn, row, applied, created); !done.ok()) return done;
+    }
+    applied.created = static_cast<int64_t>(created.size());
+    return WriteNewPeople(txn, created, write_context_);
+  });
+  if (!status.ok()) return status;
+  Count(applied);
+  return absl::OkStatus();
+}
+
+absl::Status HrImporter::ApplyOneByOne(const std::vector<ResolvedRow>& rows) {
+  // One row at a time, so one bad row (e.g. an HR id taken meanwhile) fails alone.
+  for (const auto& row : rows) {
+    Applied applied;
+    auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+      applied = {};
+      std::vector<Person> created;
+      if (auto done = ApplyRow(txn, row, applied, created); !done.ok()) return done;
+      applied.created = static_cast<int64_t>(created.size());
+      return WriteNewPeople(txn, created, write_context_);
+    });
+    if (status.ok()) {
+      Count(applied);
+      continue;
+    }
+    if (status.code() == absl::StatusCode::kUnavailable) return status;
+    Fail(RowError(row.line, row.hr_employee_id, "",
+                  status.code() == absl::StatusCode::kAlreadyExists ? "unique" : "rejected",
+                  std::string(status.message())));
+  }
   return absl::OkStatus();
 }
 
 absl::Status HrImporter::ApplyStaged() {
-  // New people got their ids at staging; known HR ids keep the person they name.
-  auto matched = pool_.Exec(
-      "UPDATE import_rows r SET person_id = p.person_id FROM people p "
-      "WHERE r.import_id = $1 AND p.hr_employee_id = r.hr_employee_id AND NOT p.erased",
-      {import_id_});
-  if (!matched.ok()) return matched.status();
+  if (auto matched = store_.MatchKnownPeople(); !matched.ok()) return matched;
   int64_t after_line = 0;
   while (true) {
-    auto rows = pool_.Exec(
-        "SELECT r.line, r.hr_employee_id, r.document, r.person_id, COALESCE(mr.person_id, mp.person_id), p.document "
-        "FROM import_rows r "
-        "LEFT JOIN import_rows mr ON mr.import_id = r.import_id AND mr.hr_employee_id = r.manager_hr_id "
-        "LEFT JOIN people mp ON mp.hr_employee_id = r.manager_hr_id AND NOT mp.erased "
-        "LEFT JOIN people p ON p.person_id = r.person_id "
-        "WHERE r.import_id = $1 AND r.line > $2 ORDER BY r.line LIMIT $3",
-        {import_id_, after_line, kApplyBatch});
+    auto rows = store_.NextRows(after_line, kApplyBatch);
     if (!rows.ok()) return rows.status();
-    if (rows->rows() == 0) return absl::OkStatus();
-    after_line = rows->Int(rows->rows() - 1, 0);
-    auto status = ApplyBatch(*rows, /*one_transaction=*/true);
-    if (!status.ok() && status.code() != absl::StatusCode::kUnavailable) {
-      status = ApplyBatch(*rows, /*one_transaction=*/false);
-    }
+    if (rows->empty()) return absl::OkStatus();
+    after_line = rows->back().line;
+    auto status = ApplyTogether(*rows);
+    if (!status.ok() && status.code() != absl::StatusCode::kUnavailable) status = ApplyOneByOne(*rows);
     if (!status.ok()) return status;
   }
 }
 
 absl::Status HrImporter::DeactivateAbsent() {
   while (true) {
-    std::vector<Person> written;
-    int64_t count = 0;
+    Applied applied;
+    int64_t seen = 0;
     auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-      written.clear();
-      count = 0;
-      auto rows = txn.Exec(
-          "SELECT p.document FROM people p WHERE NOT p.erased AND p.employment_status <> $2 "
-          "AND NOT EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = $1 AND r.hr_employee_id = p.hr_employee_id) "
-          "ORDER BY p.person_id LIMIT $3 FOR UPDATE",
-          {import_id_, static_cast<int>(common::v1::EMPLOYMENT_STATUS_DEPARTED), kApplyBatch});
-      if (!rows.ok()) return rows.status();
-      for (int i = 0; i < rows->rows(); ++i) {
-        Person before;
-        before.ParseFromString(rows->Bytes(i, 0));
+      applied = {};
+      auto absent = store_.AbsentPeopleForUpdate(txn, kApplyBatch);
+      if (!absent.ok()) return absent.status();
+      seen = static_cast<int64_t>(absent->size());
+      for (const Person& before : *absent) {
         Person after = before;
         after.set_employment_status(common::v1::EMPLOYMENT_STATUS_DEPARTED);
         auto changed = WritePersonChange(txn, before, after, write_context_);
         if (!changed.ok()) return changed.status();
-        ++count;
-        written.push_back(std::move(after));
+        ++applied.deactivated;
+        applied.changed.push_back(std::move(after));
       }
       return absl::OkStatus();
     });
     if (!status.ok()) return status;
-    report_.set_deactivated(report_.deactivated() + count);
-    for (const auto& person : written) app_.CacheWrite(person);
-    if (count < kApplyBatch) return absl::OkStatus();
+    Count(applied);
+    if (seen < kApplyBatch) return absl::OkStatus();
   }
 }
 
@@ -328,6 +270,28 @@ absl::StatusOr<v1::ImportReport> HrImporter::Finish() {
                import_id_, options_.source(), report_.rows(), report_.created(), report_.updated(), report_.unchanged(),
                report_.deactivated(), report_.failed());
   return report_;
+}
+
+absl::Status HrImportUpload::Take(const v1::ImportPeopleChunk& chunk) {
+  if (!importer_) {
+    if (!chunk.has_options()) {
+      return errors::InvalidArgument("options", "first", "the first message must carry the import options");
+    }
+    if (chunk.options().format() == v1::IMPORT_FORMAT_UNSPECIFIED) {
+      return errors::InvalidArgument("options.format", "required", "say CSV or JSON_LINES");
+    }
+    importer_ = std::make_unique<HrImporter>(pool_, app_, clock_, chunk.options(), traceparent_);
+    return absl::OkStatus();
+  }
+  if (chunk.has_options()) return errors::InvalidArgument("options", "once", "options come only in the first message");
+  return importer_->AddChunk(chunk.data());
+}
+
+absl::StatusOr<v1::ImportReport> HrImportUpload::Finish() {
+  if (!importer_) return errors::InvalidArgument("options", "first", "the stream carried no options");
+  auto report = importer_->Finish();
+  importer_.reset();
+  return report;
 }
 
 }  // namespace mentoring::profiles

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "hr_import_format.h"
+#include "hr_importer.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
@@ -48,7 +49,8 @@ void ProfilesApp::CacheWrite(const Person& person, bool erased) {
   cache_.Put(person.person_id(), {person.version(), erased ? "" : person.SerializeAsString(), erased});
 }
 
-absl::StatusOr<Person> ProfilesApp::Create(const CallContext& call, Person person) {
+absl::StatusOr<Person> ProfilesApp::CreatePerson(const CallContext& call, const v1::CreatePersonRequest& request) {
+  Person person = request.person();
   if (!IsAdministrative(call.caller)) {
     return errors::PermissionDenied("creating people needs the hr_integration or programme_admin role");
   }
@@ -73,7 +75,8 @@ absl::StatusOr<std::string> ProfilesApp::SerializedView(const Caller& caller, co
   return ViewFor(caller, person).SerializeAsString();
 }
 
-void ProfilesApp::GetSerializedAsync(const CallContext& call, const std::string& person_id, SerializedDone done) {
+void ProfilesApp::GetPerson(const CallContext& call, const v1::GetPersonRequest& request, SerializedDone done) {
+  const std::string& person_id = request.person_id();
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return done(valid);
   // The cache read is sent to Redis after this call arrived, so it sees every write that
   // was acknowledged before (writes update the cache before they answer).
@@ -90,8 +93,9 @@ void ProfilesApp::GetSerializedAsync(const CallContext& call, const std::string&
   });
 }
 
-absl::StatusOr<v1::BatchGetPeopleResponse> ProfilesApp::BatchGet(const CallContext& call,
-                                                                 const std::vector<std::string>& ids) {
+absl::StatusOr<v1::BatchGetPeopleResponse> ProfilesApp::BatchGetPeople(const CallContext& call,
+                                                                       const v1::BatchGetPeopleRequest& request) {
+  const std::vector<std::string> ids(request.person_ids().begin(), request.person_ids().end());
   if (static_cast<int>(ids.size()) > kMaxBatchGet) {
     return errors::InvalidArgument("person_ids", "max_items", "at most 1000 ids per call");
   }
@@ -143,7 +147,9 @@ absl::StatusOr<Person> ProfilesApp::Change(const CallContext& call, const std::s
   return ViewFor(call.caller, stored);
 }
 
-absl::StatusOr<Person> ProfilesApp::Update(const CallContext& call, Person person, int64_t expected_version) {
+absl::StatusOr<Person> ProfilesApp::UpdatePerson(const CallContext& call, const v1::UpdatePersonRequest& request) {
+  const Person& person = request.person();
+  const int64_t expected_version = request.expected_version();
   if (auto valid = RequireUuid("person.person_id", person.person_id()); !valid.ok()) return valid;
   if (call.caller.id != person.person_id() && !IsAdministrative(call.caller)) {
     return errors::PermissionDenied("people may only edit their own profile");
@@ -162,7 +168,8 @@ absl::StatusOr<Person> ProfilesApp::Update(const CallContext& call, Person perso
   });
 }
 
-absl::StatusOr<Person> ProfilesApp::Deactivate(const CallContext& call, const v1::DeactivatePersonRequest& request) {
+absl::StatusOr<Person> ProfilesApp::DeactivatePerson(const CallContext& call,
+                                                     const v1::DeactivatePersonRequest& request) {
   if (auto valid = RequireUuid("person_id", request.person_id()); !valid.ok()) return valid;
   if (!IsAdministrative(call.caller)) return errors::PermissionDenied("deactivating people is for HR and admins");
   auto status = request.employment_status();
@@ -176,7 +183,9 @@ absl::StatusOr<Person> ProfilesApp::Deactivate(const CallContext& call, const v1
   });
 }
 
-absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::Erase(const CallContext& call, const std::string& person_id) {
+absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::ErasePerson(const CallContext& call,
+                                                                 const v1::ErasePersonRequest& request) {
+  const std::string& person_id = request.person_id();
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
   // The person's own request, or one an admin or HR handles for them (e.g. after they left).
   if (call.caller.id != person_id && !IsAdministrative(call.caller)) {
@@ -210,8 +219,8 @@ absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::Erase(const CallContext& ca
   return response;
 }
 
-absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::Search(const CallContext& call,
-                                                             const v1::SearchPeopleRequest& request) {
+absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::SearchPeople(const CallContext& call,
+                                                                   const v1::SearchPeopleRequest& request) {
   errors::Violations v;
   const int page_size = request.page_size() == 0 ? 50 : request.page_size();
   if (page_size < 1 || page_size > 500) v.Add("page_size", "range_1_500", "must be between 1 and 500");
@@ -240,8 +249,9 @@ absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::Search(const CallContext& 
   return response;
 }
 
-absl::StatusOr<v1::GetReportingChainResponse> ProfilesApp::ReportingChain(const CallContext& call,
-                                                                          const std::string& person_id) {
+absl::StatusOr<v1::GetReportingChainResponse> ProfilesApp::GetReportingChain(
+    const CallContext& call, const v1::GetReportingChainRequest& request) {
+  const std::string& person_id = request.person_id();
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
   if (auto exists = store_.Get(person_id); !exists.ok()) return exists.status();
   auto managers = store_.ReportingChain(person_id);
@@ -270,8 +280,9 @@ absl::StatusOr<Person> ProfilesApp::SetGoalStatus(const CallContext& call, const
   });
 }
 
-absl::StatusOr<v1::GetExclusionsResponse> ProfilesApp::Exclusions(const CallContext& call,
-                                                                  const std::string& person_id) {
+absl::StatusOr<v1::GetExclusionsResponse> ProfilesApp::GetExclusions(const CallContext& call,
+                                                                     const v1::GetExclusionsRequest& request) {
+  const std::string& person_id = request.person_id();
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
   // Who declared a conflict with you is not yours to see: services and admins only.
   if (!IsAdministrative(call.caller)) return errors::PermissionDenied("exclusions are for matching and admins");
@@ -282,12 +293,32 @@ absl::StatusOr<v1::GetExclusionsResponse> ProfilesApp::Exclusions(const CallCont
   return response;
 }
 
-absl::StatusOr<std::vector<Person>> ProfilesApp::ListPage(const CallContext& call, const std::string& after_id,
-                                                          int limit, const ListFilter& filter) {
+absl::StatusOr<StreamPage<Person>> ProfilesApp::ListPeople(const CallContext& call,
+                                                           const v1::ListPeopleRequest& request,
+                                                           const std::string& cursor) {
   if (!IsAdministrative(call.caller)) {
     return errors::PermissionDenied("listing everyone is for services, HR and programme admins");
   }
-  return store_.ListPage(after_id, limit, filter);
+  ListFilter filter;
+  filter.include_departed = request.include_departed();
+  if (request.has_updated_after()) {
+    filter.updated_after =
+        absl::FromUnixSeconds(request.updated_after().seconds()) + absl::Nanoseconds(request.updated_after().nanos());
+  }
+  // Keyset paging on the person id: memory holds one page whatever the directory's size.
+  auto people = store_.ListPage(cursor, kListPageSize, filter);
+  if (!people.ok()) return people.status();
+  StreamPage<Person> page;
+  if (static_cast<int>(people->size()) == kListPageSize) page.next_cursor = people->back().person_id();
+  page.items = std::move(*people);
+  return page;
+}
+
+absl::StatusOr<std::unique_ptr<ImportSink>> ProfilesApp::ImportPeople(const CallContext& call) {
+  if (!call.caller.Has(roles::kHrIntegration) && !call.caller.IsService()) {
+    return errors::PermissionDenied("HR import needs the hr_integration role");
+  }
+  return std::unique_ptr<ImportSink>(std::make_unique<HrImportUpload>(pool_, *this, clock_, call.trace.ToHeader()));
 }
 
 }  // namespace mentoring::profiles

@@ -7,40 +7,55 @@
 #include <vector>
 
 #include "mentoring/profiles/v1/profiles.pb.h"
+#include "mentoring/runtime/call_context.h"
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/redis.h"
-#include "mentoring/runtime/server.h"
+#include "mentoring/runtime/streams.h"
+#include "mentoring/runtime/worker_pool.h"
 #include "person_store.h"
 #include "person_writes.h"
 
 namespace mentoring::profiles {
 
 inline constexpr int kMaxBatchGet = 1000;
+inline constexpr int kListPageSize = 500;  // people per page of the ListPeople stream
+
+using ImportSink = StreamSink<v1::ImportPeopleChunk, v1::ImportReport>;
 
 class ProfilesApp {
  public:
   // `workers` runs what blocks (PostgreSQL) for the calls that do not start on it (GetAsync).
   ProfilesApp(pg::Pool& pool, redis::VersionedCache& cache, WorkerPool& workers, const Clock& clock)
       : pool_(pool), store_(pool), cache_(cache), workers_(workers), clock_(clock) {}
+  ProfilesApp(const ProfilesApp&) = delete;
+  ProfilesApp& operator=(const ProfilesApp&) = delete;
 
-  absl::StatusOr<Person> Create(const CallContext& call, Person person);
+  // One use case per method of ProfilesService, named after it.
+  absl::StatusOr<Person> CreatePerson(const CallContext& call, const v1::CreatePersonRequest& request);
   // Reads a person without blocking the calling thread and calls `done` once with the
   // serialized Person as the caller may see it: a cache hit is answered from the Redis
   // client's thread with the cached bytes as they are (no parse and re-serialise unless
   // the colleague view hides something), a miss reads PostgreSQL on the worker pool and
   // fills the cache.
-  using SerializedDone = std::function<void(absl::StatusOr<std::string>)>;
-  void GetSerializedAsync(const CallContext& call, const std::string& person_id, SerializedDone done);
-  absl::StatusOr<v1::BatchGetPeopleResponse> BatchGet(const CallContext& call, const std::vector<std::string>& ids);
-  absl::StatusOr<Person> Update(const CallContext& call, Person person, int64_t expected_version);
-  absl::StatusOr<Person> Deactivate(const CallContext& call, const v1::DeactivatePersonRequest& request);
-  absl::StatusOr<v1::ErasePersonResponse> Erase(const CallContext& call, const std::string& person_id);
-  absl::StatusOr<v1::SearchPeopleResponse> Search(const CallContext& call, const v1::SearchPeopleRequest& request);
-  absl::StatusOr<v1::GetReportingChainResponse> ReportingChain(const CallContext& call, const std::string& person_id);
+  void GetPerson(const CallContext& call, const v1::GetPersonRequest& request, SerializedDone done);
+  absl::StatusOr<v1::BatchGetPeopleResponse> BatchGetPeople(const CallContext& call,
+                                                            const v1::BatchGetPeopleRequest& request);
+  // One page of the ListPeople stream, after `cursor` (a person id; empty: the first page).
+  absl::StatusOr<StreamPage<Person>> ListPeople(const CallContext& call, const v1::ListPeopleRequest& request,
+                                                const std::string& cursor);
+  absl::StatusOr<Person> UpdatePerson(const CallContext& call, const v1::UpdatePersonRequest& request);
+  absl::StatusOr<Person> DeactivatePerson(const CallContext& call, const v1::DeactivatePersonRequest& request);
+  absl::StatusOr<v1::ErasePersonResponse> ErasePerson(const CallContext& call, const v1::ErasePersonRequest& request);
+  absl::StatusOr<v1::SearchPeopleResponse> SearchPeople(const CallContext& call,
+                                                        const v1::SearchPeopleRequest& request);
+  absl::StatusOr<v1::GetReportingChainResponse> GetReportingChain(const CallContext& call,
+                                                                  const v1::GetReportingChainRequest& request);
   absl::StatusOr<Person> SetGoalStatus(const CallContext& call, const v1::SetGoalStatusRequest& request);
-  absl::StatusOr<v1::GetExclusionsResponse> Exclusions(const CallContext& call, const std::string& person_id);
-  absl::StatusOr<std::vector<Person>> ListPage(const CallContext& call, const std::string& after_id, int limit,
-                                               const ListFilter& filter);
+  absl::StatusOr<v1::GetExclusionsResponse> GetExclusions(const CallContext& call,
+                                                          const v1::GetExclusionsRequest& request);
+  // An HR import for a caller with the hr_integration role: the stream's first message
+  // carries the options, the rest the file (hr_importer.h).
+  absl::StatusOr<std::unique_ptr<ImportSink>> ImportPeople(const CallContext& call);
 
   // After a committed write: the cache takes the new version (or a tombstone).
   void CacheWrite(const Person& person, bool erased = false);

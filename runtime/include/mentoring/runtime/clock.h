@@ -32,4 +32,18 @@ class ManualClock final : public Clock {
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
+// Real time plus an offset that only grows: a running service whose tests move time forward
+// (a meeting's grace period passing, a review falling due) without sleeping. Only started
+// with TEST_CLOCK=true, which also serves mentoring.runtime.v1.TestClock to move it.
+class AdjustableClock final : public Clock {
+ public:
+  absl::Time Now() const override;
+  // Moves time forward by `by` (a negative amount is ignored: time never goes back).
+  void Advance(absl::Duration by);
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::Duration offset_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+};
+
 }  // namespace mentoring

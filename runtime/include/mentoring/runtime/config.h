@@ -26,7 +26,9 @@ class Config {
 
   std::string String(const std::string& name, const std::string& fallback);
   std::string RequiredString(const std::string& name);
-  // A required secret of at least `min_length` bytes (its value is never echoed).
+  // A required secret of at least `min_length` bytes: from NAME, or from the file that
+  // NAME_FILE names (how Kubernetes and Docker mount secrets). Its value is never echoed,
+  // in errors or logs. A database URL with a password is a secret too (min_length 1).
   std::string Secret(const std::string& name, size_t min_length);
   // A required "host:port".
   std::pair<std::string, int> RequiredHostPort(const std::string& name);
@@ -44,6 +46,7 @@ class Config {
  private:
   Config(std::string prefix, std::map<std::string, std::string> vars);
   std::optional<std::string> Lookup(const std::string& name) const;
+  std::optional<std::string> LookupSecret(const std::string& name);
   void Fail(const std::string& name, const std::string& rule, const std::string& value);
 
   std::string prefix_;

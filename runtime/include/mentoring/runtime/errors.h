@@ -1,10 +1,9 @@
 #pragma once
 // Domain errors are absl::Status values made here, so domain classes stay free of gRPC;
-// ToGrpcStatus is the one place they become gRPC statuses (and the gateway maps those to
-// HTTP). Field violations ride along as an ErrorDetails payload.
+// grpc_status.h holds the one place they become gRPC statuses (and the gateway maps those
+// to HTTP). Field violations ride along as an ErrorDetails payload.
 #include <absl/status/status.h>
 #include <absl/strings/string_view.h>
-#include <grpcpp/support/status.h>
 
 #include <string>
 #include <vector>
@@ -28,10 +27,16 @@ absl::Status Unavailable(const std::string& dependency, const std::string& descr
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
 // U+10FFFF): what protobuf string fields and JSON require.
 bool IsUtf8(absl::string_view text);
+// The length of the well-formed UTF-8 sequence at the start of `text` (1 to 4), or 0 when
+// it starts with a byte that is not (the one definition the logs and errors share).
+size_t Utf8SequenceLength(absl::string_view text);
 // `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD, so input
 // quoted in an error message can never make the error itself unserialisable.
 std::string ValidUtf8(absl::string_view text);
 
+// Any code with these details (what a status from another service carried).
+absl::Status WithDetails(absl::StatusCode code, const std::string& message,
+                         const mentoring::common::v1::ErrorDetails& details);
 // Any code with a machine-readable reason in its ErrorDetails.
 absl::Status WithReason(absl::StatusCode code, const std::string& reason, const std::string& message);
 
@@ -48,12 +53,5 @@ class Violations {
 
 // The ErrorDetails payload of a status (empty when there is none).
 mentoring::common::v1::ErrorDetails DetailsOf(const absl::Status& status);
-// The ErrorDetails a gRPC status carries in its grpc-status-details-bin trailer.
-mentoring::common::v1::ErrorDetails DetailsOf(const grpc::Status& status);
-
-// The single domain → gRPC mapping. INTERNAL and UNKNOWN lose their message (logged by the
-// caller) so internal details never leak to clients.
-grpc::Status ToGrpcStatus(const absl::Status& status);
-absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace mentoring::errors

@@ -9,10 +9,16 @@
 // after each event this consumer applies and every second when idle; the wait between
 // tries of one event grows from 1 s to a minute. AcceptSequence() drops events older than
 // one already applied for the same aggregate.
+//
+// Events are applied in batches: what one poll brings (up to max_batch) is applied in one
+// transaction, each event still recorded once and behind its own savepoint (so a parked
+// event is undone alone). When a handler fails, the batch is rolled back and its events are
+// applied one at a time, with the retry and park rules above.
 #include <absl/status/status.h>
 #include <absl/synchronization/notification.h>
 #include <absl/time/time.h>
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <functional>
@@ -37,6 +43,7 @@ struct ConsumerSettings {
   // Where a partition this group has never committed starts: the first event at or after
   // this time (a service that just loaded a snapshot), or the earliest kept (InfinitePast).
   absl::Time first_start_from = absl::InfinitePast();
+  int max_batch = 500;  // events applied in one transaction
 };
 
 class EventConsumer {
@@ -57,10 +64,23 @@ class EventConsumer {
 
   // Applies one event as if it had just been consumed (also used by tests to re-deliver).
   absl::Status Apply(const events::EventEnvelope& event);
+  // Applies events in one transaction; any handler failure rolls all of them back (the
+  // caller then applies them one at a time).
+  absl::Status ApplyBatch(const std::vector<events::EventEnvelope>& batch);
 
  private:
+  struct Outcome {
+    int applied = 0;
+    int parked = 0;
+    int duplicates = 0;
+  };
   void Run();
+  void ApplyOneUntilDone(const events::EventEnvelope& event);
+  // Inside `txn`: records the event, runs its handler behind a savepoint, parks it when told.
+  absl::Status ApplyIn(pg::Transaction& txn, const events::EventEnvelope& event, Outcome& outcome);
+  void Count(const Outcome& outcome);
   void RetryParked();
+  void RefreshLag();
 
   pg::Pool& pool_;
   ConsumerSettings settings_;
@@ -69,10 +89,15 @@ class EventConsumer {
   absl::Notification stop_;
   std::thread thread_;
   absl::Time next_idle_retry_ = absl::InfinitePast();
+  absl::Time next_lag_refresh_ = absl::InfinitePast();
+  absl::Time newest_applied_ = absl::InfinitePast();  // the newest occurred_at applied
+  prometheus::Registry& registry_;
   prometheus::Counter& applied_;
   prometheus::Counter& duplicates_;
   prometheus::Counter& parked_;
   prometheus::Counter& undecodable_;
+  prometheus::Counter& batches_;
+  prometheus::Gauge& last_applied_age_;  // seconds since the newest applied event happened
 };
 
 }  // namespace mentoring

@@ -15,8 +15,11 @@ using mentoring::events::v1::EventEnvelope;
 
 inline constexpr int kSchemaVersion = 1;
 
-// "mentoring.<producer>.v1": one topic per producing service.
+// "<namespace>.<producer>.v1": one topic per producing service. The namespace is
+// "mentoring" unless a deployment (or the test suite, "test.mentoring") sets another at
+// start, before any thread reads it: a demo stack then never consumes a test's events.
 std::string TopicFor(std::string_view producer);
+void SetTopicNamespace(std::string_view name);
 
 // "<aggregate>.<past-tense verb>" for the payload the envelope carries; empty if none.
 std::string TypeOf(const EventEnvelope& event);

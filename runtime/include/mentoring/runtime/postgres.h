@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace mentoring::pg {
@@ -58,7 +59,12 @@ class Result {
   int64_t affected() const;
   bool IsNull(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
   std::string_view Text(int row, int col) const;
+  // An integer column. A NULL or a non-integer there is a bug in the query (the SQL is
+  // ours, so it must coalesce or cast): the process stops with the column named rather
+  // than carry on with a made-up 0.
   int64_t Int(int row, int col) const;
+  // An integer column that may be NULL.
+  std::optional<int64_t> NullableInt(int row, int col) const;
   bool Bool(int row, int col) const { return Text(row, col) == "t"; }
   std::string Bytes(int row, int col) const;  // a bytea column
   std::string command_status() const { return PQcmdStatus(result_.get()); }
@@ -66,6 +72,19 @@ class Result {
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
 };
+
+// Runs statements: the pool (each statement its own transaction) or a transaction. Stores
+// take an Executor where a read may run either way.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual absl::StatusOr<Result> Exec(std::string_view sql, const Params& params = {}) = 0;
+};
+
+struct ConnectionDeleter {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using ConnectionPtr = std::unique_ptr<PGconn, ConnectionDeleter>;
 
 // One server connection. Not thread-safe; the pool hands it to one user at a time.
 class Connection {
@@ -88,18 +107,18 @@ class Connection {
 
  private:
   std::string conninfo_;
-  PGconn* conn_ = nullptr;
+  ConnectionPtr conn_;
   bool auto_reconnect_ = true;
 };
 
 class Pool;
 
 // A transaction on a leased connection: rolled back unless Commit() succeeds.
-class Transaction {
+class Transaction final : public Executor {
  public:
-  absl::StatusOr<Result> Exec(std::string_view sql, const Params& params = {});
+  absl::StatusOr<Result> Exec(std::string_view sql, const Params& params = {}) override;
   absl::Status Commit();
-  ~Transaction();
+  ~Transaction() override;
   Transaction(Transaction&&) = default;
 
  private:
@@ -119,13 +138,17 @@ struct PoolSettings {
   absl::Duration retry_backoff = absl::Milliseconds(100);
 };
 
-class Pool {
+class Pool final : public Executor {
  public:
   explicit Pool(PoolSettings settings);
-  ~Pool();
+  ~Pool() override;
 
-  // One statement in its own implicit transaction.
-  absl::StatusOr<Result> Exec(std::string_view sql, const Params& params = {});
+  // One statement in its own implicit transaction. A connection lost before the answer is
+  // retried, so use it for reads and for writes that are safe to repeat.
+  absl::StatusOr<Result> Exec(std::string_view sql, const Params& params = {}) override;
+  // One statement, tried once: for a write that must not be repeated blindly when the
+  // connection drops with its outcome unknown (UNAVAILABLE then).
+  absl::StatusOr<Result> ExecOnce(std::string_view sql, const Params& params = {});
 
   // Runs `work` in a transaction and commits. Retries the whole unit when the connection
   // was lost before COMMIT was sent or on serialization failure, so `work` must have no
@@ -149,6 +172,22 @@ class Pool {
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int leased_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// Runs `work` in a transaction (Pool::InTransaction: retried on a lost connection or a
+// serialization failure, so `work` must have no effects outside it) and returns its value.
+template <class Work, class T = typename std::invoke_result_t<Work&, Transaction&>::value_type>
+absl::StatusOr<T> InTransaction(Pool& pool, Work&& work) {
+  std::optional<T> value;
+  absl::Status status = pool.InTransaction([&](Transaction& txn) -> absl::Status {
+    value.reset();
+    absl::StatusOr<T> result = work(txn);
+    if (!result.ok()) return result.status();
+    value.emplace(std::move(*result));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return std::move(*value);
+}
 
 struct Migration {
   int version;

@@ -1,8 +1,8 @@
 #pragma once
-// What every service's main needs: metrics on an admin port, a gRPC server on the callback
+// The pieces of a serving process: metrics on an admin port, a gRPC server on the callback
 // API with the standard health service and reflection, a worker pool that runs blocking
-// handler work off gRPC's threads, per-call identity and trace context, and graceful drain
-// on SIGTERM.
+// handler work off gRPC's threads, the caller's identity and trace read from a call, and
+// graceful drain on SIGTERM. The service skeleton (service.h) puts them together.
 #include <absl/status/statusor.h>
 #include <absl/synchronization/mutex.h>
 #include <absl/time/time.h>
@@ -18,14 +18,17 @@
 #include <thread>
 #include <vector>
 
+#include "mentoring/runtime/call_context.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/identity.h"
 #include "mentoring/runtime/logging.h"
 #include "mentoring/runtime/tracing.h"
+#include "mentoring/runtime/worker_pool.h"
 
 namespace mentoring {
 
-// Prometheus registry served at http://ADDRESS/metrics.
+// The process's registry (request_metrics.h), with the process_* metrics, served at
+// http://ADDRESS/metrics.
 class MetricsEndpoint {
  public:
   explicit MetricsEndpoint(const std::string& listen_address);
@@ -37,77 +40,9 @@ class MetricsEndpoint {
   prometheus::Exposer exposer_;
 };
 
-// Fixed-size pool for blocking work (database, Redis) so gRPC's callback threads never block.
-class WorkerPool {
- public:
-  explicit WorkerPool(int threads);
-  ~WorkerPool();  // finishes queued work, then joins
-  void Submit(std::function<void()> work);
-
- private:
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
-};
-
-// Who is calling and under which trace, read from the call's metadata.
-struct CallContext {
-  Caller caller;
-  TraceContext trace;  // a child span of the caller's traceparent, or a new root
-};
-
+// Who is calling (the internal token, verified), under which trace (a child span of the
+// caller's traceparent, or a new root) and for which client request (x-request-id).
 absl::StatusOr<CallContext> ReadCallContext(const grpc::ServerContextBase& ctx, const InternalTokenVerifier& verifier);
-
-// Runs `work` for a unary call on the pool, authenticated and traced, and finishes the
-// call with its status. `work` returns absl::Status; domain errors map in one place.
-template <class Work>
-grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* ctx, WorkerPool& pool,
-                                      const InternalTokenVerifier& verifier, Work work) {
-  auto* reactor = ctx->DefaultReactor();
-  pool.Submit([ctx, reactor, &verifier, work = std::move(work)]() mutable {
-    auto call = ReadCallContext(*ctx, verifier);
-    if (!call.ok()) {
-      reactor->Finish(errors::ToGrpcStatus(call.status()));
-      return;
-    }
-    ScopedLogTrace log_trace(call->trace.trace_id);
-    absl::Status status = work(*call);
-    if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
-      spdlog::error("internal error: {}", status.ToString());
-    }
-    reactor->Finish(errors::ToGrpcStatus(status));
-  });
-  return reactor;
-}
-
-// For a unary call whose work waits without blocking a thread (Client::CommandAsync): runs
-// `start(call, done)` on gRPC's thread, authenticated and traced, and `done(status)`,
-// called once from any thread, finishes the call. `call` stays valid until `done` is
-// called. `start` must not block: what may block still goes to the WorkerPool. This saves
-// the hand-off to the pool and a pool thread blocked per call.
-using UnaryDone = std::function<void(absl::Status)>;
-template <class Start>
-grpc::ServerUnaryReactor* HandleUnaryAsync(grpc::CallbackServerContext* ctx, const InternalTokenVerifier& verifier,
-                                           Start start) {
-  auto* reactor = ctx->DefaultReactor();
-  auto call = ReadCallContext(*ctx, verifier);
-  if (!call.ok()) {
-    reactor->Finish(errors::ToGrpcStatus(call.status()));
-    return reactor;
-  }
-  auto owned = std::make_shared<const CallContext>(std::move(*call));
-  const CallContext& ref = *owned;
-  ScopedLogTrace log_trace(ref.trace.trace_id);
-  start(ref, UnaryDone([reactor, owned = std::move(owned)](absl::Status status) {
-          if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
-            ScopedLogTrace call_trace(owned->trace.trace_id);
-            spdlog::error("internal error: {}", status.ToString());
-          }
-          reactor->Finish(errors::ToGrpcStatus(status));
-        }));
-  return reactor;
-}
 
 struct ServerSettings {
   std::string listen_address = "127.0.0.1:0";  // port 0: pick a free one
@@ -146,8 +81,9 @@ class GrpcServer {
 void BlockShutdownSignals();
 int WaitForShutdownSignal();
 
-// A deadline on every outbound call, plus the caller's identity and trace.
+// A deadline on every outbound call, plus the caller's identity and trace; the request id
+// of `parent` travels on when there is one.
 std::unique_ptr<grpc::ClientContext> OutboundContext(absl::Duration deadline, const std::string& internal_token,
-                                                     const TraceContext* parent);
+                                                     const TraceContext* parent, const std::string& request_id = "");
 
 }  // namespace mentoring
