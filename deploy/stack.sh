@@ -49,6 +49,7 @@ ports_file=$stack_dir/ports.env
 env_file=$stack_dir/stack.env
 
 databases=(profiles matching scheduling evaluation)
+# The suite's topics. Tests make topics of their own per test process (tests/support).
 topics=(mentoring.profiles.v1 mentoring.matching.v1 mentoring.scheduling.v1 mentoring.evaluation.v1)
 default_partitions=6
 components=(postgres redis kafka)

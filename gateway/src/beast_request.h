@@ -44,6 +44,7 @@ HttpRequest HeaderRequest(const boost::beast::http::header<true, Fields>& header
                      std::string(header["X-Request-Id"]),
                      std::string(header[http::field::if_match]),
                      std::string(header["Idempotency-Key"]),
+                     std::string(header["traceparent"]),
                      ""};
 }
 

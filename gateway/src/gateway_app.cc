@@ -13,9 +13,11 @@
 
 #include "http_errors.h"
 #include "idempotency.h"
+#include "mentoring/runtime/call_context.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/ids.h"
+#include "mentoring/runtime/request_metrics.h"
 #include "mentoring/runtime/tracing.h"
 #include "openapi.h"
 #include "transcoder.h"
@@ -83,6 +85,18 @@ HttpResponse Json(int status, std::string body, const std::string& request_id) {
 
 }  // namespace
 
+std::function<void(HttpResponse)> GatewayApp::Stamped(std::function<void(HttpResponse)> done, const Ids& ids,
+                                                      const absl::StatusOr<RouteMatch>& match,
+                                                      std::string fixed_route) const {
+  // Whatever the answer, the access log and the metrics know its route template and trace.
+  return [done = std::move(done), route = match.ok() ? match->route->path_template : std::move(fixed_route),
+          trace_id = ids.trace.trace_id](HttpResponse response) {
+    response.route = route;
+    response.trace_id = trace_id;
+    done(std::move(response));
+  };
+}
+
 GatewayApp::GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<grpc::Channel>> channels,
                        Authenticate authenticate, const InternalTokenSigner& signer, const Clock& clock,
                        RateLimiter* limiter, IdempotencyStore* idempotency, GatewaySettings settings)
@@ -94,7 +108,20 @@ GatewayApp::GatewayApp(RouteTable routes, std::map<std::string, std::shared_ptr<
       limiter_(limiter),
       idempotency_(idempotency),
       settings_(std::move(settings)),
-      openapi_json_(OpenApiDocument(routes_, settings_.api_title, settings_.api_version)) {}
+      openapi_json_(OpenApiDocument(routes_, settings_.api_title, settings_.api_version)),
+      access_log_(ProcessRegistry()) {}
+
+GatewayApp::Ids GatewayApp::IdsOf(const HttpRequest& request) const {
+  const auto client_trace = TraceContext::Parse(request.traceparent);
+  return {SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_),
+          client_trace ? client_trace->Child() : TraceContext::NewRoot()};
+}
+
+void GatewayApp::Answered(std::string_view method, const HttpResponse& response, absl::Duration elapsed,
+                          size_t response_bytes) const {
+  access_log_.Record({method, response.route, response.status, elapsed, response_bytes, response.request_id,
+                      response.trace_id, response.caller_id});
+}
 
 HttpResponse GatewayApp::Fail(const absl::Status& status, const std::string& request_id) const {
   HttpResponse response = Json(HttpStatusOf(status.code()), ErrorBody(status, request_id), request_id);
@@ -118,9 +145,9 @@ absl::StatusOr<std::string> GatewayApp::InternalTokenFor(const Caller& caller) c
   return *token;
 }
 
-std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpRequest& request, const std::string& path,
+std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpRequest& request,
+                                                                   absl::StatusOr<RouteMatch> match,
                                                                    const std::string& request_id) const {
-  auto match = routes_.Match(request.method, path);
   if (!match.ok()) {
     const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
     const int status = not_allowed ? 405 : 404;
@@ -163,16 +190,16 @@ std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpReq
   return admitted;
 }
 
-absl::StatusOr<std::unique_ptr<grpc::ClientContext>> GatewayApp::CallContext(const Caller& caller,
-                                                                             const std::string& request_id,
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> GatewayApp::CallContext(const Caller& caller, const Ids& ids,
                                                                              absl::Duration deadline) const {
   auto token = InternalTokenFor(caller);
   if (!token.ok()) return token.status();
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(clock_.Now() + deadline));
   context->AddMetadata(kInternalTokenHeader, *token);
-  context->AddMetadata("traceparent", TraceContext::NewRoot().ToHeader());
-  context->AddMetadata("x-request-id", request_id);
+  // The gateway's span is the service call's parent, so the client's trace runs through.
+  context->AddMetadata(kTraceparentHeader, ids.trace.ToHeader());
+  context->AddMetadata(kRequestIdHeader, ids.request_id);
   return context;
 }
 
@@ -195,13 +222,16 @@ HttpResponse GatewayApp::Answer(const grpc::Status& status, const Message& respo
 }
 
 void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> done) const {
-  const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
+  const Ids ids = IdsOf(request);
+  const std::string& request_id = ids.request_id;
   const auto [path, query] = SplitTarget(request.target);
+  auto match = routes_.Match(request.method, path);
+  const bool fixed = request.method == "GET" && (path == "/openapi.json" || path == "/healthz");
+  done = Stamped(std::move(done), ids, match, fixed ? path : "");
+  if (fixed && path == "/openapi.json") return done(Json(200, openapi_json_, request_id));
+  if (fixed) return done(Json(200, R"({"status":"ok"})", request_id));
 
-  if (request.method == "GET" && path == "/openapi.json") return done(Json(200, openapi_json_, request_id));
-  if (request.method == "GET" && path == "/healthz") return done(Json(200, R"({"status":"ok"})", request_id));
-
-  auto admission = Admit(request, path, request_id);
+  auto admission = Admit(request, std::move(match), request_id);
   if (auto* refused = std::get_if<HttpResponse>(&admission)) return done(std::move(*refused));
   Admitted& admitted = std::get<Admitted>(admission);
   const Route& route = *admitted.match.route;
@@ -244,7 +274,7 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
       done(std::move(response));
     };
   }
-  auto context = CallContext(admitted.caller, request_id, settings_.call_deadline);
+  auto context = CallContext(admitted.caller, ids, settings_.call_deadline);
   if (!context.ok()) return done(Fail(context.status(), request_id));
   auto channel = ChannelFor(route);
   if (!channel.ok()) return done(Fail(channel.status(), request_id));
@@ -264,8 +294,9 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   call->stub.UnaryCall(call->context.get(), route.grpc_method, grpc::StubOptions(), call->request.get(),
                        call->response.get(),
                        [this, call, request_id, rate_headers = std::move(admitted.rate_headers), conditional,
-                        done = std::move(done)](grpc::Status status) {
+                        caller = admitted.caller.id, done = std::move(done)](grpc::Status status) {
                          HttpResponse response = Answer(status, *call->response, request_id);
+                         response.caller_id = caller;
                          // A version conflict on a conditional write is the If-Match failing.
                          if (conditional && status.error_code() == grpc::StatusCode::ABORTED) response.status = 412;
                          for (const auto& header : rate_headers) response.headers.push_back(header);
@@ -280,9 +311,12 @@ bool GatewayApp::IsUpload(std::string_view method, std::string_view target) cons
 
 std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
                                                 std::function<void(HttpResponse)> done) const {
-  const std::string request_id = SafeRequestId(request.request_id) ? request.request_id : NewUuidV7(clock_);
+  const Ids ids = IdsOf(request);
+  const std::string& request_id = ids.request_id;
   const auto [path, query] = SplitTarget(request.target);
-  auto admission = Admit(request, path, request_id);
+  auto match = routes_.Match(request.method, path);
+  done = Stamped(std::move(done), ids, match);
+  auto admission = Admit(request, std::move(match), request_id);
   if (auto* refused = std::get_if<HttpResponse>(&admission)) {
     done(std::move(*refused));
     return nullptr;
@@ -310,7 +344,7 @@ std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
     done(Fail(built, request_id));
     return nullptr;
   }
-  auto context = CallContext(admitted.caller, request_id, settings_.upload_deadline);
+  auto context = CallContext(admitted.caller, ids, settings_.upload_deadline);
   if (!context.ok()) {
     done(Fail(context.status(), request_id));
     return nullptr;
@@ -321,9 +355,10 @@ std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
     return nullptr;
   }
   return StartUpload(*channel, route, std::move(*context), std::move(first),
-                     [this, request_id, rate_headers = std::move(admitted.rate_headers), done = std::move(done)](
-                         const grpc::Status& status, const Message& response) {
+                     [this, request_id, rate_headers = std::move(admitted.rate_headers), caller = admitted.caller.id,
+                      done = std::move(done)](const grpc::Status& status, const Message& response) {
                        HttpResponse answer = Answer(status, response, request_id);
+                       answer.caller_id = caller;
                        for (const auto& header : rate_headers) answer.headers.push_back(header);
                        done(std::move(answer));
                      });

@@ -17,8 +17,10 @@
 #include <variant>
 #include <vector>
 
+#include "access_log.h"
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/identity.h"
+#include "mentoring/runtime/tracing.h"
 #include "rate_limiter.h"
 #include "route_table.h"
 #include "upload.h"
@@ -32,6 +34,7 @@ struct HttpRequest {
   std::string request_id;       // the X-Request-Id header, as sent (may be empty)
   std::string if_match;         // the If-Match header: an ETag from an earlier answer
   std::string idempotency_key;  // the Idempotency-Key header (POST)
+  std::string traceparent;      // the W3C traceparent header: the client's trace goes on
   std::string body;
 };
 
@@ -40,6 +43,11 @@ struct HttpResponse {
   std::string body;  // JSON
   std::string request_id;
   std::vector<std::pair<std::string, std::string>> headers;
+  // For the access log and metrics, never sent: the route template the request matched
+  // (empty when none did), its trace, and the authenticated caller.
+  std::string route;
+  std::string trace_id;
+  std::string caller_id;
 };
 
 // Authorization header value → the caller; UNAUTHENTICATED with a reason otherwise.
@@ -74,6 +82,10 @@ class GatewayApp {
 
   const RouteTable& routes() const { return routes_; }
 
+  // Every answer, once written (the HTTP server calls it): metrics and the access log.
+  void Answered(std::string_view method, const HttpResponse& response, absl::Duration elapsed,
+                size_t response_bytes) const;
+
  private:
   // A request let through to its service: the route, the caller and the rate headers.
   struct Admitted {
@@ -83,10 +95,21 @@ class GatewayApp {
   };
   // What every routed request goes through first: the route (404/405), authentication (401),
   // the route's roles (403) and the caller's rate (429). The refusal when not admitted.
-  std::variant<Admitted, HttpResponse> Admit(const HttpRequest& request, const std::string& path,
+  std::variant<Admitted, HttpResponse> Admit(const HttpRequest& request, absl::StatusOr<RouteMatch> match,
                                              const std::string& request_id) const;
+  // A request's ids: the client's X-Request-Id when it is safe to log (else a new one),
+  // and the gateway's span, a child of the client's traceparent (else a new trace).
+  struct Ids {
+    std::string request_id;
+    TraceContext trace;
+  };
+  Ids IdsOf(const HttpRequest& request) const;
+  // `done`, stamping each answer with its route template and trace for the access log.
+  std::function<void(HttpResponse)> Stamped(std::function<void(HttpResponse)> done, const Ids& ids,
+                                            const absl::StatusOr<RouteMatch>& match,
+                                            std::string fixed_route = "") const;
   // The call's context: deadline, the internal token for the caller, trace and request ids.
-  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> CallContext(const Caller& caller, const std::string& request_id,
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> CallContext(const Caller& caller, const Ids& ids,
                                                                    absl::Duration deadline) const;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelFor(const Route& route) const;
   HttpResponse Answer(const grpc::Status& status, const google::protobuf::Message& response,
@@ -105,6 +128,7 @@ class GatewayApp {
   class IdempotencyStore* idempotency_;
   GatewaySettings settings_;
   std::string openapi_json_;
+  mutable AccessLog access_log_;
   struct SignedToken {
     std::string token;
     absl::Time renew_after;

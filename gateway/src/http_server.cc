@@ -67,6 +67,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     first_request_ = false;
+    started_ = absl::Now();
+    if (!ec) method_ = std::string(header_parser_->get().method_string());
     if (Failed(ec)) return;
     counted_ = true;
     ++load_.in_flight;
@@ -202,6 +204,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->keep_alive(keep_alive_);
     response_->body() = std::move(out.body);
     response_->prepare_payload();
+    app_.Answered(method_.empty() ? "-" : method_, out, absl::Now() - started_, response_->body().size());
+    method_.clear();
     stream_.expires_after(Chrono(settings_.read_timeout));
     http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (std::exchange(self->counted_, false)) --self->load_.in_flight;
@@ -246,6 +250,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   bool first_request_ = true;
   bool linger_ = false;
+  std::string method_;                         // of the request being answered
+  absl::Time started_ = absl::InfinitePast();  // when its header was read
   std::array<char, 16 * 1024> drain_{};
 };
 

@@ -5,12 +5,15 @@
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <cstdio>
+
 #include "mentoring/runtime/errors.h"
 
 namespace mentoring {
 namespace {
 
 thread_local ScopedLogContext::Fields current;
+thread_local std::string extra_fields;  // ",\"name\":value..." for the line being written
 
 void AppendField(std::string_view name, std::string_view value, std::string& line) {
   if (value.empty()) return;
@@ -41,6 +44,7 @@ class JsonFormatter final : public spdlog::formatter {
     AppendField("trace_id", current.trace_id, line);
     AppendField("span_id", current.span_id, line);
     AppendField("request_id", current.request_id, line);
+    line += extra_fields;
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
   }
@@ -97,6 +101,32 @@ void InitLogging(const std::string& service, const std::string& level) {
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
+}
+
+LogField::LogField(std::string_view field_name, double number) : name(field_name), quoted(false) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3f", number);
+  value = buffer;
+}
+
+void LogWithFields(spdlog::level::level_enum level, std::string_view message, std::initializer_list<LogField> fields) {
+  // The formatter runs on this thread, inside this call (the sink is synchronous).
+  std::string extra;
+  for (const auto& field : fields) {
+    extra += ",\"";
+    AppendJsonEscaped(field.name, extra);
+    extra += "\":";
+    if (field.quoted) {
+      extra += '"';
+      AppendJsonEscaped(field.value, extra);
+      extra += '"';
+    } else {
+      extra += field.value;
+    }
+  }
+  extra_fields = std::move(extra);
+  spdlog::log(level, "{}", message);
+  extra_fields.clear();
 }
 
 ScopedLogContext::ScopedLogContext(const TraceContext& trace, std::string request_id) : previous_(std::move(current)) {

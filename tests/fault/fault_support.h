@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "mentoring/runtime/events.h"
 
 namespace mentoring::testing {
 

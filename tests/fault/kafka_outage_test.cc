@@ -10,9 +10,9 @@ namespace {
 
 TEST(KafkaOutage, WritesSucceedAndEveryEventArrivesAfterwards) {
   ScratchDatabase db("kafka_outage");
-  ServiceProcess service(ProfilesBinary(), ProfilesEnv(db.url()));
+  ServiceProcess service(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db.url()}}));
   ASSERT_TRUE(service.Start().ok()) << service.log();
-  EventCollector collector("mentoring.profiles.v1");
+  EventCollector collector(events::TopicFor("profiles"));
 
   ProfileWriters writers(service.channel(), 4);
   absl::SleepFor(absl::Seconds(2));

@@ -9,7 +9,7 @@ namespace {
 
 TEST(PostgresRestart, TheServiceRecoversWithoutARestart) {
   ScratchDatabase db("pg_restart");
-  ServiceProcess service(ProfilesBinary(), ProfilesEnv(db.url()));
+  ServiceProcess service(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db.url()}}));
   ASSERT_TRUE(service.Start().ok()) << service.log();
   auto stub = profiles::v1::ProfilesService::NewStub(service.channel());
   const auto create = [&](const std::string& tag) {

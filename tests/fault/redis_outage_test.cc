@@ -12,7 +12,7 @@ namespace {
 
 TEST(RedisOutage, CachedReadsStayCorrectThroughTheOutage) {
   ScratchDatabase db("redis_outage");
-  ServiceProcess service(ProfilesBinary(), ProfilesEnv(db.url()));
+  ServiceProcess service(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db.url()}}));
   ASSERT_TRUE(service.Start().ok()) << service.log();
   auto stub = profiles::v1::ProfilesService::NewStub(service.channel());
   const auto get = [&](const std::string& id) {

@@ -17,16 +17,16 @@ bool RelayActive(ServiceProcess& service) {
 
 TEST(RelayFailover, AStandbyTakesOverWhenTheActiveRelayIsKilled) {
   ScratchDatabase db("failover");
-  ServiceProcess first(ProfilesBinary(), ProfilesEnv(db.url()));
+  ServiceProcess first(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db.url()}}));
   ASSERT_TRUE(first.Start().ok()) << first.log();
   for (int i = 0; i < 100 && !RelayActive(first); ++i) absl::SleepFor(absl::Milliseconds(50));
   ASSERT_TRUE(RelayActive(first));
-  ServiceProcess second(ProfilesBinary(), ProfilesEnv(db.url()));
+  ServiceProcess second(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db.url()}}));
   ASSERT_TRUE(second.Start().ok()) << second.log();
   absl::SleepFor(absl::Seconds(1));
   EXPECT_FALSE(RelayActive(second)) << "only one relay is active per outbox";
 
-  EventCollector collector("mentoring.profiles.v1");
+  EventCollector collector(events::TopicFor("profiles"));
   ProfileWriters writers(second.channel(), 4);  // writes go through the survivor
   absl::SleepFor(absl::Seconds(3));
   first.Signal(SIGKILL);  // no drain, no clean lock release: the session just dies

@@ -13,7 +13,7 @@ namespace {
 
 TEST(SigtermDrain, InFlightCallsCompleteAndTheProcessExitsCleanly) {
   ScratchDatabase db("drain");
-  ServiceProcess service(ProfilesBinary(), ProfilesEnv(db.url()));
+  ServiceProcess service(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db.url()}}));
   ASSERT_TRUE(service.Start().ok()) << service.log();
 
   // Hold the people table so every create blocks inside the service, deterministically

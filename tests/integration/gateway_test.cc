@@ -333,11 +333,12 @@ TEST_F(GatewayTest, TheGatewayNeverHoldsAnUploadWhole) {
 
 TEST_F(GatewayTest, OnSigtermAnUploadInFlightIsFinishedBeforeTheGatewayExits) {
   // A gateway of its own, since this one is stopped.
-  auto env = GatewayEnv(absl::StrCat("127.0.0.1:", stack_->profiles().grpc_port()),
-                        absl::StrCat("127.0.0.1:", stack_->matching().grpc_port()), kGatewayJwtSecret);
+  auto env = ServiceEnv("gateway", {{"PROFILES_ADDR", absl::StrCat("127.0.0.1:", stack_->profiles().grpc_port())},
+                                    {"MATCHING_ADDR", absl::StrCat("127.0.0.1:", stack_->matching().grpc_port())},
+                                    {"JWT_HS256_SECRET", kGatewayJwtSecret}});
   env["GATEWAY_DRAIN_DELAY"] = "1s";
   env["GATEWAY_SHUTDOWN_GRACE"] = "20s";
-  ServiceProcess gateway(GatewayBinary(), env);
+  ServiceProcess gateway(ServiceBinary("gateway"), env);
   ASSERT_TRUE(gateway.Start().ok()) << gateway.log();
 
   const std::string file = HrExport(absl::StrCat("drain", absl::ToUnixMillis(absl::Now()) % 100000000), 2000);

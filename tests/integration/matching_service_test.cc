@@ -50,7 +50,8 @@ class MatchingServiceTest : public ::testing::Test {
   static void SetUpTestSuite() {
     profiles_db_ = new ScratchDatabase("mprof");
     matching_db_ = new ScratchDatabase("match");
-    profiles_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(profiles_db_->url()));
+    profiles_ =
+        new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}));
     started_ = profiles_->Start();
     if (!started_.ok()) return;
     profiles_stub_ = profiles::v1::ProfilesService::NewStub(profiles_->channel()).release();
@@ -62,7 +63,9 @@ class MatchingServiceTest : public ::testing::Test {
     }
     early_id_ = early->person_id();
     matching_ = new ServiceProcess(
-        MatchingBinary(), MatchingEnv(matching_db_->url(), absl::StrCat("127.0.0.1:", profiles_->grpc_port())));
+        ServiceBinary("matching"),
+        ServiceEnv("matching", {{"DATABASE_URL", matching_db_->url()},
+                                {"PROFILES_ADDR", absl::StrCat("127.0.0.1:", profiles_->grpc_port())}}));
     started_ = matching_->Start();
     if (!started_.ok()) return;
     stub_ = mv1::MatchingService::NewStub(matching_->channel()).release();

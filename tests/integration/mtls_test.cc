@@ -81,20 +81,25 @@ class MutualTlsTest : public ::testing::Test {
     if (!started_.ok()) return;
     profiles_db_ = new ScratchDatabase("tlsprof");
     matching_db_ = new ScratchDatabase("tlsmatch");
-    profiles_ = new ServiceProcess(ProfilesBinary(),
-                                   WithTls(ProfilesEnv(profiles_db_->url()), "PROFILES_TLS", dir_, "services"));
+    profiles_ = new ServiceProcess(
+        ServiceBinary("profiles"),
+        WithTls(ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}), "PROFILES_TLS", dir_, "services"));
     profiles_->UseTls(Issued(dir_, "services"));
     started_ = profiles_->Start();
     if (!started_.ok()) return;
     const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
     matching_ = new ServiceProcess(
-        MatchingBinary(), WithTls(MatchingEnv(matching_db_->url(), profiles_addr), "MATCHING_TLS", dir_, "services"));
+        ServiceBinary("matching"),
+        WithTls(ServiceEnv("matching", {{"DATABASE_URL", matching_db_->url()}, {"PROFILES_ADDR", profiles_addr}}),
+                "MATCHING_TLS", dir_, "services"));
     matching_->UseTls(Issued(dir_, "services"));
     started_ = matching_->Start();
     if (!started_.ok()) return;
     gateway_ = new ServiceProcess(
-        GatewayBinary(),
-        WithTls(GatewayEnv(profiles_addr, absl::StrCat("127.0.0.1:", matching_->grpc_port()), kGatewayJwtSecret),
+        ServiceBinary("gateway"),
+        WithTls(ServiceEnv("gateway", {{"PROFILES_ADDR", profiles_addr},
+                                       {"MATCHING_ADDR", absl::StrCat("127.0.0.1:", matching_->grpc_port())},
+                                       {"JWT_HS256_SECRET", kGatewayJwtSecret}}),
                 "GATEWAY_UPSTREAM_TLS", dir_, "gateway"));
     started_ = gateway_->Start();
   }

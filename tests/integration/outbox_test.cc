@@ -15,6 +15,7 @@ namespace {
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    EnsureTestTopics();
     ASSERT_TRUE(pg::ApplyMigrations(pool_, "runtime", RuntimeMigrations()).ok());
     ASSERT_TRUE(pool_.Exec("CREATE TABLE widgets (id text PRIMARY KEY, version bigint NOT NULL)").ok());
   }
@@ -51,7 +52,7 @@ TEST_F(OutboxTest, StateAndEventCommitTogetherOrNotAtAll) {
 }
 
 TEST_F(OutboxTest, RelayPublishesEveryCommittedEventInOrderPerKey) {
-  EventCollector collector("mentoring.profiles.v1");
+  EventCollector collector(events::TopicFor("profiles"));
   std::map<std::string, std::vector<int64_t>> expected;
   for (int k = 0; k < 20; ++k) {
     const std::string key = NewUuidV7();

@@ -5,6 +5,7 @@
 
 #include "event_checks.h"
 #include "harness.h"
+#include "mentoring/runtime/events.h"
 
 namespace mentoring::testing {
 namespace {
@@ -41,7 +42,7 @@ class DirectoryTest : public ::testing::Test {
   }
 
   ScratchDatabase db_{"directory"};
-  ServiceProcess service_{ProfilesBinary(), ProfilesEnv(db_.url())};
+  ServiceProcess service_{ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db_.url()}})};
   std::unique_ptr<profiles::v1::ProfilesService::Stub> stub_;
 };
 
@@ -141,7 +142,7 @@ TEST_F(DirectoryTest, ExclusionsHoldBothWays) {
 }
 
 TEST_F(DirectoryTest, ErasureLeavesNoNameOrEmailAnywhere) {
-  EventCollector collector("mentoring.profiles.v1");
+  EventCollector collector(events::TopicFor("profiles"));
   Person p = SamplePerson("erase-me");
   p.set_display_name("Zebulon Quixote-Erasable");
   p.set_email("zebulon.quixote@erasable.example");
@@ -197,7 +198,7 @@ TEST_F(DirectoryTest, ErasureLeavesNoNameOrEmailAnywhere) {
 }
 
 TEST_F(DirectoryTest, TwoReplicasSeeEachOthersWrites) {
-  ServiceProcess other(ProfilesBinary(), ProfilesEnv(db_.url()));
+  ServiceProcess other(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db_.url()}}));
   ASSERT_TRUE(other.Start().ok()) << other.log();
   auto other_stub = profiles::v1::ProfilesService::NewStub(other.channel());
   Person p = Create(SamplePerson("replicas"));
@@ -223,7 +224,7 @@ TEST_F(DirectoryTest, TwoReplicasSeeEachOthersWrites) {
 }
 
 TEST_F(DirectoryTest, DeactivationPublishesProfileDeactivated) {
-  EventCollector collector("mentoring.profiles.v1");
+  EventCollector collector(events::TopicFor("profiles"));
   Person p = Create(SamplePerson("leaver"));
   profiles::v1::DeactivatePersonRequest request;
   request.set_person_id(p.person_id());

@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "mentoring/common/v1/common.pb.h"
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/events.h"
 #include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/redis.h"
 
@@ -200,7 +201,7 @@ TEST_F(ProfilesServiceTest, TheSixthActiveGoalIsRefusedOnTheWire) {
 }
 
 TEST_F(ProfilesServiceTest, EventsAreCreatedUpdatedAndDeactivatedInOrder) {
-  EventCollector collector("mentoring.profiles.v1");
+  EventCollector collector(events::TopicFor("profiles"));
   auto created = Create(SamplePerson("lifecycle"));
   ASSERT_TRUE(created.ok());
   Person changed = *created;

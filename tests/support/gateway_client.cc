@@ -115,14 +115,17 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
                                  const std::function<absl::Status(int gateway_port)>& before_matching) {
   profiles_db_ = new ScratchDatabase("gwprof");
   matching_db_ = new ScratchDatabase("gwmatch");
-  profiles_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(profiles_db_->url()));
+  profiles_ =
+      new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}));
   if (auto started = profiles_->Start(); !started.ok()) return started;
   const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
-  auto matching_env = MatchingEnv(matching_db_->url(), profiles_addr);
+  auto matching_env = ServiceEnv("matching", {{"DATABASE_URL", matching_db_->url()}, {"PROFILES_ADDR", profiles_addr}});
   auto start_gateway = [&](const std::string& matching_addr) {
-    auto env = GatewayEnv(profiles_addr, matching_addr, kGatewayJwtSecret);
+    auto env = ServiceEnv(
+        "gateway",
+        {{"PROFILES_ADDR", profiles_addr}, {"MATCHING_ADDR", matching_addr}, {"JWT_HS256_SECRET", kGatewayJwtSecret}});
     for (const auto& [key, value] : gateway_env) env[key] = value;
-    gateway_ = new ServiceProcess(GatewayBinary(), env);
+    gateway_ = new ServiceProcess(ServiceBinary("gateway"), env);
     return gateway_->Start();
   };
   if (before_matching) {
@@ -133,10 +136,10 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
     matching_env["MATCHING_GRPC_LISTEN"] = matching_addr;
     if (auto started = start_gateway(matching_addr); !started.ok()) return started;
     if (auto ran = before_matching(gateway_->http_port()); !ran.ok()) return ran;
-    matching_ = new ServiceProcess(MatchingBinary(), matching_env);
+    matching_ = new ServiceProcess(ServiceBinary("matching"), matching_env);
     return matching_->Start();
   }
-  matching_ = new ServiceProcess(MatchingBinary(), matching_env);
+  matching_ = new ServiceProcess(ServiceBinary("matching"), matching_env);
   if (auto started = matching_->Start(); !started.ok()) return started;
   return start_gateway(absl::StrCat("127.0.0.1:", matching_->grpc_port()));
 }

@@ -42,7 +42,7 @@ std::string UserToken(const std::string& subject, const std::string& roles_json)
 std::string FieldOf(const google::protobuf::Struct& json, const std::string& key);
 
 // Profiles, matching and the gateway on scratch databases and the stack's Redis and Kafka.
-// `gateway_env` overrides GatewayEnv's settings (e.g. GATEWAY_RATE_LIMIT_PER_MINUTE).
+// `gateway_env` overrides the gateway's settings (e.g. GATEWAY_RATE_LIMIT_PER_MINUTE).
 //
 // `before_matching`, when given, runs with the gateway already serving (on the port it is
 // given) and before matching starts, on a port reserved for it: people created then reach

@@ -2,6 +2,7 @@
 
 #include <absl/random/random.h>
 #include <absl/strings/ascii.h>
+#include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
@@ -23,6 +24,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "mentoring/runtime/config.h"
+#include "mentoring/runtime/events.h"
 #include "mentoring/runtime/kafka.h"
 
 namespace mentoring::testing {
@@ -186,53 +188,113 @@ std::shared_ptr<grpc::Channel> ServiceProcess::channel() const {
 
 std::string ServiceProcess::log() const { return ReadFile(dir_ + "/stderr.log"); }
 
-std::string ProfilesBinary() { return PROFILES_SERVICE_BIN; }
+namespace {
 
-std::map<std::string, std::string> ProfilesEnv(const std::string& database_url) {
-  return {
-      {"PROFILES_DATABASE_URL", database_url},
-      {"PROFILES_REDIS_ADDR", StackValue("REDIS_ADDR")},
-      {"PROFILES_KAFKA_BOOTSTRAP", StackValue("KAFKA_BOOTSTRAP")},
-      {"PROFILES_INTERNAL_TOKEN_SECRET", kTestTokenSecret},
-      {"PROFILES_GRPC_LISTEN", "127.0.0.1:0"},
-      {"PROFILES_ADMIN_LISTEN", "127.0.0.1:0"},
-      {"PROFILES_LOG_LEVEL", "info"},
+// Each service the tests start: its binary, whether it needs the stack's Kafka and Redis,
+// and the settings a test of it always wants.
+struct ServiceUnderTest {
+  std::string name;
+  std::string binary;
+  bool kafka = true;
+  bool redis = false;
+  std::map<std::string, std::string> defaults;
+};
+
+const std::vector<ServiceUnderTest>& ServicesUnderTest() {
+  static const std::vector<ServiceUnderTest> services = {
+      {.name = "profiles", .binary = PROFILES_SERVICE_BIN, .redis = true},
+      {.name = "matching", .binary = MATCHING_SERVICE_BIN},
+      {.name = "gateway",
+       .binary = GATEWAY_BIN,
+       .kafka = false,
+       .redis = true,
+       .defaults = {{"JWT_ISSUER", "test-idp"},
+                    {"JWT_AUDIENCE", "mentoring"},
+                    {"HTTP_LISTEN", "127.0.0.1:0"},
+                    {"RATE_LIMIT_PER_MINUTE", "20"}}},
   };
+  return services;
 }
 
-std::string MatchingBinary() { return MATCHING_SERVICE_BIN; }
-
-std::map<std::string, std::string> MatchingEnv(const std::string& database_url, const std::string& profiles_addr) {
-  return {
-      {"MATCHING_DATABASE_URL", database_url},
-      {"MATCHING_KAFKA_BOOTSTRAP", StackValue("KAFKA_BOOTSTRAP")},
-      {"MATCHING_PROFILES_ADDR", profiles_addr},
-      {"MATCHING_CONSUMER_GROUP", "matching-test-" + RandomSuffix()},
-      {"MATCHING_INTERNAL_TOKEN_SECRET", kTestTokenSecret},
-      {"MATCHING_GRPC_LISTEN", "127.0.0.1:0"},
-      {"MATCHING_ADMIN_LISTEN", "127.0.0.1:0"},
-      {"MATCHING_LOG_LEVEL", "info"},
-  };
+const ServiceUnderTest& Find(const std::string& service) {
+  for (const auto& s : ServicesUnderTest()) {
+    if (s.name == service) return s;
+  }
+  ADD_FAILURE() << "the harness knows no service " << service;
+  return ServicesUnderTest().front();
 }
 
-std::string GatewayBinary() { return GATEWAY_BIN; }
+constexpr const char* kProducers[] = {"profiles", "matching", "scheduling", "evaluation"};
 
-std::map<std::string, std::string> GatewayEnv(const std::string& profiles_addr, const std::string& matching_addr,
-                                              const std::string& jwt_secret) {
-  return {
-      {"GATEWAY_PROFILES_ADDR", profiles_addr},
-      {"GATEWAY_MATCHING_ADDR", matching_addr},
-      {"GATEWAY_INTERNAL_TOKEN_SECRET", kTestTokenSecret},
-      {"GATEWAY_JWT_ISSUER", "test-idp"},
-      {"GATEWAY_JWT_AUDIENCE", "mentoring"},
-      {"GATEWAY_JWT_HS256_SECRET", jwt_secret},
-      {"GATEWAY_GRPC_LISTEN", "127.0.0.1:0"},
-      {"GATEWAY_ADMIN_LISTEN", "127.0.0.1:0"},
-      {"GATEWAY_HTTP_LISTEN", "127.0.0.1:0"},
-      {"GATEWAY_REDIS_ADDR", StackValue("REDIS_ADDR")},
-      {"GATEWAY_RATE_LIMIT_PER_MINUTE", "20"},
-      {"GATEWAY_LOG_LEVEL", "info"},
+void DeleteTestTopics() {
+  auto conf = kafka::MakeConf({{"bootstrap.servers", StackValue("KAFKA_BOOTSTRAP")}});
+  if (!conf.ok()) return;
+  auto rk = kafka::NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk.ok()) return;
+  std::vector<rd_kafka_DeleteTopic_t*> topics;
+  for (const char* producer : kProducers) {
+    topics.push_back(rd_kafka_DeleteTopic_new(events::TopicFor(producer).c_str()));
+  }
+  kafka::QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_DeleteTopics(rk->get(), topics.data(), topics.size(), nullptr, queue.get());
+  kafka::EventPtr done(rd_kafka_queue_poll(queue.get(), 10000));
+  for (auto* topic : topics) rd_kafka_DeleteTopic_destroy(topic);
+}
+
+}  // namespace
+
+// Makes this process's topics once (and their deletion at exit), then waits until the
+// broker reports them, so a service's start-up topic check finds them.
+void EnsureTestTopics() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const char* producer : kProducers) {
+      const std::string topic = events::TopicFor(producer);
+      if (auto created = kafka::CreateTopic(StackValue("KAFKA_BOOTSTRAP"), topic, 3); !created.ok()) {
+        ADD_FAILURE() << "cannot create test topic " << topic << ": " << created;
+      }
+      for (int i = 0; i < 100; ++i) {
+        if (kafka::PartitionCount(StackValue("KAFKA_BOOTSTRAP"), topic, absl::Seconds(2)).ok()) break;
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+    }
+    std::atexit(DeleteTestTopics);
+  });
+}
+
+const std::string& TestTopicNamespace() {
+  static const std::string name = absl::StrCat("test.", getpid(), ".", RandomSuffix());
+  return name;
+}
+
+namespace {
+// Set before any test names a topic (no broker is touched: the topics come later, lazily).
+const bool kTestTopicsNamed = (events::SetTopicNamespace(TestTopicNamespace()), true);
+}  // namespace
+
+std::string ServiceBinary(const std::string& service) { return Find(service).binary; }
+
+std::map<std::string, std::string> ServiceEnv(const std::string& service, std::map<std::string, std::string> settings) {
+  const ServiceUnderTest& kind = Find(service);
+  std::map<std::string, std::string> common = {
+      {"INTERNAL_TOKEN_SECRET", kTestTokenSecret},
+      {"GRPC_LISTEN", "127.0.0.1:0"},
+      {"ADMIN_LISTEN", "127.0.0.1:0"},
+      {"LOG_LEVEL", "info"},
+      {"KAFKA_TOPIC_NAMESPACE", TestTopicNamespace()},
+      {"CONSUMER_GROUP", absl::StrCat(service, "-test-", RandomSuffix())},
   };
+  if (kind.kafka) common["KAFKA_BOOTSTRAP"] = StackValue("KAFKA_BOOTSTRAP");
+  if (kind.redis) common["REDIS_ADDR"] = StackValue("REDIS_ADDR");
+  for (const auto& [key, value] : kind.defaults) common[key] = value;
+  for (auto& [key, value] : settings) common[key] = std::move(value);
+  // Every setting under the service's prefix (a test may also pass one prefixed already).
+  const std::string prefix = absl::AsciiStrToUpper(service) + "_";
+  std::map<std::string, std::string> env;
+  for (auto& [key, value] : common) env[absl::StartsWith(key, prefix) ? key : prefix + key] = std::move(value);
+  if (kind.kafka) EnsureTestTopics();
+  (void)kTestTopicsNamed;
+  return env;
 }
 
 std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Duration deadline) {
@@ -262,7 +324,7 @@ profiles::v1::Person SamplePerson(const std::string& tag) {
 
 void ProfilesServiceSuite::SetUpTestSuite() {
   db_ = new ScratchDatabase("suite");
-  service_ = new ServiceProcess(ProfilesBinary(), ProfilesEnv(db_->url()));
+  service_ = new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db_->url()}}));
   started_ = service_->Start();
   stub_ = profiles::v1::ProfilesService::NewStub(service_->channel()).release();
 }
@@ -282,6 +344,7 @@ struct EventCollector::Impl {
 };
 
 EventCollector::EventCollector(const std::string& topic) : impl_(std::make_unique<Impl>()) {
+  EnsureTestTopics();
   auto conf = kafka::MakeConf({{"bootstrap.servers", StackValue("KAFKA_BOOTSTRAP")},
                                {"group.id", "test-collector-" + RandomSuffix()},
                                {"enable.auto.commit", "false"}});

@@ -76,17 +76,24 @@ class ServiceProcess {
   TlsFiles client_tls_;
 };
 
-// The profiles service with a scratch database and the stack's Redis and Kafka.
-std::map<std::string, std::string> ProfilesEnv(const std::string& database_url);
-std::string ProfilesBinary();
-// The matching service, reading facts from the profiles service at `profiles_addr`.
-std::map<std::string, std::string> MatchingEnv(const std::string& database_url, const std::string& profiles_addr);
-std::string MatchingBinary();
-// The gateway in front of them; end-user tokens are HS256 with `jwt_secret`, issuer
-// "test-idp", audience "mentoring".
-std::map<std::string, std::string> GatewayEnv(const std::string& profiles_addr, const std::string& matching_addr,
-                                              const std::string& jwt_secret);
-std::string GatewayBinary();
+// Each test process has topics of its own ("test.<pid>.<random>.<producer>.v1" for every
+// producer of the suite), made at its first ServiceEnv or EventCollector and deleted when it
+// exits: the services it starts neither see a demo suite's events nor another test's (a
+// fresh consumer group reading a shared topic from its start would wade through every
+// earlier test's events), and the test process itself reads and writes the same topics.
+const std::string& TestTopicNamespace();
+// Makes this process's topics now (a test that publishes through an outbox relay of its own).
+void EnsureTestTopics();
+
+// The binary of a service ("profiles", "matching", "gateway", ...).
+std::string ServiceBinary(const std::string& service);
+// The environment that starts `service` for a test: what every test service gets (the test
+// token secret, ports picked by the kernel, the stack's Kafka and Redis where it uses them,
+// the test topics, a consumer group of its own) and `settings`, given without the service's
+// prefix (DATABASE_URL, PROFILES_ADDR, ...). What each service needs is a row of data in
+// harness.cc, not a function per service. The gateway's end-user tokens are HS256 with
+// JWT_HS256_SECRET, issuer "test-idp", audience "mentoring".
+std::map<std::string, std::string> ServiceEnv(const std::string& service, std::map<std::string, std::string> settings);
 
 // A client context carrying a signed internal token for `caller` and a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Duration deadline = absl::Seconds(10));

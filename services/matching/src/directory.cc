@@ -153,11 +153,6 @@ absl::StatusOr<int64_t> ProfilesSource::SyncAll(pg::Pool& pool) const {
   if (!batch.empty()) {
     if (auto flushed = flush(); !flushed.ok()) return flushed;
   }
-  // Only a load that reached the end counts: a start after a partial one loads again.
-  auto marked = pool.Exec(
-      "INSERT INTO read_model_state (id, loaded_at) VALUES (1, now()) "
-      "ON CONFLICT (id) DO UPDATE SET loaded_at = EXCLUDED.loaded_at");
-  if (!marked.ok()) return marked.status();
   return stored;
 }
 

@@ -5,6 +5,8 @@
 // Use spdlog's API (spdlog::info(...)) everywhere; InitLogging installs the JSON format.
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -39,5 +41,21 @@ class ScopedLogContext {
  private:
   Fields previous_;
 };
+
+// A log line with fields of its own besides the message (an access-log line: method,
+// route, status, duration), in the same JSON object and through the same sink as every
+// other line. Numbers are written as JSON numbers.
+struct LogField {
+  LogField(std::string_view field, std::string_view text) : name(field), value(text), quoted(true) {}
+  LogField(std::string_view field, const char* text) : LogField(field, std::string_view(text)) {}
+  LogField(std::string_view field, const std::string& text) : LogField(field, std::string_view(text)) {}
+  LogField(std::string_view field, int64_t number) : name(field), value(std::to_string(number)), quoted(false) {}
+  LogField(std::string_view field, int number) : LogField(field, static_cast<int64_t>(number)) {}
+  LogField(std::string_view field, double number);
+  std::string_view name;
+  std::string value;
+  bool quoted;
+};
+void LogWithFields(spdlog::level::level_enum level, std::string_view message, std::initializer_list<LogField> fields);
 
 }  // namespace mentoring

@@ -69,6 +69,14 @@ class ServiceContext {
     return ref;
   }
 
+  // The same for an object made elsewhere (a factory's unique_ptr).
+  template <class T>
+  T& Own(std::unique_ptr<T> object) {
+    T& ref = *object;
+    owned_.push_back(std::shared_ptr<T>(std::move(object)));
+    return ref;
+  }
+
   // The gRPC API of a generated service (e.g. Serve<v1::MatchingService>()): register a
   // handler for each of its methods.
   template <class GeneratedService>
