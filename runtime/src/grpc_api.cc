@@ -51,12 +51,12 @@ int GrpcApi::Prepare(std::string_view method_name, const google::protobuf::Descr
   const int index = method->index();
   if (methods_[index].registered) problems_.push_back(absl::StrCat(name, ": registered twice"));
   if (method->input_type() != request) {
-    problems_.push_back(absl::StrCat(name, " takes ", method->input_type()->full_name(), ", not ",
-                                     request->full_name()));
+    problems_.push_back(
+        absl::StrCat(name, " takes ", method->input_type()->full_name(), ", not ", request->full_name()));
   }
   if (response != nullptr && method->output_type() != response) {
-    problems_.push_back(absl::StrCat(name, " returns ", method->output_type()->full_name(), ", not ",
-                                     response->full_name()));
+    problems_.push_back(
+        absl::StrCat(name, " returns ", method->output_type()->full_name(), ", not ", response->full_name()));
   }
   if (method->client_streaming() != client_streaming || method->server_streaming() != server_streaming) {
     problems_.push_back(absl::StrCat(name, " is a ", TypeName(method->client_streaming(), method->server_streaming()),

@@ -17,9 +17,10 @@ namespace mentoring {
 namespace {
 
 constexpr std::array<const char*, 17> kCodeNames = {
-    "OK",        "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED",  "INTERNAL",          "UNAVAILABLE",    "DATA_LOSS",        "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 // grpc_client_* around each call of a channel: started when its metadata goes out,
 // handled when its status comes back.
@@ -52,10 +53,17 @@ class ClientMetricsFactory final : public grpc::experimental::ClientInterceptorF
     using Type = grpc::experimental::ClientRpcInfo::Type;
     const char* type = "unary";
     switch (info->type()) {
-      case Type::CLIENT_STREAMING: type = "client_stream"; break;
-      case Type::SERVER_STREAMING: type = "server_stream"; break;
-      case Type::BIDI_STREAMING: type = "bidi_stream"; break;
-      default: break;
+      case Type::CLIENT_STREAMING:
+        type = "client_stream";
+        break;
+      case Type::SERVER_STREAMING:
+        type = "server_stream";
+        break;
+      case Type::BIDI_STREAMING:
+        type = "bidi_stream";
+        break;
+      default:
+        break;
     }
     return new ClientMetricsInterceptor(RequestMetrics::Instance().Client(type, info->method()));
   }
@@ -134,7 +142,7 @@ std::shared_ptr<prometheus::Registry> ProcessRegistryPtr() {
 
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const prometheus::Histogram::BucketBoundaries buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                  0.1,    0.25,  0.5,    1,     2.5,   5,    10};
+                                                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   return buckets;
 }
 
@@ -202,9 +210,8 @@ MethodMetrics& RequestMetrics::Find(bool server, absl::string_view type, absl::s
   auto it = methods_.find(key);
   if (it == methods_.end()) {
     Families& f = server ? server_ : client_;
-    prometheus::Labels labels = {{"grpc_type", std::string(type)},
-                                 {"grpc_service", std::string(service)},
-                                 {"grpc_method", std::string(method)}};
+    prometheus::Labels labels = {
+        {"grpc_type", std::string(type)}, {"grpc_service", std::string(service)}, {"grpc_method", std::string(method)}};
     it = methods_.emplace(key, std::make_unique<MethodMetrics>(f.started, f.handled, f.seconds, std::move(labels)))
              .first;
   }

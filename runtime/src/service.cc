@@ -180,8 +180,8 @@ class ServiceRunner {
  private:
   absl::Status StartConsumers() {
     for (auto& c : ctx_.consumers_) {
-      ConsumerSettings consumer_settings{.name = c.group, .kafka_bootstrap = ctx_.settings_.kafka_bootstrap,
-                                         .topics = c.topics};
+      ConsumerSettings consumer_settings{
+          .name = c.group, .kafka_bootstrap = ctx_.settings_.kafka_bootstrap, .topics = c.topics};
       if (c.loader) {
         auto start_from = c.loader->Prepare();
         if (!start_from.ok()) return start_from.status();
@@ -213,16 +213,16 @@ class ServiceRunner {
 
   void ServeTestClock() {
     auto* clock = static_cast<AdjustableClock*>(ctx_.own_clock_.get());
-    ctx_.Serve<runtime::v1::TestClock>()
-        .Unary("Advance",
-               [clock](const CallContext& call,
-                       const runtime::v1::AdvanceClockRequest& request) -> absl::StatusOr<runtime::v1::ClockTime> {
-                 if (!call.caller.IsService()) return errors::PermissionDenied("the test clock is for tests only");
-                 clock->Advance(absl::Seconds(request.by().seconds()) + absl::Nanoseconds(request.by().nanos()));
-                 runtime::v1::ClockTime now;
-                 now.mutable_now()->set_seconds(absl::ToUnixSeconds(clock->Now()));
-                 return now;
-               });
+    ctx_.Serve<runtime::v1::TestClock>().Unary(
+        "Advance",
+        [clock](const CallContext& call,
+                const runtime::v1::AdvanceClockRequest& request) -> absl::StatusOr<runtime::v1::ClockTime> {
+          if (!call.caller.IsService()) return errors::PermissionDenied("the test clock is for tests only");
+          clock->Advance(absl::Seconds(request.by().seconds()) + absl::Nanoseconds(request.by().nanos()));
+          runtime::v1::ClockTime now;
+          now.mutable_now()->set_seconds(absl::ToUnixSeconds(clock->Now()));
+          return now;
+        });
   }
 
   ServiceContext ctx_;

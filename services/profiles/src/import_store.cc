@@ -83,9 +83,9 @@ absl::StatusOr<std::vector<int64_t>> ImportStore::Stage(const std::vector<Staged
     documents.push_back(absl::Base64Escape(row.document));
     ids.push_back(row.new_person_id);
   }
-  auto inserted = pool_.Exec(kStage, {import_id_, pg::Param::TextArray(hr_ids), pg::Param::TextArray(lines),
-                                      pg::Param::TextArray(managers), pg::Param::TextArray(documents),
-                                      pg::Param::TextArray(ids)});
+  auto inserted =
+      pool_.Exec(kStage, {import_id_, pg::Param::TextArray(hr_ids), pg::Param::TextArray(lines),
+                          pg::Param::TextArray(managers), pg::Param::TextArray(documents), pg::Param::TextArray(ids)});
   if (!inserted.ok()) return inserted.status();
   std::vector<int64_t> numbers;
   for (const auto& row : rows) numbers.push_back(row.line);
@@ -130,8 +130,8 @@ absl::StatusOr<std::vector<ResolvedRow>> ImportStore::NextRows(int64_t after_lin
 }
 
 absl::StatusOr<std::vector<v1::Person>> ImportStore::AbsentPeopleForUpdate(pg::Transaction& txn, int limit) {
-  auto rows = txn.Exec(kAbsentPeopleForUpdate,
-                       {import_id_, static_cast<int>(common::v1::EMPLOYMENT_STATUS_DEPARTED), limit});
+  auto rows =
+      txn.Exec(kAbsentPeopleForUpdate, {import_id_, static_cast<int>(common::v1::EMPLOYMENT_STATUS_DEPARTED), limit});
   if (!rows.ok()) return rows.status();
   return pg::ParseColumnRows<v1::Person>(*rows, 0, "person");
 }

@@ -32,8 +32,8 @@ struct RejectedRow {
 struct ResolvedRow {
   int64_t line = 0;
   std::string hr_employee_id;
-  v1::Person staged;         // the HR fields, its person id and manager's person id resolved
-  bool exists = false;       // a person with this HR id is in the directory
+  v1::Person staged;    // the HR fields, its person id and manager's person id resolved
+  bool exists = false;  // a person with this HR id is in the directory
 };
 
 class ImportStore {

@@ -77,10 +77,10 @@ class GrpcApi final : public grpc::Service {
   template <class App, class Request>
   GrpcApi& UnaryNonBlocking(std::string_view method, App& app,
                             void (App::*start)(const CallContext&, const Request&, SerializedDone)) {
-    return UnaryNonBlocking<Request>(method, [&app, start](const CallContext& call, const Request& request,
-                                                           SerializedDone done) {
-      (app.*start)(call, request, std::move(done));
-    });
+    return UnaryNonBlocking<Request>(
+        method, [&app, start](const CallContext& call, const Request& request, SerializedDone done) {
+          (app.*start)(call, request, std::move(done));
+        });
   }
 
   // A server-streaming method written page by page: each page is read on the worker pool
@@ -109,8 +109,9 @@ class GrpcApi final : public grpc::Service {
       std::function<absl::StatusOr<std::unique_ptr<StreamSink<Request, Response>>>(const CallContext&)> open);
 
   template <class App, class Request, class Response>
-  GrpcApi& ClientStream(std::string_view method, App& app,
-                        absl::StatusOr<std::unique_ptr<StreamSink<Request, Response>>> (App::*open)(const CallContext&)) {
+  GrpcApi& ClientStream(
+      std::string_view method, App& app,
+      absl::StatusOr<std::unique_ptr<StreamSink<Request, Response>>> (App::*open)(const CallContext&)) {
     return ClientStream<Request, Response>(method, [&app, open](const CallContext& call) { return (app.*open)(call); });
   }
 
@@ -157,24 +158,23 @@ GrpcApi& GrpcApi::Unary(std::string_view name, Handler handler) {
   using Response = typename internal::UnarySignature<Handler>::Response;
   const int index = Prepare(name, Request::descriptor(), Response::descriptor(), false, false);
   if (index < 0) return *this;
-  MarkMethodCallback(
-      index, new grpc::internal::CallbackUnaryHandler<Request, Response>(
-                 [this, index, handler = std::move(handler)](grpc::CallbackServerContext* ctx, const Request* request,
-                                                             Response* response) {
-                   auto* reactor = ctx->DefaultReactor();
-                   Call call = Begin(index, *ctx);
-                   if (!call.context.ok()) {
-                     reactor->Finish(End(call, call.context.status()));
-                     return reactor;
-                   }
-                   workers_.Submit([&handler, reactor, request, response, call = std::move(call)] {
-                     ScopedLogContext log_context(*call.context);
-                     absl::StatusOr<Response> result = handler(*call.context, *request);
-                     if (result.ok()) *response = std::move(*result);
-                     reactor->Finish(End(call, result.status()));
-                   });
-                   return reactor;
-                 }));
+  MarkMethodCallback(index, new grpc::internal::CallbackUnaryHandler<Request, Response>(
+                                [this, index, handler = std::move(handler)](
+                                    grpc::CallbackServerContext* ctx, const Request* request, Response* response) {
+                                  auto* reactor = ctx->DefaultReactor();
+                                  Call call = Begin(index, *ctx);
+                                  if (!call.context.ok()) {
+                                    reactor->Finish(End(call, call.context.status()));
+                                    return reactor;
+                                  }
+                                  workers_.Submit([&handler, reactor, request, response, call = std::move(call)] {
+                                    ScopedLogContext log_context(*call.context);
+                                    absl::StatusOr<Response> result = handler(*call.context, *request);
+                                    if (result.ok()) *response = std::move(*result);
+                                    reactor->Finish(End(call, result.status()));
+                                  });
+                                  return reactor;
+                                }));
   return *this;
 }
 
@@ -185,8 +185,8 @@ GrpcApi& GrpcApi::UnaryNonBlocking(std::string_view name,
   if (index < 0) return *this;
   MarkMethodRawCallback(
       index, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                 [this, index, start = std::move(start)](grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* bytes,
-                                                         grpc::ByteBuffer* response) {
+                 [this, index, start = std::move(start)](grpc::CallbackServerContext* ctx,
+                                                         const grpc::ByteBuffer* bytes, grpc::ByteBuffer* response) {
                    auto* reactor = ctx->DefaultReactor();
                    auto call = std::make_shared<const Call>(Begin(index, *ctx));
                    if (!call->context.ok()) {
@@ -276,8 +276,7 @@ class PagedWriter final : public grpc::ServerWriteReactor<Response> {
 template <class Request, class Response>
 class SinkReader final : public grpc::ServerReadReactor<Request> {
  public:
-  using Open =
-      std::function<absl::StatusOr<std::unique_ptr<StreamSink<Request, Response>>>(const CallContext&)>;
+  using Open = std::function<absl::StatusOr<std::unique_ptr<StreamSink<Request, Response>>>(const CallContext&)>;
 
   SinkReader(const GrpcApi& api, grpc::CallbackServerContext* ctx, GrpcApi::Call call, Response* response,
              const Open& open)
@@ -345,13 +344,12 @@ GrpcApi& GrpcApi::ServerStream(
         next_page) {
   const int index = Prepare(name, Request::descriptor(), Response::descriptor(), false, true);
   if (index < 0) return *this;
-  MarkMethodCallback(index,
-                     new grpc::internal::CallbackServerStreamingHandler<Request, Response>(
-                         [this, index, next_page = std::move(next_page)](grpc::CallbackServerContext* ctx,
-                                                                         const Request* request) {
-                           return new internal::PagedWriter<Request, Response>(*this, Begin(index, *ctx), *request,
-                                                                               next_page);
-                         }));
+  MarkMethodCallback(
+      index,
+      new grpc::internal::CallbackServerStreamingHandler<Request, Response>(
+          [this, index, next_page = std::move(next_page)](grpc::CallbackServerContext* ctx, const Request* request) {
+            return new internal::PagedWriter<Request, Response>(*this, Begin(index, *ctx), *request, next_page);
+          }));
   return *this;
 }
 
@@ -361,12 +359,11 @@ GrpcApi& GrpcApi::ClientStream(
     std::function<absl::StatusOr<std::unique_ptr<StreamSink<Request, Response>>>(const CallContext&)> open) {
   const int index = Prepare(name, Request::descriptor(), Response::descriptor(), true, false);
   if (index < 0) return *this;
-  MarkMethodCallback(index, new grpc::internal::CallbackClientStreamingHandler<Request, Response>(
-                                [this, index, open = std::move(open)](grpc::CallbackServerContext* ctx,
-                                                                      Response* response) {
-                                  return new internal::SinkReader<Request, Response>(*this, ctx, Begin(index, *ctx),
-                                                                                     response, open);
-                                }));
+  MarkMethodCallback(
+      index, new grpc::internal::CallbackClientStreamingHandler<Request, Response>(
+                 [this, index, open = std::move(open)](grpc::CallbackServerContext* ctx, Response* response) {
+                   return new internal::SinkReader<Request, Response>(*this, ctx, Begin(index, *ctx), response, open);
+                 }));
   return *this;
 }
 

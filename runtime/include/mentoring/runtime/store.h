@@ -54,13 +54,13 @@ class DocumentTable {
     std::function<Param(const Message&)> value;
   };
   struct Spec {
-    std::string table;                                  // "relationships"
-    std::string what;                                   // "relationship", for errors
-    std::string key_column;                             // "relationship_id"
-    std::function<std::string(const Message&)> key;     // the message's id
-    std::function<int64_t(const Message&)> version;     // null: not versioned
-    std::vector<Column> columns;                        // written on insert and update
-    std::vector<std::string> insert_only = {};          // e.g. "created_at = now()" columns: "created_at"
+    std::string table;                               // "relationships"
+    std::string what;                                // "relationship", for errors
+    std::string key_column;                          // "relationship_id"
+    std::function<std::string(const Message&)> key;  // the message's id
+    std::function<int64_t(const Message&)> version;  // null: not versioned
+    std::vector<Column> columns;                     // written on insert and update
+    std::vector<std::string> insert_only = {};       // e.g. "created_at = now()" columns: "created_at"
   };
 
   explicit DocumentTable(Spec spec) : spec_(std::move(spec)) {
