@@ -231,6 +231,12 @@ int SeatsFor(const v1::Enrollment& mentor, const v1::Programme& programme) {
   return per_mentee == 0 ? 0 : static_cast<int>(available / per_mentee);
 }
 
+int FreeSeats(int programme_seats, const SeatLoad& load, const Candidate& mentor) {
+  const int own = mentor.max_active_mentees - load.open_total;
+  const int in_programme = programme_seats < 0 ? own : programme_seats - load.open_in_programme;
+  return std::max(0, std::min(own, in_programme));
+}
+
 MatchPolicy PolicyOf(const v1::Programme& programme) {
   const auto& p = programme.policy();
   MatchPolicy policy;

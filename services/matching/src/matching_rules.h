@@ -37,6 +37,15 @@ absl::StatusOr<Rate> MeetingsPerMonth(const std::string& rrule);
 // their cadence (or the programme's).
 int SeatsFor(const v1::Enrollment& mentor, const v1::Programme& programme);
 
+// A mentor's open relationships (proposed, active, paused): in total, and in one programme.
+struct SeatLoad {
+  int open_total = 0;
+  int open_in_programme = 0;
+};
+// Seats a mentor still has: the programme's (from their enrollment; -1 outside a
+// programme) and their own limit, whichever is fewer.
+int FreeSeats(int programme_seats, const SeatLoad& load, const Candidate& mentor);
+
 MatchPolicy PolicyOf(const v1::Programme& programme);
 
 // The agreement a new relationship starts from: the programme's defaults (or the suite's,
