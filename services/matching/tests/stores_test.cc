@@ -11,6 +11,7 @@
 #include <limits>
 #include <thread>
 
+#include "directory.h"
 #include "draft_store.h"
 #include "enrollment_store.h"
 #include "harness.h"
@@ -420,6 +421,41 @@ TEST_F(MatchingStoresTest, ThePeopleReadModelKeepsOnlyNewerFactsAndNothingAfterA
   changes = people_.ChangedSince(pool_, 0);
   ASSERT_EQ(changes->size(), 1u);
   EXPECT_FALSE(changes->front().facts.has_value());
+}
+
+TEST_F(MatchingStoresTest, ChangesAreReadInChangeOrderAndTheDirectorySnapshotFollowsThem) {
+  const std::string a = NewUuidV7(), b = NewUuidV7();
+  InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    if (auto kept = people_.Upsert(txn, Person(a, 1)); !kept.ok()) return kept.status();
+    return people_.Upsert(txn, Person(b, 1)).status();
+  });
+  Directory directory(SystemClock::Instance());
+  auto snapshot = directory.Current(pool_);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_GE((*snapshot)->IndexOf(a), 0);
+  EXPECT_GE((*snapshot)->IndexOf(b), 0);
+  EXPECT_EQ(*directory.Current(pool_), *snapshot);  // nothing changed: the same snapshot
+
+  const int64_t seen = *people_.LatestChange(pool_);
+  InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    if (auto kept = people_.Upsert(txn, Person(a, 2)); !kept.ok()) return kept.status();
+    return people_.Erase(txn, b);
+  });
+  auto changes = people_.ChangedSince(pool_, seen);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].person_id, a);
+  EXPECT_EQ((*changes)[1].person_id, b);
+  EXPECT_LT((*changes)[0].change, (*changes)[1].change);
+  EXPECT_EQ(*people_.LatestChange(pool_), (*changes)[1].change);
+
+  InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    auto rebuilt = directory.Current(txn);  // inside a transaction, on its connection
+    if (!rebuilt.ok()) return rebuilt.status();
+    EXPECT_GE((*rebuilt)->IndexOf(a), 0);
+    EXPECT_LT((*rebuilt)->IndexOf(b), 0);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace
