@@ -30,12 +30,14 @@
 #include <vector>
 
 #include "cohort_scores.h"
-#include "directory.h"
+#include "enrollment_store.h"
 #include "matching_rules.h"
 #include "mentoring/matching/cohort_dump.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/postgres.h"
 #include "people_index.h"
+#include "people_store.h"
+#include "programme_store.h"
 #include "recommender.h"
 
 namespace {
@@ -234,12 +236,13 @@ int Seed(int argc, char** argv) {
     return 2;
   }
   pg::Pool pool({.conninfo = url, .size = 2});
+  const PeopleStore people_store;
   const std::vector<Person> people = SyntheticOrganisation(mentees, mentors, 7);
   constexpr size_t kBatch = 1000;
   for (size_t from = 0; from < people.size(); from += kBatch) {
     auto stored = pool.InTransaction([&](pg::Transaction& txn) -> absl::Status {
       for (size_t i = from; i < std::min(people.size(), from + kBatch); ++i) {
-        if (auto upserted = Directory::Upsert(txn, people[i]); !upserted.ok()) return upserted.status();
+        if (auto upserted = people_store.Upsert(txn, people[i]); !upserted.ok()) return upserted.status();
       }
       return absl::OkStatus();
     });
@@ -280,11 +283,10 @@ int Seed(int argc, char** argv) {
     return 1;
   }
   programme.set_version(1);
+  const ProgrammeStore programmes;
+  const EnrollmentStore enrollments;
   auto status = pool.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto inserted =
-        txn.Exec("INSERT INTO programmes (programme_id, body, version, created_at) VALUES ($1, $2, 1, now())",
-                 {programme.programme_id(), pg::Param::Bytes(programme.SerializeAsString())});
-    if (!inserted.ok()) return inserted.status();
+    if (auto inserted = programmes.Insert(txn, programme); !inserted.ok()) return inserted;
     for (size_t i = 0; i < people.size(); ++i) {
       v1::Enrollment e;
       e.set_programme_id(programme.programme_id());
@@ -293,10 +295,7 @@ int Seed(int argc, char** argv) {
       e.set_consent(true);
       e.set_hours_per_month(4);
       if (e.role() == v1::PARTICIPANT_ROLE_MENTOR) e.set_seats(SeatsFor(e, programme));
-      auto enrolled = txn.Exec(
-          "INSERT INTO enrollments (programme_id, person_id, role, body) VALUES ($1, $2, $3, $4)",
-          {e.programme_id(), e.person_id(), static_cast<int>(e.role()), pg::Param::Bytes(e.SerializeAsString())});
-      if (!enrolled.ok()) return enrolled.status();
+      if (auto enrolled = enrollments.Save(txn, e); !enrolled.ok()) return enrolled;
     }
     return absl::OkStatus();
   });

@@ -22,14 +22,6 @@ bool IsSet(const Date& d) { return d.year() != 0 || d.month() != 0 || d.day() !=
 
 absl::CivilDay ToDay(const Date& d) { return absl::CivilDay(d.year(), d.month(), d.day()); }
 
-Date ToDate(absl::CivilDay day) {
-  Date d;
-  d.set_year(static_cast<int32_t>(day.year()));
-  d.set_month(day.month());
-  d.set_day(day.day());
-  return d;
-}
-
 void Range(Violations& v, const std::string& field, int64_t value, int64_t low, int64_t high) {
   if (value < low || value > high) {
     v.Add(field, absl::StrCat("range_", low, "_", high), absl::StrCat("must be between ", low, " and ", high));
@@ -54,6 +46,25 @@ absl::Status WrongState(const v1::Relationship& r, const std::string& action) {
 }
 
 }  // namespace
+
+Date ToDate(absl::CivilDay day) {
+  Date d;
+  d.set_year(static_cast<int32_t>(day.year()));
+  d.set_month(day.month());
+  d.set_day(day.day());
+  return d;
+}
+
+bool IsAdmin(const Caller& caller) { return caller.Has(roles::kProgrammeAdmin) || caller.IsService(); }
+
+absl::Status RequireAdmin(const Caller& caller) {
+  return caller.Has(roles::kProgrammeAdmin) ? absl::OkStatus() : Denied("programme admins only");
+}
+
+absl::Status RequireSelfOrAdmin(const Caller& caller, const std::string& person_id, const char* what) {
+  if (caller.id == person_id || IsAdmin(caller)) return absl::OkStatus();
+  return Denied(absl::StrCat(what, ": only the person themself or a programme admin"));
+}
 
 absl::StatusOr<Rate> MeetingsPerMonth(const std::string& rrule) {
   std::string freq;
@@ -231,6 +242,12 @@ int SeatsFor(const v1::Enrollment& mentor, const v1::Programme& programme) {
   return per_mentee == 0 ? 0 : static_cast<int>(available / per_mentee);
 }
 
+int FreeSeats(int programme_seats, const SeatLoad& load, const Candidate& mentor) {
+  const int own = mentor.max_active_mentees - load.open_total;
+  const int in_programme = programme_seats < 0 ? own : programme_seats - load.open_in_programme;
+  return std::max(0, std::min(own, in_programme));
+}
+
 MatchPolicy PolicyOf(const v1::Programme& programme) {
   const auto& p = programme.policy();
   MatchPolicy policy;
@@ -246,6 +263,21 @@ MatchPolicy PolicyOf(const v1::Programme& programme) {
   policy.require_shared_language = p.require_shared_language();
   policy.wanted_overlap_hours = p.wanted_overlap_hours_per_week();
   return policy;
+}
+
+PairScorer RequestScorer(const v1::Programme* programme, const PeopleIndex& people) {
+  MatchPolicy policy = programme ? PolicyOf(*programme) : MatchPolicy{};
+  if (programme == nullptr) {
+    policy.min_level_gap = -100;
+    policy.require_shared_language = false;
+  }
+  return PairScorer(policy, people);
+}
+
+FocusMask FocusOfRequest(const v1::MentorshipRequest& request) {
+  FocusMask areas = 0;
+  for (int area : request.focus_areas()) areas |= FocusBit(static_cast<common::v1::FocusArea>(area));
+  return areas;
 }
 
 v1::Agreement DefaultAgreement(const v1::Programme* programme, absl::CivilDay today,

@@ -1,0 +1,137 @@
+#include "recommendations_app.h"
+
+#include <absl/container/flat_hash_map.h>
+
+#include "explanations.h"
+#include "matching_rules.h"
+#include "mentoring/runtime/errors.h"
+#include "recommender.h"
+
+namespace mentoring::matching {
+namespace {
+
+constexpr int kMaxRecommendations = 50;
+// A mentor pool is recounted at least this often: seats change with every accept anywhere.
+constexpr absl::Duration kPoolLifetime = absl::Seconds(2);
+
+}  // namespace
+
+absl::StatusOr<std::pair<v1::Programme, int>> RecommendationsApp::Admit(const CallContext& call,
+                                                                        const v1::RecommendRequest& request) {
+  if (request.person_id().empty()) return errors::InvalidArgument("person_id", "required", "name the person");
+  if (request.limit() < 0 || request.limit() > kMaxRecommendations) {
+    return errors::InvalidArgument("limit", "range_0_50", "must be between 1 and 50 (0: the default, 10)");
+  }
+  if (auto allowed = RequireSelfOrAdmin(call.caller, request.person_id(), "recommendations"); !allowed.ok()) {
+    return allowed;
+  }
+  auto programme = programmes_.Get(pool_, request.programme_id());
+  if (!programme.ok()) return programme.status();
+  return std::pair(std::move(*programme), request.limit() == 0 ? kDefaultRecommendations : request.limit());
+}
+
+absl::StatusOr<v1::RecommendResponse> RecommendationsApp::RecommendMentors(const CallContext& call,
+                                                                           const v1::RecommendRequest& request) {
+  auto admitted = Admit(call, request);
+  if (!admitted.ok()) return admitted.status();
+  const auto& [programme, limit] = *admitted;
+  v1::RecommendResponse response;
+  auto recommendations = MentorsFor(programme, request.person_id(), limit, &response);
+  if (!recommendations.ok()) return recommendations.status();
+  for (auto& r : *recommendations) *response.add_recommendations() = std::move(r);
+  return response;
+}
+
+absl::StatusOr<v1::RecommendResponse> RecommendationsApp::RecommendMentees(const CallContext& call,
+                                                                           const v1::RecommendRequest& request) {
+  auto admitted = Admit(call, request);
+  if (!admitted.ok()) return admitted.status();
+  const auto& [programme, limit] = *admitted;
+  // The programme's mentees, each under their own context.
+  auto people = directory_.Current(pool_);
+  if (!people.ok()) return people.status();
+  const PeopleIndex& index = **people;
+  const int32_t mentor = index.IndexOf(request.person_id());
+  if (mentor < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "the mentor is not in the directory");
+  auto mentees = enrollments_.OfProgramme(pool_, programme.programme_id(), v1::PARTICIPANT_ROLE_MENTEE);
+  if (!mentees.ok()) return mentees.status();
+  std::vector<int32_t> candidates;
+  for (const auto& e : *mentees) {
+    if (int32_t mentee = index.IndexOf(e.person_id()); mentee >= 0) candidates.push_back(mentee);
+  }
+  auto contexts = contexts_.Of(pool_, index, candidates);
+  if (!contexts.ok()) return contexts.status();
+  absl::flat_hash_map<int32_t, size_t> position;
+  for (size_t i = 0; i < candidates.size(); ++i) position[candidates[i]] = i;
+  const PairScorer scorer(PolicyOf(programme), index);
+  auto context_of = [&](int32_t mentee) -> const MenteeContext& { return (*contexts)[position[mentee]]; };
+  v1::RecommendResponse response;
+  for (const Ranked& ranked : TopMentees(scorer, mentor, candidates, context_of, limit)) {
+    FillRecommendation(scorer.Explain(ranked.person, mentor, context_of(ranked.person)), index.id(ranked.person),
+                       response.add_recommendations());
+  }
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsApp::MentorsFor(const v1::Programme& programme,
+                                                                               const std::string& mentee_id, int limit,
+                                                                               v1::RecommendResponse* diagnostics,
+                                                                               const std::string& being_replaced) {
+  auto people = directory_.Current(pool_);
+  if (!people.ok()) return people.status();
+  const PeopleIndex& index = **people;
+  const int32_t mentee = index.IndexOf(mentee_id);
+  if (mentee < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "the mentee is not in the directory");
+  auto available = AvailableMentors(programme.programme_id(), *people);
+  if (!available.ok()) return available.status();
+  const std::vector<int32_t>& mentors = **available;
+  auto contexts = contexts_.Of(pool_, index, {mentee}, being_replaced);
+  if (!contexts.ok()) return contexts.status();
+  const MenteeContext& context = contexts->front();
+  const PairScorer scorer(PolicyOf(programme), index);
+  std::vector<v1::Recommendation> out;
+  for (const Ranked& ranked : TopMentors(scorer, mentee, mentors, context, limit)) {
+    FillRecommendation(scorer.Explain(mentee, ranked.person, context), index.id(ranked.person), &out.emplace_back());
+  }
+  if (out.empty() && diagnostics != nullptr) {
+    FillRuledOut(RejectionCounts(scorer, mentee, mentors, context), diagnostics->mutable_ruled_out());
+  }
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> RecommendationsApp::AvailableMentors(
+    const std::string& programme_id, const std::shared_ptr<const PeopleIndex>& people) {
+  // The pool holds while the roster and the people snapshot are the same, for at most
+  // kPoolLifetime: seats change with every accept anywhere, and recounting a large
+  // programme's seats on every call is what the cache saves. A mentor whose last seat was
+  // just taken may therefore be recommended for a moment; taking a seat always recounts.
+  auto roster = programmes_.RosterVersion(pool_, programme_id);
+  if (!roster.ok()) return roster.status();
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&pools_mu_);
+    auto it = pools_.find(programme_id);
+    if (it != pools_.end() && it->second.people == people && it->second.roster_version == *roster &&
+        now - it->second.built_at < kPoolLifetime) {
+      return it->second.mentors;
+    }
+  }
+  auto mentors = enrollments_.OfProgramme(pool_, programme_id, v1::PARTICIPANT_ROLE_MENTOR);
+  if (!mentors.ok()) return mentors.status();
+  std::vector<std::string> mentor_ids;
+  for (const auto& e : *mentors) mentor_ids.push_back(e.person_id());
+  auto loads = relationships_.SeatLoads(pool_, mentor_ids, programme_id);
+  if (!loads.ok()) return loads.status();
+  auto available = std::make_shared<std::vector<int32_t>>();
+  for (const auto& e : *mentors) {
+    const int32_t mentor = people->IndexOf(e.person_id());
+    if (mentor >= 0 && FreeSeats(e.seats(), (*loads)[e.person_id()], people->at(mentor)) > 0) {
+      available->push_back(mentor);
+    }
+  }
+  absl::MutexLock lock(&pools_mu_);
+  pools_[programme_id] = {people, *roster, now, available};
+  return std::shared_ptr<const std::vector<int32_t>>(available);
+}
+
+}  // namespace mentoring::matching

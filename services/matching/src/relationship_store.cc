@@ -1,0 +1,96 @@
+#include "relationship_store.h"
+
+#include <algorithm>
+
+#include "mentoring/runtime/errors.h"
+
+namespace mentoring::matching {
+namespace {
+
+// Open relationships (proposed, active, paused) are the ones that hold a seat: states 1, 2, 3.
+constexpr char kSeatLoads[] =
+    "SELECT mentor_id, count(*), count(*) FILTER (WHERE programme_id = $2) FROM relationships "
+    "WHERE state IN (1, 2, 3) AND mentor_id = ANY($1) GROUP BY mentor_id";
+constexpr char kOpenOfMentees[] = "SELECT body FROM relationships WHERE state IN (1, 2, 3) AND mentee_id = ANY($1)";
+constexpr char kInvolvingForUpdate[] =
+    "SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) AND ($2 OR state IN (1, 2, 3)) "
+    "ORDER BY relationship_id FOR UPDATE";
+constexpr char kInvolving[] =
+    "SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) AND ($2 OR state IN (1, 2, 3)) "
+    "ORDER BY created_at, relationship_id";
+constexpr char kOfProgramme[] =
+    "SELECT body FROM relationships WHERE programme_id = $1 AND ($2 OR state IN (1, 2, 3)) "
+    "ORDER BY created_at, relationship_id";
+
+constexpr char kLockTimeout[] = "SET LOCAL lock_timeout = '10s'";
+constexpr char kAddPersonLocks[] =
+    "INSERT INTO person_locks (person_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING";
+constexpr char kTakePersonLocks[] =
+    "SELECT person_id FROM person_locks WHERE person_id = ANY($1) ORDER BY person_id FOR UPDATE";
+
+}  // namespace
+
+RelationshipStore::RelationshipStore()
+    : DocumentTable({.table = "relationships",
+                     .what = "relationship",
+                     .key_column = "relationship_id",
+                     .key = [](const v1::Relationship& r) { return r.relationship_id(); },
+                     .version = [](const v1::Relationship& r) { return r.version(); },
+                     .columns = {{"programme_id", [](const auto& r) { return pg::NullIfEmpty(r.programme_id()); }},
+                                 {"mentee_id", [](const auto& r) { return pg::Param(r.mentee_id()); }},
+                                 {"mentor_id", [](const auto& r) { return pg::Param(r.mentor_id()); }},
+                                 {"state", [](const auto& r) { return pg::Param(static_cast<int>(r.state())); }}},
+                     .insert_only = {"created_at"}}) {}
+
+absl::Status RelationshipStore::InsertProposed(pg::Executor& db, const v1::Relationship& relationship) const {
+  auto inserted = Insert(db, relationship);
+  if (inserted.code() == absl::StatusCode::kAlreadyExists) {
+    return errors::FailedPrecondition("ALREADY_PAIRED", "these two already have an open relationship");
+  }
+  return inserted;
+}
+
+absl::Status RelationshipStore::LockPeople(pg::Transaction& txn, std::vector<std::string> person_ids) const {
+  std::sort(person_ids.begin(), person_ids.end());
+  person_ids.erase(std::unique(person_ids.begin(), person_ids.end()), person_ids.end());
+  if (auto timeout = txn.Exec(kLockTimeout); !timeout.ok()) return timeout.status();
+  const pg::Param ids = pg::Param::TextArray(person_ids);
+  if (auto added = txn.Exec(kAddPersonLocks, {ids}); !added.ok()) return added.status();
+  return txn.Exec(kTakePersonLocks, {ids}).status();
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, SeatLoad>> RelationshipStore::SeatLoads(
+    pg::Executor& db, const std::vector<std::string>& mentor_ids, const std::string& programme_id) const {
+  auto rows = db.Exec(kSeatLoads, {pg::Param::TextArray(mentor_ids), programme_id});
+  if (!rows.ok()) return rows.status();
+  absl::flat_hash_map<std::string, SeatLoad> loads;
+  for (int i = 0; i < rows->rows(); ++i) {
+    loads[std::string(rows->Text(i, 0))] = {static_cast<int>(rows->Int(i, 1)), static_cast<int>(rows->Int(i, 2))};
+  }
+  return loads;
+}
+
+absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::OpenOfMentees(
+    pg::Executor& db, const std::vector<std::string>& mentee_ids) const {
+  return Many(db, kOpenOfMentees, {pg::Param::TextArray(mentee_ids)});
+}
+
+absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::InvolvingForUpdate(pg::Transaction& txn,
+                                                                                    const std::string& person_id,
+                                                                                    bool include_closed) const {
+  return Many(txn, kInvolvingForUpdate, {person_id, include_closed});
+}
+
+absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::Involving(pg::Executor& db,
+                                                                           const std::string& person_id,
+                                                                           bool include_closed) const {
+  return Many(db, kInvolving, {person_id, include_closed});
+}
+
+absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::OfProgramme(pg::Executor& db,
+                                                                             const std::string& programme_id,
+                                                                             bool include_closed) const {
+  return Many(db, kOfProgramme, {programme_id, include_closed});
+}
+
+}  // namespace mentoring::matching

@@ -1,0 +1,62 @@
+#include "request_store.h"
+
+#include "mentoring/runtime/errors.h"
+
+namespace mentoring::matching {
+namespace {
+
+constexpr char kCountPending[] = "SELECT count(*) FROM requests WHERE mentee_id = $1 AND state = 1";
+constexpr char kOtherPendingOfMenteeForUpdate[] =
+    "SELECT body FROM requests WHERE mentee_id = $1 AND state = 1 AND request_id <> $2 FOR UPDATE";
+constexpr char kInvolvingForUpdate[] =
+    "SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND (NOT $2 OR state = 1) FOR UPDATE";
+constexpr char kInvolving[] =
+    "SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND (NOT $2 OR state = 1) "
+    "ORDER BY created_at, request_id";
+
+}  // namespace
+
+RequestStore::RequestStore()
+    : DocumentTable({.table = "requests",
+                     .what = "request",
+                     .key_column = "request_id",
+                     .key = [](const v1::MentorshipRequest& r) { return r.request_id(); },
+                     .version = [](const v1::MentorshipRequest& r) { return r.version(); },
+                     .columns = {{"programme_id", [](const auto& r) { return pg::NullIfEmpty(r.programme_id()); }},
+                                 {"mentee_id", [](const auto& r) { return pg::Param(r.mentee_id()); }},
+                                 {"mentor_id", [](const auto& r) { return pg::Param(r.mentor_id()); }},
+                                 {"state", [](const auto& r) { return pg::Param(static_cast<int>(r.state())); }}},
+                     .insert_only = {"created_at"}}) {}
+
+absl::Status RequestStore::InsertPending(pg::Executor& db, const v1::MentorshipRequest& request) const {
+  auto inserted = Insert(db, request);
+  if (inserted.code() == absl::StatusCode::kAlreadyExists) {
+    return errors::FailedPrecondition("ALREADY_REQUESTED", "a request to this mentor is already pending");
+  }
+  return inserted;
+}
+
+absl::StatusOr<int64_t> RequestStore::CountPendingOf(pg::Executor& db, const std::string& mentee_id) const {
+  auto rows = db.Exec(kCountPending, {mentee_id});
+  if (!rows.ok()) return rows.status();
+  return rows->Int(0, 0);
+}
+
+absl::StatusOr<std::vector<v1::MentorshipRequest>> RequestStore::OtherPendingOfMenteeForUpdate(
+    pg::Transaction& txn, const std::string& mentee_id, const std::string& except_request_id) const {
+  return Many(txn, kOtherPendingOfMenteeForUpdate, {mentee_id, except_request_id});
+}
+
+absl::StatusOr<std::vector<v1::MentorshipRequest>> RequestStore::InvolvingForUpdate(pg::Transaction& txn,
+                                                                                    const std::string& person_id,
+                                                                                    bool pending_only) const {
+  return Many(txn, kInvolvingForUpdate, {person_id, pending_only});
+}
+
+absl::StatusOr<std::vector<v1::MentorshipRequest>> RequestStore::Involving(pg::Executor& db,
+                                                                           const std::string& person_id,
+                                                                           bool pending_only) const {
+  return Many(db, kInvolving, {person_id, pending_only});
+}
+
+}  // namespace mentoring::matching
