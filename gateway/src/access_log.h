@@ -16,14 +16,14 @@
 namespace mentoring::gateway {
 
 struct AnsweredRequest {
-  std::string_view method;      // "GET"
-  std::string_view route;       // "/v1/people/{person_id}"; empty when no route matched
+  std::string_view method;  // "GET"
+  std::string_view route;   // "/v1/people/{person_id}"; empty when no route matched
   int status = 0;
-  absl::Duration elapsed;       // from the request's header to its answer
+  absl::Duration elapsed;  // from the request's header to its answer
   size_t response_bytes = 0;
   std::string_view request_id;
   std::string_view trace_id;
-  std::string_view caller_id;   // an opaque id, when the caller was authenticated
+  std::string_view caller_id;  // an opaque id, when the caller was authenticated
 };
 
 class AccessLog {
