@@ -95,9 +95,13 @@ void AppendJsonEscaped(std::string_view text, std::string& out) {
   }
 }
 
+std::unique_ptr<spdlog::formatter> JsonLogFormatter(const std::string& service) {
+  return std::make_unique<JsonFormatter>(service);
+}
+
 void InitLogging(const std::string& service, const std::string& level) {
   auto logger = std::make_shared<spdlog::logger>(service, std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_formatter(std::make_unique<JsonFormatter>(service));
+  logger->set_formatter(JsonLogFormatter(service));
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));

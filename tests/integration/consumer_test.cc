@@ -184,3 +184,50 @@ TEST_F(ConsumerTest, AGroupRebalanceLosesNothingAndAppliesNothingTwice) {
 
 }  // namespace
 }  // namespace mentoring::testing
+
+namespace mentoring::testing {
+namespace {
+
+TEST_F(ConsumerTest, ABatchWithOneFailingEventAppliesTheRestOnceAndParksIt) {
+  const std::string topic = "test.consumer.batch." + NewUuidV7();
+  ASSERT_TRUE(kafka::CreateTopic(StackValue("KAFKA_BOOTSTRAP"), topic, 1).ok());
+  constexpr int kEvents = 200;
+  std::vector<kafka::OutgoingMessage> messages;
+  std::string poisoned;
+  for (int i = 0; i < kEvents; ++i) {
+    const auto event = MatchMade(NewUuidV7());
+    if (i == kEvents / 2) poisoned = event.event_id();
+    messages.push_back({topic, event.aggregate_id(), event.SerializeAsString(), {}});
+  }
+  auto producer = kafka::Producer::Create(StackValue("KAFKA_BOOTSTRAP"), absl::Seconds(10));
+  for (const auto& r : (*producer)->ProduceAndWait(messages)) ASSERT_TRUE(r.ok()) << r;
+
+  // One event's handler always fails (a bug, not an outage): the batch it came in is rolled
+  // back and applied one event at a time, so the others take effect and it is parked.
+  const EventHandler handler = Handler();
+  EventConsumer consumer(
+      pool_,
+      {.name = "batch-" + NewUuidV7(),
+       .kafka_bootstrap = StackValue("KAFKA_BOOTSTRAP"),
+       .topics = {topic},
+       .retry_backoff = absl::Milliseconds(10)},
+      [&](pg::Transaction& txn, const events::EventEnvelope& event) -> absl::Status {
+        if (event.event_id() == poisoned) return absl::InternalError("a handler bug");
+        return handler(txn, event);
+      },
+      registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  for (int i = 0; i < 600 && (Count("SELECT count(*) FROM parked_events") != "1" ||
+                              Count("SELECT count(*) FROM consumed_events") != std::to_string(kEvents));
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  consumer.Stop();
+  EXPECT_EQ(Count("SELECT count(*) FROM effects"), std::to_string(kEvents - 1));
+  EXPECT_EQ(Count("SELECT count(DISTINCT event_id) FROM effects"), std::to_string(kEvents - 1));
+  EXPECT_EQ(Count("SELECT event_id::text FROM parked_events"), poisoned);
+  EXPECT_EQ(Count("SELECT count(*) FROM consumed_events"), std::to_string(kEvents));
+}
+
+}  // namespace
+}  // namespace mentoring::testing

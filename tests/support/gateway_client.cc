@@ -20,7 +20,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 Reply Call(int port, http::verb verb, const std::string& target, const std::string& body, const std::string& bearer,
-           const std::string& if_match, const std::string& idempotency_key, const std::string& content_type) {
+           const std::string& if_match, const std::string& idempotency_key, const std::string& content_type,
+           const std::map<std::string, std::string>& headers) {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   beast::error_code ec;
@@ -37,6 +38,7 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
   if (!if_match.empty()) request.set(http::field::if_match, if_match);
   if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
+  for (const auto& [name, value] : headers) request.set(name, value);
   if (!body.empty()) {
     request.set(http::field::content_type, content_type);
     request.body() = body;

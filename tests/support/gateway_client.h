@@ -32,7 +32,8 @@ struct Reply {
 // `content_type` (JSON unless said otherwise, e.g. "text/csv" for an upload).
 Reply Call(int port, boost::beast::http::verb verb, const std::string& target, const std::string& body = "",
            const std::string& bearer = "", const std::string& if_match = "", const std::string& idempotency_key = "",
-           const std::string& content_type = "application/json");
+           const std::string& content_type = "application/json",
+           const std::map<std::string, std::string>& headers = {});
 
 // A user's token as an identity provider would issue it (HS256 with kGatewayJwtSecret, valid
 // for ten minutes); roles_json is a JSON array, e.g. R"(["employee"])".

@@ -3,10 +3,12 @@
 //   {"ts":"2026-11-22T12:00:00.123456Z","level":"info","service":"profiles","msg":"...",
 //    "trace_id":"...","span_id":"...","request_id":"..."}
 // Use spdlog's API (spdlog::info(...)) everywhere; InitLogging installs the JSON format.
+#include <spdlog/formatter.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,8 @@
 namespace mentoring {
 
 void InitLogging(const std::string& service, const std::string& level);
+// The one-JSON-object-per-line format InitLogging installs (for a logger of one's own).
+std::unique_ptr<spdlog::formatter> JsonLogFormatter(const std::string& service);
 
 // Appends `text` to `out` as the inside of a JSON string (quotes, control characters
 // escaped; what is not well-formed UTF-8, by the same rule as errors::IsUtf8, replaced by
