@@ -177,31 +177,24 @@ RequestMetrics& RequestMetrics::Instance() {
   return *metrics;
 }
 
+RequestMetrics::Families RequestMetrics::MakeFamilies(const std::string& side, const std::string& who) {
+  return {prometheus::BuildCounter()
+              .Name("grpc_" + side + "_started_total")
+              .Help("RPCs started " + who)
+              .Register(ProcessRegistry()),
+          prometheus::BuildCounter()
+              .Name("grpc_" + side + "_handled_total")
+              .Help("RPCs completed " + who + ", by status code")
+              .Register(ProcessRegistry()),
+          prometheus::BuildHistogram()
+              .Name("grpc_" + side + "_handling_seconds")
+              .Help("Time from an RPC's start to its status " + who + ", in seconds")
+              .Register(ProcessRegistry())};
+}
+
 RequestMetrics::RequestMetrics()
-    : server_{prometheus::BuildCounter()
-                  .Name("grpc_server_started_total")
-                  .Help("RPCs started on the server")
-                  .Register(ProcessRegistry()),
-              prometheus::BuildCounter()
-                  .Name("grpc_server_handled_total")
-                  .Help("RPCs completed on the server, by status code")
-                  .Register(ProcessRegistry()),
-              prometheus::BuildHistogram()
-                  .Name("grpc_server_handling_seconds")
-                  .Help("Time from the call's arrival to its status, in seconds")
-                  .Register(ProcessRegistry())},
-      client_{prometheus::BuildCounter()
-                  .Name("grpc_client_started_total")
-                  .Help("RPCs started by this process as a client")
-                  .Register(ProcessRegistry()),
-              prometheus::BuildCounter()
-                  .Name("grpc_client_handled_total")
-                  .Help("RPCs this process made that completed, by status code")
-                  .Register(ProcessRegistry()),
-              prometheus::BuildHistogram()
-                  .Name("grpc_client_handling_seconds")
-                  .Help("Time from a call's start to its status, as the client saw it, in seconds")
-                  .Register(ProcessRegistry())} {}
+    : server_(MakeFamilies("server", "on the server")),
+      client_(MakeFamilies("client", "by this process as a client")) {}
 
 MethodMetrics& RequestMetrics::Find(bool server, absl::string_view type, absl::string_view service,
                                     absl::string_view method) {

@@ -38,11 +38,13 @@ TEST_F(GrpcApiTest, AMethodWithoutAHandlerRefusesToStart) {
 
 TEST_F(GrpcApiTest, AHandlerOfTheWrongTypesOrNameIsNamed) {
   GrpcApi api(TestClockService(), workers_, verifier_);
-  api.Unary("Advance", [](const CallContext&, const runtime::v1::ClockTime&) -> absl::StatusOr<runtime::v1::ClockTime> {
-       return runtime::v1::ClockTime();
-     }).Unary("Rewind", [](const CallContext&, const runtime::v1::AdvanceClockRequest&) {
-    return absl::StatusOr<runtime::v1::ClockTime>(runtime::v1::ClockTime());
-  });
+  api.Unary("Advance",
+            [](const CallContext&, const runtime::v1::ClockTime&) -> absl::StatusOr<runtime::v1::ClockTime> {
+              return runtime::v1::ClockTime();
+            })
+      .Unary("Rewind", [](const CallContext&, const runtime::v1::AdvanceClockRequest&) {
+        return absl::StatusOr<runtime::v1::ClockTime>(runtime::v1::ClockTime());
+      });
   const std::string message(api.Check().message());
   EXPECT_NE(message.find("Advance takes mentoring.runtime.v1.AdvanceClockRequest, not mentoring.runtime.v1.ClockTime"),
             std::string::npos)
@@ -85,7 +87,10 @@ TEST(Logging, ALineWithFieldsIsOneJsonObject) {
   {
     ScopedLogContext context(*TraceContext::Parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), "req-1");
     LogWithFields(spdlog::level::info, "access",
-                  {{"method", "GET"}, {"route", "/v1/people/{person_id}"}, {"status", 200}, {"duration_ms", 1.5},
+                  {{"method", "GET"},
+                   {"route", "/v1/people/{person_id}"},
+                   {"status", 200},
+                   {"duration_ms", 1.5},
                    {"odd", "quote\" and \xff"}});
   }
   spdlog::info("plain");

@@ -3,8 +3,8 @@
 // route template and by gRPC method (served and called), process metrics, and one JSON
 // access-log line per answer that never holds a raw path.
 #include <absl/strings/match.h>
-#include <absl/strings/str_split.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
 #include <gtest/gtest.h>
 
 #include "gateway_client.h"
@@ -73,10 +73,12 @@ TEST_F(ObservabilityTest, TheGatewayCountsAndLogsByRouteTemplateNeverByPath) {
 
   const std::string route_404 = R"(http_requests_total{method="GET",route="/v1/people/{person_id}",status="404"})";
   EXPECT_GE(MetricAtLeast(stack_->gateway(), route_404, 1), 1);
-  EXPECT_GE(MetricAtLeast(stack_->gateway(), R"(http_requests_total{method="GET",route="/v1/programmes",status="200"})", 1),
-            1);
+  EXPECT_GE(
+      MetricAtLeast(stack_->gateway(), R"(http_requests_total{method="GET",route="/v1/programmes",status="200"})", 1),
+      1);
   const std::string metrics = Metrics(stack_->gateway());
-  EXPECT_TRUE(absl::StrContains(metrics, "http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/programmes\""));
+  EXPECT_TRUE(
+      absl::StrContains(metrics, "http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/programmes\""));
   EXPECT_FALSE(absl::StrContains(metrics, missing)) << "a raw path (an id) reached the metrics";
 
   bool access_line = false;

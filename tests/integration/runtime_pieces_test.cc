@@ -43,13 +43,14 @@ class RuntimePiecesTest : public ::testing::Test {
   ScratchDatabase db_{"runtime_pieces"};
   pg::Pool pool_{{.conninfo = db_.url(), .size = 4}};
   prometheus::Registry registry_;
-  pg::DocumentTable<Programme> programmes_{{.table = "programmes",
-                                            .what = "programme",
-                                            .key_column = "programme_id",
-                                            .key = [](const Programme& p) { return p.programme_id(); },
-                                            .version = [](const Programme& p) { return p.version(); },
-                                            .columns = {{"name", [](const Programme& p) { return pg::Param(p.name()); }}},
-                                            .insert_only = {"created_at"}}};
+  pg::DocumentTable<Programme> programmes_{
+      {.table = "programmes",
+       .what = "programme",
+       .key_column = "programme_id",
+       .key = [](const Programme& p) { return p.programme_id(); },
+       .version = [](const Programme& p) { return p.version(); },
+       .columns = {{"name", [](const Programme& p) { return pg::Param(p.name()); }}},
+       .insert_only = {"created_at"}}};
 };
 
 TEST_F(RuntimePiecesTest, ADocumentIsSavedLoadedAndNeverTakenBackAVersion) {
@@ -84,11 +85,12 @@ TEST_F(RuntimePiecesTest, EventsGoToTheHandlerOfTheirPayloadType) {
   int made = 0, closed = 0;
   EventRouter router;
   router
-      .On<events::v1::MatchMade>([&](pg::Transaction&, const events::EventEnvelope& event, const events::v1::MatchMade& m) {
-        EXPECT_EQ(m.relationship_id(), event.aggregate_id());
-        ++made;
-        return absl::OkStatus();
-      })
+      .On<events::v1::MatchMade>(
+          [&](pg::Transaction&, const events::EventEnvelope& event, const events::v1::MatchMade& m) {
+            EXPECT_EQ(m.relationship_id(), event.aggregate_id());
+            ++made;
+            return absl::OkStatus();
+          })
       .On<events::v1::RelationshipClosed>([&](pg::Transaction&, const events::EventEnvelope&, const auto&) {
         ++closed;
         return absl::OkStatus();
@@ -110,9 +112,13 @@ TEST_F(RuntimePiecesTest, EventsGoToTheHandlerOfTheirPayloadType) {
   EXPECT_FALSE(router.Handles(other));
 
   EventRouter wrong;
-  wrong.On<common::v1::Date>([](pg::Transaction&, const events::EventEnvelope&, const auto&) { return absl::OkStatus(); })
-      .On<events::v1::MatchMade>([](pg::Transaction&, const events::EventEnvelope&, const auto&) { return absl::OkStatus(); })
-      .On<events::v1::MatchMade>([](pg::Transaction&, const events::EventEnvelope&, const auto&) { return absl::OkStatus(); });
+  wrong
+      .On<common::v1::Date>(
+          [](pg::Transaction&, const events::EventEnvelope&, const auto&) { return absl::OkStatus(); })
+      .On<events::v1::MatchMade>(
+          [](pg::Transaction&, const events::EventEnvelope&, const auto&) { return absl::OkStatus(); })
+      .On<events::v1::MatchMade>(
+          [](pg::Transaction&, const events::EventEnvelope&, const auto&) { return absl::OkStatus(); });
   const std::string problems(wrong.Check().message());
   EXPECT_NE(problems.find("mentoring.common.v1.Date is not a payload"), std::string::npos) << problems;
   EXPECT_NE(problems.find("two handlers for mentoring.events.v1.MatchMade"), std::string::npos) << problems;
@@ -152,12 +158,13 @@ TEST_F(RuntimePiecesTest, AReadModelLoadIsRedoneUntilItCompletesAndItsStartIsKep
 
 TEST_F(RuntimePiecesTest, ABackgroundJobTicksUntilStoppedAndRunsAgainAtOnceWhenMoreIsDue) {
   std::atomic<int> ticks{0};
-  BackgroundJob job({.name = "test_job", .interval = absl::Hours(1)},
-                    [&]() -> absl::StatusOr<JobProgress> {
-                      // Three full batches, then caught up: the interval (an hour) never passes.
-                      return ++ticks < 4 ? JobProgress::kMoreDue : JobProgress::kDone;
-                    },
-                    registry_);
+  BackgroundJob job(
+      {.name = "test_job", .interval = absl::Hours(1)},
+      [&]() -> absl::StatusOr<JobProgress> {
+        // Three full batches, then caught up: the interval (an hour) never passes.
+        return ++ticks < 4 ? JobProgress::kMoreDue : JobProgress::kDone;
+      },
+      registry_);
   job.Start();
   for (int i = 0; i < 200 && ticks < 4; ++i) absl::SleepFor(absl::Milliseconds(10));
   job.Stop();

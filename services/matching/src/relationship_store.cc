@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mentoring/runtime/errors.h"
+#include "pair_columns.h"
 
 namespace mentoring::matching {
 namespace {
@@ -36,10 +37,7 @@ RelationshipStore::RelationshipStore()
                      .key_column = "relationship_id",
                      .key = [](const v1::Relationship& r) { return r.relationship_id(); },
                      .version = [](const v1::Relationship& r) { return r.version(); },
-                     .columns = {{"programme_id", [](const auto& r) { return pg::NullIfEmpty(r.programme_id()); }},
-                                 {"mentee_id", [](const auto& r) { return pg::Param(r.mentee_id()); }},
-                                 {"mentor_id", [](const auto& r) { return pg::Param(r.mentor_id()); }},
-                                 {"state", [](const auto& r) { return pg::Param(static_cast<int>(r.state())); }}},
+                     .columns = PairColumns<v1::Relationship>(),
                      .insert_only = {"created_at"}}) {}
 
 absl::Status RelationshipStore::InsertProposed(pg::Executor& db, const v1::Relationship& relationship) const {

@@ -1,6 +1,7 @@
 #include "request_store.h"
 
 #include "mentoring/runtime/errors.h"
+#include "pair_columns.h"
 
 namespace mentoring::matching {
 namespace {
@@ -22,10 +23,7 @@ RequestStore::RequestStore()
                      .key_column = "request_id",
                      .key = [](const v1::MentorshipRequest& r) { return r.request_id(); },
                      .version = [](const v1::MentorshipRequest& r) { return r.version(); },
-                     .columns = {{"programme_id", [](const auto& r) { return pg::NullIfEmpty(r.programme_id()); }},
-                                 {"mentee_id", [](const auto& r) { return pg::Param(r.mentee_id()); }},
-                                 {"mentor_id", [](const auto& r) { return pg::Param(r.mentor_id()); }},
-                                 {"state", [](const auto& r) { return pg::Param(static_cast<int>(r.state())); }}},
+                     .columns = PairColumns<v1::MentorshipRequest>(),
                      .insert_only = {"created_at"}}) {}
 
 absl::Status RequestStore::InsertPending(pg::Executor& db, const v1::MentorshipRequest& request) const {

@@ -64,6 +64,7 @@ class RequestMetrics {
     prometheus::Family<prometheus::Counter>& handled;
     prometheus::Family<prometheus::Histogram>& seconds;
   };
+  static Families MakeFamilies(const std::string& side, const std::string& who);
   Families server_;
   Families client_;
   absl::Mutex mu_;
