@@ -13,6 +13,7 @@
 #include "idempotency.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
+#include "mentoring/scheduling/v1/scheduling.pb.h"
 #include "rate_limiter.h"
 
 namespace mentoring::gateway {
@@ -27,7 +28,8 @@ struct Upstream {
 };
 std::vector<Upstream> Upstreams() {
   return {{profiles::v1::Person::descriptor()->file(), "ProfilesService", "PROFILES_ADDR"},
-          {matching::v1::Programme::descriptor()->file(), "MatchingService", "MATCHING_ADDR"}};
+          {matching::v1::Programme::descriptor()->file(), "MatchingService", "MATCHING_ADDR"},
+          {scheduling::v1::Meeting::descriptor()->file(), "SchedulingService", "SCHEDULING_ADDR"}};
 }
 
 // RS256 public keys: every KID.pem in the folder (the key id is the file name).

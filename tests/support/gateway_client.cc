@@ -90,8 +90,10 @@ std::string FieldOf(const google::protobuf::Struct& json, const std::string& key
 GatewayStack::~GatewayStack() {
   delete gateway_;
   delete matching_;
+  delete scheduling_;
   delete profiles_;
   delete matching_db_;
+  delete scheduling_db_;
   delete profiles_db_;
 }
 
@@ -118,15 +120,24 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
                                  const std::function<absl::Status(int gateway_port)>& before_matching) {
   profiles_db_ = new ScratchDatabase("gwprof");
   matching_db_ = new ScratchDatabase("gwmatch");
+  scheduling_db_ = new ScratchDatabase("gwsched");
   profiles_ =
       new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}));
   if (auto started = profiles_->Start(); !started.ok()) return started;
   const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
+  // Scheduling's clock is the tests' to move (AdvanceClock): meetings start and are missed
+  // without anyone waiting for them.
+  scheduling_ = new ServiceProcess(
+      ServiceBinary("scheduling"),
+      ServiceEnv("scheduling",
+                 {{"DATABASE_URL", scheduling_db_->url()}, {"PROFILES_ADDR", profiles_addr}, {"TEST_CLOCK", "true"}}));
+  if (auto started = scheduling_->Start(); !started.ok()) return started;
   auto matching_env = ServiceEnv("matching", {{"DATABASE_URL", matching_db_->url()}, {"PROFILES_ADDR", profiles_addr}});
   auto start_gateway = [&](const std::string& matching_addr) {
-    auto env = ServiceEnv(
-        "gateway",
-        {{"PROFILES_ADDR", profiles_addr}, {"MATCHING_ADDR", matching_addr}, {"JWT_HS256_SECRET", kGatewayJwtSecret}});
+    auto env = ServiceEnv("gateway", {{"PROFILES_ADDR", profiles_addr},
+                                      {"MATCHING_ADDR", matching_addr},
+                                      {"SCHEDULING_ADDR", absl::StrCat("127.0.0.1:", scheduling_->grpc_port())},
+                                      {"JWT_HS256_SECRET", kGatewayJwtSecret}});
     for (const auto& [key, value] : gateway_env) env[key] = value;
     gateway_ = new ServiceProcess(ServiceBinary("gateway"), env);
     return gateway_->Start();
