@@ -5,7 +5,9 @@
 #      Redis 7, kcat, Java 17, Maven), installed only when dpkg says they are missing;
 #   2. the Apache Kafka broker's jars, from Maven Central through the small
 #      deploy/kafka/pom.xml, copied into $STACK_DIR/kafka/libs (skipped when that
-#      folder already holds the jars of the pom's current content).
+#      folder already holds the jars of the pom's current content);
+#   3. a Python environment in $STACK_DIR/python with the independent readers the tests
+#      use (tests/python/requirements.txt, pinned by version and hash), from PyPI.
 # Safe to run again; when everything is present it makes no network call.
 # Usage: deploy/install.sh        (STACK_DIR defaults to <repo root>/.stack)
 set -euo pipefail
@@ -15,6 +17,8 @@ repo_root=$(cd "$script_dir/.." && pwd)
 stack_dir=$(realpath -m "${STACK_DIR:-$repo_root/.stack}")
 kafka_pom="$script_dir/kafka/pom.xml"
 kafka_libs="$stack_dir/kafka/libs"
+python_requirements="$repo_root/tests/python/requirements.txt"
+python_env="$stack_dir/python"
 
 apt_packages=(
   build-essential cmake ninja-build pkg-config
@@ -22,7 +26,7 @@ apt_packages=(
   libabsl-dev librdkafka-dev libhiredis-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev prometheus-cpp-dev
   libboost-dev liblemon-dev libical-dev libjwt-dev
-  postgresql redis-server kcat openjdk-17-jre-headless maven python3
+  postgresql redis-server kcat openjdk-17-jre-headless maven python3 python3-venv
   python3-scipy  # bench/cohort.sh: the dense linear_sum_assignment baseline
   clang libclang-rt-14-dev  # deploy/fuzz.sh: clang with libFuzzer (libclang_rt.fuzzer*.a) and the sanitizers
   clang-format  # deploy/format.sh: the one C++ format (.clang-format), checked in CI
@@ -88,6 +92,24 @@ install_kafka_jars() {
   log "Kafka jars: $(find "$kafka_libs" -name '*.jar' | wc -l) jars in $kafka_libs"
 }
 
+# Debian's Python (never one found first on PATH) with the pinned packages. A stamp holds
+# the requirements' hash, so a changed pin reinstalls.
+install_python_env() {
+  local hash stamp="$python_env/.requirements.sha256"
+  hash=$(sha256sum "$python_requirements" | cut -d' ' -f1)
+  if [[ -f $stamp && $(<"$stamp") == "$hash" && -x $python_env/bin/python ]]; then
+    log "Python packages: present in $python_env"
+    return
+  fi
+  rm -rf "$python_env"
+  /usr/bin/python3 -m venv "$python_env"
+  log "Python packages: installing tests/python/requirements.txt into $python_env"
+  "$python_env/bin/pip" install -q --disable-pip-version-check --require-hashes -r "$python_requirements" ||
+    die "pip could not install $python_requirements (is PyPI reachable?)"
+  printf '%s\n' "$hash" >"$stamp"
+}
+
 install_apt_packages
 install_kafka_jars
+install_python_env
 log "done"

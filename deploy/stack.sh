@@ -444,6 +444,8 @@ write_env_file() {
     echo "KAFKA_LOG=${log_of[kafka]}"
     echo "KAFKA_LIBS=$kafka_libs"
     echo "KAFKA_TOPICS=$(IFS=,; echo "${topics[*]}")"
+    # The tests' independent readers (deploy/install.sh makes this environment).
+    echo "PYTHON=$stack_dir/python/bin/python"
   } >"$env_file.tmp"
   mv -f "$env_file.tmp" "$env_file"
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "conditional.h"
+#include "transcoder.h"
 
 namespace mentoring::gateway {
 namespace {
@@ -77,6 +78,11 @@ Value FieldSchema(const FieldDescriptor& field, std::set<const Descriptor*>& pen
       if (field.message_type()->full_name() == "google.protobuf.Timestamp") {
         f["type"] = Text("string");
         f["format"] = Text("date-time");
+        break;
+      }
+      if (field.message_type()->full_name() == "google.protobuf.Duration") {
+        f["type"] = Text("string");  // seconds with an "s": "90s", "1.5s"
+        f["pattern"] = Text("^-?[0-9]+(\\.[0-9]+)?s$");
         break;
       }
       pending.insert(field.message_type());
@@ -257,7 +263,7 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
       const Descriptor& params = *input.FindFieldByName(route.upload_params)->message_type();
       for (int i = 0; i < params.field_count(); ++i) {
         const FieldDescriptor& field = *params.field(i);
-        if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        if (!IsQueryParameter(field)) continue;
         *parameters->add_values() = Parameter(field.name(), "query", false, FieldSchema(field, pending));
       }
       Struct media;
@@ -272,7 +278,7 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
       // Without a body, every other scalar field of the request may come as a query parameter.
       for (int i = 0; i < input.field_count(); ++i) {
         const FieldDescriptor& field = *input.field(i);
-        if (bound.contains(field.name()) || field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        if (bound.contains(field.name()) || !IsQueryParameter(field)) continue;
         *parameters->add_values() = Parameter(field.name(), "query", false, FieldSchema(field, pending));
       }
     } else {

@@ -107,12 +107,37 @@ absl::Status SetFromText(Message& message, const FieldDescriptor& field, const s
       repeated ? reflection->AddEnum(&message, &field, value) : reflection->SetEnum(&message, &field, value);
       return absl::OkStatus();
     }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      // A timestamp or duration is written as in JSON (RFC 3339, "90s"), like every HTTP
+      // mapping of the protobuf well-known types does: ?from=2027-01-01T00:00:00Z.
+      if (!IsQueryParameter(field)) break;
+      const std::string& type = field.message_type()->full_name();
+      std::string json = "\"";
+      for (char c : text) {
+        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return bad("format", "a plain text value");
+        json += c;
+      }
+      json += '"';
+      Message* value = reflection->MutableMessage(&message, &field);
+      if (!google::protobuf::util::JsonStringToMessage(json, value).ok()) {
+        return type == "google.protobuf.Timestamp" ? bad("timestamp", "an RFC 3339 time, e.g. 2027-01-01T09:00:00Z")
+                                                   : bad("duration", "seconds with an s, e.g. 90s");
+      }
+      return absl::OkStatus();
+    }
     default:
-      return errors::InvalidArgument(name, "not_a_parameter", "cannot be given in the URL; send it in the body");
+      break;
   }
+  return errors::InvalidArgument(name, "not_a_parameter", "cannot be given in the URL; send it in the body");
 }
 
 }  // namespace
+
+bool IsQueryParameter(const FieldDescriptor& field) {
+  if (field.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return true;
+  const std::string& type = field.message_type()->full_name();
+  return !field.is_repeated() && (type == "google.protobuf.Timestamp" || type == "google.protobuf.Duration");
+}
 
 absl::StatusOr<std::string> PercentDecode(std::string_view text) {
   std::string out;

@@ -22,6 +22,10 @@ struct TranscodeLimits {
 absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::string_view body,
                           google::protobuf::Message& request, const TranscodeLimits& limits = {});
 
+// Whether a field may be given as a query parameter: a scalar or enum (repeated ones by
+// repeating the parameter), or a timestamp or duration in its JSON text form.
+bool IsQueryParameter(const google::protobuf::FieldDescriptor& field);
+
 // The response body (protobuf JSON mapping; default values omitted).
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 

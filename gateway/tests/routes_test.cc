@@ -11,6 +11,7 @@
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/errors.h"
+#include "mentoring/scheduling/v1/scheduling.pb.h"
 #include "openapi.h"
 #include "route_table.h"
 #include "transcoder.h"
@@ -22,10 +23,12 @@ const std::vector<const google::protobuf::ServiceDescriptor*>& Services() {
   // Referencing the generated files links them in; the pool then knows their services.
   (void)profiles::v1::Person::descriptor();
   (void)matching::v1::Programme::descriptor();
+  (void)scheduling::v1::Meeting::descriptor();
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   static const std::vector<const google::protobuf::ServiceDescriptor*> services = {
       pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
-      pool->FindServiceByName("mentoring.matching.v1.MatchingService")};
+      pool->FindServiceByName("mentoring.matching.v1.MatchingService"),
+      pool->FindServiceByName("mentoring.scheduling.v1.SchedulingService")};
   return services;
 }
 
@@ -134,6 +137,20 @@ TEST(Transcoding, AnEnumInTheQueryMayOmitItsTypePrefix) {
   ASSERT_TRUE(BuildRequest(RouteMatch{import->route, {}}, "format=JSON_LINES&fullSync=true", "", options).ok());
   EXPECT_EQ(options.format(), profiles::v1::IMPORT_FORMAT_JSON_LINES);
   EXPECT_TRUE(options.full_sync());
+}
+
+TEST(Transcoding, ATimestampInTheQueryIsWrittenAsInJson) {
+  const RouteTable table = Table();
+  auto meetings = table.Match("GET", "/v1/meetings");
+  ASSERT_TRUE(meetings.ok());
+  scheduling::v1::ListMeetingsRequest request;
+  ASSERT_TRUE(
+      BuildRequest(*meetings, "person_id=p&from=2027-01-01T00:00:00Z&to=2027-03-01T09:30:00%2B01:00", "", request)
+          .ok());
+  EXPECT_EQ(request.from().seconds(), 1798761600);  // 2027-01-01T00:00:00Z
+  EXPECT_EQ(request.to().seconds(), 1803889800);    // 2027-03-01T08:30:00Z
+  EXPECT_EQ(RuleOf(BuildRequest(*meetings, "from=yesterday", "", request)), "from/timestamp");
+  EXPECT_EQ(RuleOf(BuildRequest(*meetings, "from=%222027%22", "", request)), "from/format");
 }
 
 TEST(Transcoding, BadInputNamesTheFieldAndRule) {

@@ -202,7 +202,8 @@ struct PersonSpec {
   int level = 5;
   std::string department = "Platform";
   std::string time_zone = "Europe/London";
-  std::string manager;              // the seed name of their manager
+  std::string availability = R"([{"weekday":3,"startMinute":540,"endMinute":720}])";  // Wednesday 09:00-12:00
+  std::string manager;                                                                // the seed name of their manager
   std::vector<std::string> goals;   // focus areas wanted as a mentee, each with a private description
   std::vector<std::string> offers;  // focus areas offered as a mentor
 };
@@ -223,8 +224,7 @@ inline std::string PersonJson(const PersonSpec& s, const std::string& hr_id, con
       manager_id.empty() ? "" : absl::StrCat(R"("managerId":")", manager_id, R"(",)"), R"("careerLevel":)", s.level,
       R"(,"timeZone":")", s.time_zone, R"(","languages":["en"],"matchingConsent":true,)",
       R"("mentoringProfile":{"role":"MENTORING_ROLE_BOTH","meetingModes":["MEETING_MODE_VIDEO"],)",
-      R"("capacity":{"maxActiveMentees":3,"hoursPerMonth":8},)",
-      R"("availability":[{"weekday":3,"startMinute":540,"endMinute":720}],)",
+      R"("capacity":{"maxActiveMentees":3,"hoursPerMonth":8},)", R"("availability":)", s.availability, ",",
       R"("skills":[{"name":"distributed-systems","level":)", std::min(5, s.level / 2 + 1), "}],", R"("expertise":[)",
       absl::StrJoin(expertise, ","), "]},", R"("goals":[)", absl::StrJoin(goals, ","), "]}");
 }
@@ -363,6 +363,15 @@ class GatewayRoutesTest : public ::testing::Test {
         {"sched-mentor",
          {.tag = "sched-mentor", .level = 10, .time_zone = "Europe/Berlin", .offers = {"FOCUS_AREA_CAREER"}}},
         {"sched-third", {.tag = "sched-third", .level = 10}},
+        // a pair five hours apart in winter and four for the weeks in March when only New
+        // York has moved its clocks: Wednesday 09:00-12:00 New York, 13:00-18:00 London
+        {"feed-mentee",
+         {.tag = "feed-mentee", .level = 3, .time_zone = "America/New_York", .goals = {"FOCUS_AREA_CAREER"}}},
+        {"feed-mentor",
+         {.tag = "feed-mentor",
+          .level = 10,
+          .availability = R"([{"weekday":3,"startMinute":780,"endMinute":1080}])",
+          .offers = {"FOCUS_AREA_CAREER"}}},
         {"private-mentee", {.tag = "private-mentee", .level = 3, .goals = {"FOCUS_AREA_CAREER"}}},
         {"private-mentor",
          {.tag = "private-mentor", .level = 10, .time_zone = "Europe/Berlin", .offers = {"FOCUS_AREA_CAREER"}}},

@@ -3,7 +3,12 @@
 // matching's events, nothing else), and the pair works with its meetings, agendas, notes,
 // action items and calendar feed; then who may see and do what (docs/scheduling.md, "Who
 // sees what").
+#include <absl/strings/str_format.h>
 #include <absl/time/time.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include "gateway_routes.h"
 
@@ -16,6 +21,9 @@ absl::Time TimeOf(const Reply& r, const std::string& path) {
   if (!absl::ParseTime(absl::RFC3339_full, Str(r, path), &t, &error)) ADD_FAILURE() << path << ": " << error;
   return t;
 }
+
+// Every meeting the tests plan: the query's times are RFC 3339, as in JSON.
+constexpr char kWholeWindow[] = "&from=2026-12-01T00:00:00Z&to=2027-12-01T00:00:00Z";
 
 std::string TimeJson(absl::Time t) {
   return absl::StrCat("\"", absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()), "\"");
@@ -92,7 +100,7 @@ void GatewayRoutesTest::SchedulingRoundTrips() {
 
   // Weekly from the programme's start (Monday 4 January 2027), each on the one weekday the
   // two share: Wednesday 09:00-12:00 in London and in Berlin overlap 09:00-11:00 London.
-  Reply meetings = RoundTrip(verb::get, "/v1/meetings?relationship_id=" + relationship_id, As(mentee));
+  Reply meetings = RoundTrip(verb::get, "/v1/meetings?relationship_id=" + relationship_id + kWholeWindow, As(mentee));
   const int planned = Size(meetings, "meetings");
   ASSERT_GE(planned, 4) << meetings.body;
   for (int i = 0; i < planned; ++i) {
@@ -111,8 +119,9 @@ void GatewayRoutesTest::SchedulingRoundTrips() {
   const std::string third = Str(meetings, "meetings[2].meetingId");
   const absl::Time first_starts = TimeOf(meetings, "meetings[0].startsAt");
 
-  Reply mentors_view =
-      RoundTrip(verb::get, "/v1/meetings?person_id=" + mentor.id + "&page_size=" + std::to_string(planned), As(mentor));
+  Reply mentors_view = RoundTrip(
+      verb::get, "/v1/meetings?person_id=" + mentor.id + "&page_size=" + std::to_string(planned) + kWholeWindow,
+      As(mentor));
   EXPECT_EQ(Strings(mentors_view, "meetings", "meetingId"), Strings(meetings, "meetings", "meetingId"));
 
   Reply meeting = RoundTrip(verb::get, "/v1/meetings/" + first, As(mentor));
@@ -232,7 +241,7 @@ TEST_F(GatewayRoutesTest, MeetingsArePairOnlyAndAdminsSeeTheirShapeWithoutTheirC
   const std::string relationship_id = AgreedRelationship(mentee, mentor, Str(programme, "programmeId"));
   ASSERT_FALSE(HasFailure());
   const std::string rel = "/v1/relationships/" + relationship_id;
-  Reply meetings = Get("/v1/meetings?relationship_id=" + relationship_id, As(mentee));
+  Reply meetings = Get("/v1/meetings?relationship_id=" + relationship_id + kWholeWindow, As(mentee));
   ASSERT_GE(Size(meetings, "meetings"), 1) << meetings.body;
   const std::string meeting = "/v1/meetings/" + Str(meetings, "meetings[0].meetingId");
   const std::string agenda = "my manager and I disagree about my next step";
@@ -293,6 +302,90 @@ TEST_F(GatewayRoutesTest, MeetingsArePairOnlyAndAdminsSeeTheirShapeWithoutTheirC
   EXPECT_NE(Str(rotated, "path"), Str(feed, "path"));
   EXPECT_EQ(Get(Str(feed, "path"), "").status, 404);
   EXPECT_EQ(Get(Str(rotated, "path"), "").status, 200);
+}
+
+// ---------------------------------------------------------------- the feed, read by another parser
+
+TEST_F(GatewayRoutesTest, TheFeedReadsBackFieldByFieldInAnIndependentParser) {
+  using http::verb;
+  const Person& mentee = P("feed-mentee");
+  const Person& mentor = P("feed-mentor");
+  WaitKnown({mentee, mentor});
+  ASSERT_FALSE(HasFatalFailure());
+  const Reply programme = Post("/v1/programmes", Admin(), ProgrammeJson("Feed " + Unique("sched"), 3, "FREQ=WEEKLY"));
+  const std::string relationship_id = AgreedRelationship(mentee, mentor, Str(programme, "programmeId"));
+  ASSERT_FALSE(HasFailure());
+  Reply meetings = Get("/v1/meetings?relationship_id=" + relationship_id + kWholeWindow, As(mentee));
+  const int planned = Size(meetings, "meetings");
+  ASSERT_GE(planned, 12) << "weekly through April: " << meetings.body;
+  // One moved (SEQUENCE rises, UID stays), one cancelled (STATUS:CANCELLED).
+  const std::string moved_id = Str(meetings, "meetings[1].meetingId");
+  const absl::Time moved_to = TimeOf(meetings, "meetings[1].startsAt") + absl::Hours(1);
+  ASSERT_EQ(Post("/v1/meetings/" + moved_id + ":reschedule", As(mentee),
+                 absl::StrCat(R"({"startsAt":)", TimeJson(moved_to), R"(,"reason":"CHANGE_REASON_PERSONAL"})"))
+                .status,
+            200);
+  const std::string cancelled_id = Str(meetings, "meetings[2].meetingId");
+  ASSERT_EQ(
+      Post("/v1/meetings/" + cancelled_id + ":cancel", As(mentor), R"({"reason":"CHANGE_REASON_ILLNESS"})").status,
+      200);
+  meetings = Get("/v1/meetings?relationship_id=" + relationship_id + kWholeWindow, As(mentee));
+
+  Reply feed = Post("/v1/people/" + mentee.id + "/calendar-feed", As(mentee), "{}");
+  ASSERT_EQ(feed.status, 200) << feed.body;
+  const Reply ics = Get(Str(feed, "path"), "");
+  ASSERT_EQ(ics.status, 200) << ics.body;
+  const std::string file = absl::StrCat(::testing::TempDir(), "feed-", getpid(), ".ics");
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << ics.body;
+  }
+  auto read = RunTestPython("read_calendar.py", {file});
+  ASSERT_TRUE(read.ok()) << read.status();
+  Struct parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*read, &parsed).ok()) << *read;
+  const Reply calendar{.status = 200, .body = *read, .json = parsed};
+  EXPECT_EQ(Size(calendar, "problems"), 0) << *read;
+  EXPECT_THAT(Strings(calendar, "timezones"), Contains("America/New_York"));
+
+  // Every meeting, field by field, as the API describes it.
+  std::map<std::string, int> event_of;  // meeting id -> index in events
+  for (int i = 0; i < Size(calendar, "events"); ++i) {
+    const std::string uid = Str(calendar, absl::StrCat("events[", i, "].uid"));
+    event_of[uid.substr(0, uid.find('@'))] = i;
+  }
+  int before_new_york_moves = 0, after_it = 0;
+  for (int m = 0; m < planned; ++m) {
+    const std::string meeting = absl::StrCat("meetings[", m, "]");
+    const std::string id = Str(meetings, meeting + ".meetingId");
+    SCOPED_TRACE(id);
+    ASSERT_TRUE(event_of.contains(id)) << "meeting " << m + 1 << " is not in the feed";
+    const std::string event = absl::StrCat("events[", event_of[id], "]");
+    const absl::Time starts = TimeOf(meetings, meeting + ".startsAt");
+    EXPECT_EQ(Str(calendar, event + ".uid"), id + "@mentoring.example");
+    EXPECT_EQ(Int(calendar, event + ".sequence"), Int(meetings, meeting + ".version") - 1);
+    EXPECT_EQ(Str(calendar, event + ".status"), id == cancelled_id ? "CANCELLED" : "CONFIRMED");
+    EXPECT_EQ(TimeOf(calendar, event + ".start_utc"), starts);
+    EXPECT_EQ(TimeOf(calendar, event + ".end_utc"), starts + absl::Minutes(60));
+    // In the organiser's zone, by the document's own VTIMEZONE as much as by the reader's.
+    EXPECT_EQ(Str(calendar, event + ".start_tzid"), "America/New_York");
+    EXPECT_EQ(TimeOf(calendar, event + ".start_utc_by_vtimezone"), starts);
+    EXPECT_EQ(Str(calendar, event + ".organizer"), "urn:uuid:" + mentee.id);
+    EXPECT_THAT(Strings(calendar, event + ".attendees"), ElementsAre("urn:uuid:" + mentor.id));
+    EXPECT_FALSE(Str(calendar, event + ".dtstamp_utc").empty());
+    // The mentee's wall clock holds across New York's change; London's differs for it.
+    const absl::CivilMinute local = InZone(starts, "America/New_York");
+    EXPECT_EQ(Str(calendar, event + ".start_local").substr(11, 5),
+              absl::StrFormat("%02d:%02d", local.hour(), local.minute()));
+    if (id != moved_id) {
+      EXPECT_EQ(local.hour(), 9) << local;
+      ++(starts < absl::FromCivil(absl::CivilDay(2027, 3, 14), absl::UTCTimeZone()) ? before_new_york_moves : after_it);
+    }
+  }
+  EXPECT_GT(before_new_york_moves, 0);
+  EXPECT_GT(after_it, 0);
+  EXPECT_EQ(Int(calendar, absl::StrCat("events[", event_of[moved_id], "].sequence")), 1) << "moved once";
+  std::remove(file.c_str());
 }
 
 }  // namespace mentoring::testing

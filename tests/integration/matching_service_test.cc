@@ -2,6 +2,7 @@
 // its read model fed from profiles (initial load and profile.* events), recommendations and
 // cohort drafts that never break a hard rule, requests and capacity under concurrency, the
 // relationship lifecycle and who may see what, and the events it publishes and consumes.
+#include <absl/strings/str_join.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -125,9 +126,20 @@ class MatchingServiceTest : public ::testing::Test {
         auto rows = Query(matching_db_->url(), absl::StrCat("SELECT profile_version FROM people WHERE person_id = '",
                                                             p.person_id(), "' AND NOT erased"));
         if (!rows.empty() && std::stoll(rows[0]) >= p.version()) break;
-        const std::string log = matching_->log();
-        ASSERT_LT(absl::Now(), give_up) << "matching never learned about " << p.person_id() << "; its log ends:\n"
-                                        << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
+        if (absl::Now() >= give_up) {
+          const std::string log = matching_->log();
+          const std::string profiles_log = profiles_->log();
+          const auto outbox = Query(profiles_db_->url(),
+                                    "SELECT concat(event_type, ' ', partition_key, ' published ', published_at) "
+                                    "FROM outbox ORDER BY id");
+          const auto consumed =
+              Query(matching_db_->url(), "SELECT concat(consumer, ' ', event_id) FROM consumed_events");
+          FAIL() << "matching never learned about " << p.person_id() << "\nprofiles' outbox:\n"
+                 << absl::StrJoin(outbox, "\n") << "\nmatching consumed:\n"
+                 << absl::StrJoin(consumed, "\n") << "\nmatching's log ends:\n"
+                 << log.substr(log.size() > 3000 ? log.size() - 3000 : 0) << "\nprofiles' log ends:\n"
+                 << profiles_log.substr(profiles_log.size() > 3000 ? profiles_log.size() - 3000 : 0);
+        }
         absl::SleepFor(absl::Milliseconds(50));
       }
     }

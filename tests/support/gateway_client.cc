@@ -129,8 +129,11 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
   // without anyone waiting for them.
   scheduling_ = new ServiceProcess(
       ServiceBinary("scheduling"),
-      ServiceEnv("scheduling",
-                 {{"DATABASE_URL", scheduling_db_->url()}, {"PROFILES_ADDR", profiles_addr}, {"TEST_CLOCK", "true"}}));
+      ServiceEnv("scheduling", {{"DATABASE_URL", scheduling_db_->url()},
+                                {"PROFILES_ADDR", profiles_addr},
+                                {"TEST_CLOCK", "true"},
+                                // Through both spring clock changes (New York 14 March, Europe 28 March 2027).
+                                {"WINDOW_DAYS", "150"}}));
   if (auto started = scheduling_->Start(); !started.ok()) return started;
   auto matching_env = ServiceEnv("matching", {{"DATABASE_URL", matching_db_->url()}, {"PROFILES_ADDR", profiles_addr}});
   auto start_gateway = [&](const std::string& matching_addr) {

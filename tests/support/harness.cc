@@ -416,6 +416,24 @@ void StackControl(const std::string& verb, const std::string& component) {
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
+absl::StatusOr<std::string> RunTestPython(const std::string& script, const std::vector<std::string>& args) {
+  const std::string python = StackValue("PYTHON");
+  if (python.empty() || access(python.c_str(), X_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("no Python at '", python, "': run deploy/install.sh"));
+  }
+  std::string command = absl::StrCat("'", python, "' '", MENTORING_SOURCE_DIR, "/tests/python/", script, "'");
+  for (const auto& arg : args) absl::StrAppend(&command, " '", arg, "'");  // paths and ids: no quotes in them
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return absl::InternalError("cannot run " + command);
+  std::string out;
+  char buffer[8192];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  const int status = pclose(pipe);
+  if (status != 0) return absl::InternalError(absl::StrCat(command, " exited with ", status, ": ", out));
+  return out;
+}
+
 std::string HttpGet(int port, const std::string& path) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

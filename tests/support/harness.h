@@ -140,6 +140,11 @@ class ProfilesServiceSuite : public ::testing::Test {
 // Stops or starts one of the stack's servers ("postgres", "redis", "kafka") via deploy/stack.sh.
 void StackControl(const std::string& verb, const std::string& component);
 
+// Runs tests/python/<script> with the stack's pinned Python (PYTHON in stack.env, made by
+// deploy/install.sh) and `args`; returns what it printed. An error when it cannot start or
+// exits non-zero (its stderr goes to the test's).
+absl::StatusOr<std::string> RunTestPython(const std::string& script, const std::vector<std::string>& args);
+
 // GET http://127.0.0.1:port/path; returns the body.
 std::string HttpGet(int port, const std::string& path);
 // The value of a Prometheus sample line starting with `series` (e.g. 'name{label="x"}').
