@@ -3,6 +3,8 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include <vector>
+
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/logging.h"
 #include "mentoring/runtime/tracing.h"
@@ -41,6 +43,23 @@ void StartNewPartitionsAt(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parti
         absl::ToUnixMillis(start_from);
   }
   if (fresh->cnt == 0) return;
+  // Each partition's end as it is before the lookup: when nothing is found at or after
+  // `start_from`, that is where to start. Read after the lookup, it could already include
+  // an event that arrived in between, which would then be skipped; the symbolic "end"
+  // would be worse, resolved only when fetching starts.
+  std::vector<int64_t> end_before_lookup(fresh->cnt, RD_KAFKA_OFFSET_BEGINNING);
+  for (int i = 0; i < fresh->cnt; ++i) {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk, fresh->elems[i].topic, fresh->elems[i].partition, &low, &high, 5000) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      end_before_lookup[i] = high;
+    } else {
+      spdlog::warn(
+          "consumer: end of {} [{}] unknown; if nothing is newer than the start time, starting at its "
+          "earliest event",
+          fresh->elems[i].topic, fresh->elems[i].partition);
+    }
+  }
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     err = rd_kafka_offsets_for_times(rk, fresh.get(), 5000);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -61,18 +80,7 @@ void StartNewPartitionsAt(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parti
       target->offset = RD_KAFKA_OFFSET_BEGINNING;
       continue;
     }
-    target->offset = found.offset;
-    if (found.offset >= 0) continue;
-    // Nothing at or after that time yet: start at the end as it is now. The symbolic
-    // "end" would be resolved later, when fetching starts, and skip what arrived meanwhile.
-    int64_t low = 0, high = 0;
-    if (rd_kafka_query_watermark_offsets(rk, found.topic, found.partition, &low, &high, 5000) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      target->offset = high;
-    } else {
-      spdlog::error("consumer: end of {} [{}] unknown; starting at its earliest event", found.topic, found.partition);
-      target->offset = RD_KAFKA_OFFSET_BEGINNING;
-    }
+    target->offset = found.offset >= 0 ? found.offset : end_before_lookup[i];
   }
   spdlog::info("consumer: {} new partitions start at {}", fresh->cnt, absl::FormatTime(start_from));
 }
