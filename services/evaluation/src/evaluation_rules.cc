@@ -250,9 +250,12 @@ v1::Review ReviewView(v1::Review review, Party party) {
     review.clear_mentor_answer();
     return review;
   }
-  v1::ReviewAnswer* other = party == Party::kMentee ? review.mutable_mentor_answer() : review.mutable_mentee_answer();
-  other->clear_comment();
-  if (!Settled(review.state())) other->Clear();
+  const bool mentee = party == Party::kMentee;
+  if (!Settled(review.state())) {
+    mentee ? review.clear_mentor_answer() : review.clear_mentee_answer();
+  } else if (mentee ? review.has_mentor_answer() : review.has_mentee_answer()) {
+    (mentee ? review.mutable_mentor_answer() : review.mutable_mentee_answer())->clear_comment();
+  }
   return review;
 }
 
