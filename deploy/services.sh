@@ -73,9 +73,14 @@ start_one() {  # service
     [[ -f $run_dir/profiles.ports ]] || die "matching needs profiles running: deploy/services.sh start profiles"
     extra+=("MATCHING_PROFILES_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/profiles.ports")")
   fi
+  if [[ $s == evaluation ]]; then
+    # Evaluation reads the mentee's goals from profiles and sets their status there.
+    [[ -f $run_dir/profiles.ports ]] || die "evaluation needs profiles running: deploy/services.sh start profiles"
+    extra+=("EVALUATION_PROFILES_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/profiles.ports")")
+  fi
   if [[ $s == gateway ]]; then
     local up
-    for up in profiles matching; do
+    for up in profiles matching evaluation; do
       [[ -f $run_dir/$up.ports ]] || die "the gateway needs $up running: deploy/services.sh start $up"
       extra+=("GATEWAY_${up^^}_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/$up.ports")")
     done
@@ -140,7 +145,8 @@ main() {
       write_services_env
       ;;
     stop)
-      for s in "${targets[@]}"; do stop_one "$s"; done
+      # In reverse: the gateway first, profiles (which the others call) last.
+      for ((i = ${#targets[@]} - 1; i >= 0; i--)); do stop_one "${targets[i]}"; done
       write_services_env
       ;;
     status)

@@ -24,6 +24,7 @@
 #include "beast_request.h"
 #include "gateway_app.h"
 #include "http_server.h"
+#include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/errors.h"
@@ -60,9 +61,12 @@ struct Gateway {
     if (std::getenv("REQUEST_FUZZER_VERBOSE") == nullptr) google::protobuf::SetLogHandler(nullptr);
     (void)profiles::v1::Person::descriptor();  // registers the services in the generated pool
     (void)matching::v1::Programme::descriptor();
+    (void)evaluation::v1::Feedback::descriptor();
     const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-    auto routes = gateway::RouteTable::FromServices({pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
-                                                     pool->FindServiceByName("mentoring.matching.v1.MatchingService")});
+    auto routes =
+        gateway::RouteTable::FromServices({pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
+                                           pool->FindServiceByName("mentoring.matching.v1.MatchingService"),
+                                           pool->FindServiceByName("mentoring.evaluation.v1.EvaluationService")});
     if (!routes.ok()) {
       std::fprintf(stderr, "request_fuzzer: route table: %s\n", routes.status().ToString().c_str());
       std::abort();

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "mentoring/api/v1/http.pb.h"
+#include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/errors.h"
@@ -22,10 +23,12 @@ const std::vector<const google::protobuf::ServiceDescriptor*>& Services() {
   // Referencing the generated files links them in; the pool then knows their services.
   (void)profiles::v1::Person::descriptor();
   (void)matching::v1::Programme::descriptor();
+  (void)evaluation::v1::Feedback::descriptor();
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   static const std::vector<const google::protobuf::ServiceDescriptor*> services = {
       pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
-      pool->FindServiceByName("mentoring.matching.v1.MatchingService")};
+      pool->FindServiceByName("mentoring.matching.v1.MatchingService"),
+      pool->FindServiceByName("mentoring.evaluation.v1.EvaluationService")};
   return services;
 }
 

@@ -30,6 +30,9 @@
 
 #include "gateway_client.h"
 #include "harness.h"
+#include "mentoring/runtime/clock.h"
+#include "mentoring/runtime/events.h"
+#include "mentoring/runtime/kafka.h"
 
 namespace mentoring::testing {
 namespace {
@@ -350,6 +353,10 @@ class GatewayRoutesTest : public ::testing::Test {
         {"pair-mentee", {.tag = "pair-mentee", .level = 3, .goals = {"FOCUS_AREA_STRATEGIC"}}},
         {"pair-mentor", {.tag = "pair-mentor", .level = 10, .offers = {"FOCUS_AREA_STRATEGIC"}}},
         {"pair-third", {.tag = "pair-third", .level = 10, .offers = {"FOCUS_AREA_STRATEGIC"}}},
+        // evaluation's answers: a pair and a third
+        {"eval-mentee", {.tag = "eval-mentee", .level = 3, .goals = {"FOCUS_AREA_STRATEGIC"}}},
+        {"eval-mentor", {.tag = "eval-mentor", .level = 10, .offers = {"FOCUS_AREA_STRATEGIC"}}},
+        {"eval-third", {.tag = "eval-third", .level = 5}},
         // someone else's enrollments and recommendations
         {"someone", {.tag = "someone", .level = 4, .goals = {"FOCUS_AREA_CAREER"}}},
         {"nosy", {.tag = "nosy", .level = 9, .offers = {"FOCUS_AREA_CAREER"}}},
@@ -428,6 +435,42 @@ class GatewayRoutesTest : public ::testing::Test {
         R"("confidential":true,"expectations":")", expectations, R"("})");
   }
 
+  // Scheduling is not built yet: its meeting.completed, as it will publish it, straight
+  // into the test's Kafka topic (evaluation consumes it).
+  static void MeetingHeld(const std::string& relationship_id, int occurrence) {
+    static kafka::Producer* producer = [] {
+      auto made = kafka::Producer::Create(StackValue("KAFKA_BOOTSTRAP"), absl::Seconds(10));
+      EXPECT_TRUE(made.ok()) << made.status();
+      return made.ok() ? made->release() : nullptr;
+    }();
+    ASSERT_NE(producer, nullptr);
+    const std::string series = relationship_id + "-series";
+    auto e = events::NewEvent("scheduling", "meeting_series", series, occurrence, SystemClock::Instance());
+    auto* ref = e.mutable_meeting_completed()->mutable_meeting();
+    ref->set_series_id(series);
+    ref->set_meeting_id(MeetingOf(relationship_id, occurrence));
+    ref->set_relationship_id(relationship_id);
+    ref->set_occurrence(occurrence);
+    auto sent = producer->ProduceAndWait(
+        {{events::TopicFor("scheduling"), series, e.SerializeAsString(), events::KafkaHeaders(e)}});
+    ASSERT_TRUE(sent.front().ok()) << sent.front();
+  }
+  static std::string MeetingOf(const std::string& relationship_id, int occurrence) {
+    return absl::StrCat(relationship_id, "-m", occurrence);
+  }
+  // Polls GET `target` as `token` until `ready` holds for the answer (a liveness bound).
+  static Reply WaitFor(const std::string& target, const std::string& token,
+                       const std::function<bool(const Reply&)>& ready) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    Reply reply;
+    do {
+      reply = Get(target, token);
+      if (reply.status == 200 && ready(reply)) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    } while (absl::Now() < give_up);
+    return reply;
+  }
+
   static inline absl::Status started_;
   static inline GatewayStack* stack_ = nullptr;
   static inline std::vector<RouteInfo> routes_;
@@ -450,7 +493,7 @@ TEST_F(GatewayRoutesTest, TheMatrixCheckFailsForARouteWithoutRolesOrWithHrOutsid
 
 TEST_F(GatewayRoutesTest, EveryRouteRefuses401WithoutAValidTokenAnd403ForARoleItIsNotFor) {
   // The table is the gateway's own (the one it routes by): sanity that it is the whole API.
-  EXPECT_GE(routes_.size(), 39u);
+  EXPECT_GE(routes_.size(), 54u);
   EXPECT_TRUE(HasRoute("GET /v1/people/{person_id}"));
   EXPECT_TRUE(HasRoute("POST /v1/relationships/{relationship_id}:close"));
 
@@ -813,6 +856,94 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   EXPECT_THAT(Strings(amended, "agreement.goalIds"), ElementsAre(technical_goal));
   EXPECT_FALSE(Has(amended, "pendingAmendment"));
 
+  // ---- evaluation: the relationship's feedback, goal progress, review and health
+
+  // PUT/GET /v1/programmes/{programme_id}/evaluation-settings: defaults until an admin sets them.
+  const std::string settings = "/v1/programmes/" + programme_id + "/evaluation-settings";
+  Reply defaults = RoundTrip(verb::get, settings, As(mentee));
+  EXPECT_EQ(Int(defaults, "reviewAnswerDays"), 14);
+  EXPECT_FALSE(Has(defaults, "version"));
+  Reply tuned = RoundTrip(verb::put, settings, admin,
+                          absl::StrCat(R"({"settings":{"programmeId":")", programme_id,
+                                       R"(","reviewAnswerDays":10},"expectedVersion":"0"})"));
+  EXPECT_EQ(Int(tuned, "reviewAnswerDays"), 10);
+  EXPECT_EQ(Int(tuned, "rapportThreshold"), 2);
+  EXPECT_EQ(Int(tuned, "version"), 1);
+
+  // Four held meetings (the agreement reviews after four): scheduling's events, via Kafka.
+  for (int n = 1; n <= 4; ++n) MeetingHeld(relationship_id, n);
+  const std::string health = rel + "/health";
+  Reply pair_health = WaitFor(health, As(mentee), [](const Reply& r) { return Int(r, "meetingsHeld") == 4; });
+  EXPECT_EQ(Int(pair_health, "meetingsHeld"), 4) << pair_health.body;
+
+  // GET /v1/people/{person_id}/evaluation-items: feedback on each meeting, and the review.
+  Reply items = RoundTrip(verb::get, "/v1/people/" + mentee.id + "/evaluation-items?page_size=10", As(mentee));
+  EXPECT_EQ(Size(items, "items"), 5) << items.body;
+  EXPECT_EQ(Str(items, "items[0].kind"), "ASK_KIND_FEEDBACK");
+  EXPECT_EQ(Str(items, "items[0].itemId"), MeetingOf(relationship_id, 1));
+  EXPECT_TRUE(Bool(items, "items[1].rapportCheck"));
+
+  // POST /v1/meetings/{meeting_id}/feedback: both rate the second meeting (the rapport check).
+  Reply rated = RoundTrip(verb::post, "/v1/meetings/" + MeetingOf(relationship_id, 2) + "/feedback", As(mentee),
+                          R"({"rapport":5,"usefulness":4,"comment":"mentee's own words"})");
+  EXPECT_EQ(Int(rated, "occurrence"), 2);
+  EXPECT_EQ(Str(rated, "comment"), "mentee's own words");
+  RoundTrip(verb::post, "/v1/meetings/" + MeetingOf(relationship_id, 2) + "/feedback", As(mentor),
+            R"({"rapport":4,"usefulness":4,"comment":"mentor's own words"})");
+  // GET /v1/relationships/{relationship_id}/feedback: the caller's own, nobody else's.
+  Reply own = RoundTrip(verb::get, rel + "/feedback", As(mentor));
+  EXPECT_THAT(Strings(own, "feedback", "comment"), ElementsAre("mentor's own words"));
+  EXPECT_EQ(own.body.find("mentee's own words"), std::string::npos);
+
+  // POST /v1/relationships/{relationship_id}/goals/{goal_id}/progress, and the pair's list.
+  Reply observed = RoundTrip(verb::post, rel + "/goals/" + technical_goal + "/progress", As(mentor),
+                             R"({"progressPercent":40,"evidenceNote":"ran the design review"})");
+  EXPECT_EQ(Int(observed, "progressPercent"), 40);
+  EXPECT_EQ(Str(observed, "personId"), mentee.id);
+  EXPECT_EQ(Str(observed, "status"), "GOAL_STATUS_ACTIVE");
+  Reply notes = RoundTrip(verb::get, rel + "/goal-progress", As(mentee));
+  EXPECT_THAT(Strings(notes, "observations", "evidenceNote"), ElementsAre("ran the design review"));
+
+  // GET /v1/reviews, GET /v1/reviews/{review_id}, POST /v1/reviews/{review_id}:answer.
+  Reply open_reviews = RoundTrip(verb::get, "/v1/reviews?relationship_id=" + relationship_id, As(mentee));
+  ASSERT_EQ(Size(open_reviews, "reviews"), 1) << open_reviews.body;
+  const std::string review_id = Str(open_reviews, "reviews[0].reviewId");
+  EXPECT_EQ(Str(open_reviews, "reviews[0].state"), "REVIEW_STATE_OPEN");
+  EXPECT_EQ(Int(open_reviews, "reviews[0].meetingsHeld"), 4);
+  Reply half_answered = RoundTrip(verb::post, "/v1/reviews/" + review_id + ":answer", As(mentee),
+                                  R"({"answer":"REVIEW_OUTCOME_CONTINUE","comment":"all good"})");
+  EXPECT_EQ(Str(half_answered, "menteeAnswer.comment"), "all good");
+  Reply decided =
+      RoundTrip(verb::post, "/v1/reviews/" + review_id + ":answer", As(mentor), R"({"answer":"REVIEW_OUTCOME_AMEND"})");
+  EXPECT_EQ(Str(decided, "state"), "REVIEW_STATE_DECIDED");
+  EXPECT_EQ(Str(decided, "outcome"), "REVIEW_OUTCOME_AMEND");
+  EXPECT_FALSE(Has(decided, "menteeAnswer.comment")) << "a comment is its author's alone";
+  Reply admin_review = RoundTrip(verb::get, "/v1/reviews/" + review_id, admin);
+  EXPECT_EQ(Str(admin_review, "outcome"), "REVIEW_OUTCOME_AMEND");
+  EXPECT_EQ(Int(admin_review, "answersReceived"), 2);
+  EXPECT_FALSE(Has(admin_review, "menteeAnswer")) << admin_review.body;
+  EXPECT_FALSE(Has(admin_review, "mentorAnswer")) << admin_review.body;
+
+  // GET /v1/relationships/{relationship_id}/health: the pair's view, the admin's view.
+  pair_health = RoundTrip(verb::get, health, As(mentor));
+  EXPECT_EQ(Str(pair_health, "view"), "HEALTH_VIEW_PAIR");
+  EXPECT_GT(Int(pair_health, "score"), 0);
+  EXPECT_EQ(Str(pair_health, "rapportCheck"), "RAPPORT_CHECK_STATE_FINE");
+  Reply admin_health = RoundTrip(verb::get, health, admin);
+  EXPECT_EQ(Str(admin_health, "view"), "HEALTH_VIEW_ADMIN");
+  EXPECT_FALSE(Has(admin_health, "score")) << admin_health.body;
+  EXPECT_FALSE(Has(admin_health, "rapportCheck")) << admin_health.body;
+  EXPECT_THAT(Strings(admin_health, "factors", "kind"), Not(Contains("HEALTH_FACTOR_KIND_FEEDBACK")));
+  EXPECT_THAT(Strings(admin_health, "factors", "kind"), Not(Contains("HEALTH_FACTOR_KIND_GOALS")));
+  // GET /v1/programmes/{programme_id}/relationship-health and .../evaluation-summary.
+  Reply programme_health = RoundTrip(verb::get, "/v1/programmes/" + programme_id + "/relationship-health", admin);
+  EXPECT_THAT(Strings(programme_health, "relationships", "relationshipId"), ElementsAre(relationship_id));
+  Reply summary = RoundTrip(verb::get, "/v1/programmes/" + programme_id + "/evaluation-summary", admin);
+  EXPECT_EQ(Int(summary, "relationships"), 1);
+  EXPECT_EQ(Int(summary, "relationshipsWithFeedback"), 1);
+  EXPECT_FALSE(Bool(summary, "ratingsShown")) << "one pair is under the minimum group size";
+  EXPECT_FALSE(Has(summary, "meanRapport")) << summary.body;
+
   const absl::CivilDay resume_by = absl::ToCivilDay(absl::Now() + absl::Hours(24 * 45), absl::UTCTimeZone());
   Reply paused =
       RoundTrip(verb::post, rel + ":pause", As(mentee), absl::StrCat(R"({"resumeBy":)", DateJson(resume_by), "}"));
@@ -842,6 +973,21 @@ TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   Reply alumni = RoundTrip(verb::post, rel + ":moveToAlumni", As(mentor), "{}");
   EXPECT_EQ(Str(alumni, "state"), "RELATIONSHIP_STATE_ALUMNI");
   EXPECT_EQ(Str(alumni, "closureNote"), "we never clicked");
+
+  // POST/GET /v1/relationships/{relationship_id}/closure-survey, once evaluation heard it closed.
+  Reply asked = WaitFor("/v1/people/" + mentee.id + "/evaluation-items?page_size=50", As(mentee), [](const Reply& r) {
+    const auto kinds = Strings(r, "items", "kind");
+    return std::find(kinds.begin(), kinds.end(), "ASK_KIND_CLOSURE_SURVEY") != kinds.end();
+  });
+  EXPECT_THAT(Strings(asked, "items", "kind"), Contains("ASK_KIND_CLOSURE_SURVEY")) << asked.body;
+  Reply surveyed =
+      RoundTrip(verb::post, rel + "/closure-survey", As(mentee),
+                R"({"outcomeRating":2,"satisfaction":3,"goalsAchieved":1,"wouldRecommend":8,"comment":"mine alone"})");
+  EXPECT_EQ(Int(surveyed, "wouldRecommend"), 8);
+  Reply survey_read = RoundTrip(verb::get, rel + "/closure-survey", As(mentee));
+  EXPECT_EQ(Str(survey_read, "comment"), "mine alone");
+  EXPECT_EQ(Get(rel + "/closure-survey", As(mentor)).status, 404)
+      << "the mentor has not answered; the mentee's is theirs";
 
   // ---- the HR import (an upload: the CSV is the body), when the gateway has the route
   if (HasRoute(kImportRoute)) {
@@ -1036,6 +1182,75 @@ TEST_F(GatewayRoutesTest, ARelationshipAndItsRequestAreTheirTwoPeoplesAndPairOnl
   Reply closed_list = Get("/v1/relationships?person_id=" + mentor.id + "&include_closed=true", admin);
   ASSERT_EQ(Size(closed_list, "relationships"), 1) << closed_list.body;
   EXPECT_FALSE(Has(closed_list, "relationships[0].closureNote")) << closed_list.body;
+}
+
+TEST_F(GatewayRoutesTest, EvaluationAnswersStayWithTheirAuthorsAndAnAdminSeesNoRating) {
+  using http::verb;
+  const std::string admin = Admin();
+  const Person& mentee = P("eval-mentee");
+  const Person& mentor = P("eval-mentor");
+  const Person& third = P("eval-third");
+  for (const Person& p : {mentee, mentor, third}) ASSERT_FALSE(p.id.empty()) << p.tag << " was not created";
+  WaitKnown({mentee, mentor});
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string as_mentee = As(mentee), as_mentor = As(mentor), as_third = As(third);
+  // A relationship outside any programme, made in matching.
+  Reply request = Post("/v1/requests", as_mentee,
+                       absl::StrCat(R"({"menteeId":")", mentee.id, R"(","mentorId":")", mentor.id,
+                                    R"(","focusAreas":["FOCUS_AREA_STRATEGIC"]})"));
+  ASSERT_EQ(request.status, 200) << request.body;
+  Reply accepted = Post("/v1/requests/" + Str(request, "requestId") + ":accept", as_mentor, "{}");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  const std::string id = Str(accepted, "relationshipId");
+  const std::string rel = "/v1/relationships/" + id;
+  ASSERT_EQ(Post(rel + ":acceptAgreement", as_mentee, R"({"agreementVersion":1})").status, 200);
+  ASSERT_EQ(Post(rel + ":acceptAgreement", as_mentor, R"({"agreementVersion":1})").status, 200);
+  MeetingHeld(id, 1);
+  ASSERT_EQ(WaitFor(rel + "/health", as_mentee, [](const Reply& r) { return Int(r, "meetingsHeld") == 1; }).status,
+            200);
+  const std::string goal = Str(Get("/v1/people/" + mentee.id, as_mentee), "goals[0].goalId");
+  ASSERT_FALSE(goal.empty());
+
+  const std::string comment = "only-the-mentee-reads-this";
+  const std::string note = "only-the-pair-reads-this";
+  const std::string meeting = "/v1/meetings/" + MeetingOf(id, 1) + "/feedback";
+  ASSERT_EQ(
+      Post(meeting, as_mentee, absl::StrCat(R"({"rapport":1,"usefulness":2,"comment":")", comment, R"("})")).status,
+      200);
+  ASSERT_EQ(Post(rel + "/goals/" + goal + "/progress", as_mentor,
+                 absl::StrCat(R"({"progressPercent":20,"evidenceNote":")", note, R"("})"))
+                .status,
+            200);
+
+  // Another employee: refused by the service on every one of the pair's evaluation routes.
+  EXPECT_TRUE(RefusedByService(Get(rel + "/health", as_third)));
+  EXPECT_TRUE(RefusedByService(Get(rel + "/feedback", as_third)));
+  EXPECT_TRUE(RefusedByService(Get(rel + "/goal-progress", as_third)));
+  EXPECT_TRUE(RefusedByService(Get(rel + "/closure-survey", as_third)));
+  EXPECT_TRUE(RefusedByService(Get("/v1/reviews?relationship_id=" + id, as_third)));
+  EXPECT_TRUE(RefusedByService(Get("/v1/people/" + mentee.id + "/evaluation-items", as_third)));
+  EXPECT_TRUE(RefusedByService(Post(meeting, as_third, R"({"rapport":5,"usefulness":5})")));
+  // The other party: the note (the pair's), never the comment (the mentee's).
+  Reply mentor_feedback = Get(rel + "/feedback", as_mentor);
+  ASSERT_EQ(mentor_feedback.status, 200) << mentor_feedback.body;
+  EXPECT_EQ(Size(mentor_feedback, "feedback"), 0) << mentor_feedback.body;
+  EXPECT_EQ(Str(Get(rel + "/goal-progress", as_mentor), "observations[0].evidenceNote"), note);
+  EXPECT_EQ(Get(rel + "/health", as_mentor).body.find(comment), std::string::npos);
+  EXPECT_EQ(Str(Get(rel + "/feedback", as_mentee), "feedback[0].comment"), comment);
+  // A programme admin: the pair's answers are refused at the gateway; health is a bucket and
+  // admin-safe reasons, with no rating, comment or note.
+  EXPECT_TRUE(RefusedByRoleGate(Get(rel + "/feedback", admin)));
+  EXPECT_TRUE(RefusedByRoleGate(Get(rel + "/goal-progress", admin)));
+  EXPECT_TRUE(RefusedByRoleGate(Post(meeting, admin, R"({"rapport":5,"usefulness":5})")));
+  Reply admin_health = Get(rel + "/health", admin);
+  ASSERT_EQ(admin_health.status, 200) << admin_health.body;
+  EXPECT_EQ(Str(admin_health, "view"), "HEALTH_VIEW_ADMIN");
+  for (const std::string& leak : {comment, note, std::string("rapport"), std::string("rated"),
+                                  std::string("usefulness"), std::string("FEEDBACK")}) {
+    EXPECT_EQ(admin_health.body.find(leak), std::string::npos) << leak << " in " << admin_health.body;
+  }
+  Reply pair_health = Get(rel + "/health", as_mentee);
+  EXPECT_THAT(Strings(pair_health, "factors", "kind"), Contains("HEALTH_FACTOR_KIND_FEEDBACK")) << pair_health.body;
 }
 
 TEST_F(GatewayRoutesTest, AnotherPersonsEnrollmentsRecommendationsAndRequestsAreRefused) {

@@ -88,8 +88,10 @@ std::string FieldOf(const google::protobuf::Struct& json, const std::string& key
 
 GatewayStack::~GatewayStack() {
   delete gateway_;
+  delete evaluation_;
   delete matching_;
   delete profiles_;
+  delete evaluation_db_;
   delete matching_db_;
   delete profiles_db_;
 }
@@ -117,15 +119,22 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
                                  const std::function<absl::Status(int gateway_port)>& before_matching) {
   profiles_db_ = new ScratchDatabase("gwprof");
   matching_db_ = new ScratchDatabase("gwmatch");
+  evaluation_db_ = new ScratchDatabase("gweval");
   profiles_ =
       new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}));
   if (auto started = profiles_->Start(); !started.ok()) return started;
   const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
+  evaluation_ = new ServiceProcess(
+      ServiceBinary("evaluation"),
+      ServiceEnv("evaluation", {{"DATABASE_URL", evaluation_db_->url()}, {"PROFILES_ADDR", profiles_addr}}));
+  if (auto started = evaluation_->Start(); !started.ok()) return started;
+  const std::string evaluation_addr = absl::StrCat("127.0.0.1:", evaluation_->grpc_port());
   auto matching_env = ServiceEnv("matching", {{"DATABASE_URL", matching_db_->url()}, {"PROFILES_ADDR", profiles_addr}});
   auto start_gateway = [&](const std::string& matching_addr) {
-    auto env = ServiceEnv(
-        "gateway",
-        {{"PROFILES_ADDR", profiles_addr}, {"MATCHING_ADDR", matching_addr}, {"JWT_HS256_SECRET", kGatewayJwtSecret}});
+    auto env = ServiceEnv("gateway", {{"PROFILES_ADDR", profiles_addr},
+                                      {"MATCHING_ADDR", matching_addr},
+                                      {"EVALUATION_ADDR", evaluation_addr},
+                                      {"JWT_HS256_SECRET", kGatewayJwtSecret}});
     for (const auto& [key, value] : gateway_env) env[key] = value;
     gateway_ = new ServiceProcess(ServiceBinary("gateway"), env);
     return gateway_->Start();

@@ -42,7 +42,8 @@ std::string UserToken(const std::string& subject, const std::string& roles_json)
 // A field of the error body ({"error": {...}}); empty when there is none.
 std::string FieldOf(const google::protobuf::Struct& json, const std::string& key);
 
-// Profiles, matching and the gateway on scratch databases and the stack's Redis and Kafka.
+// Profiles, matching, evaluation and the gateway on scratch databases and the stack's Redis
+// and Kafka (evaluation with the test clock, which tests move with TestClock/Advance).
 // `gateway_env` overrides the gateway's settings (e.g. GATEWAY_RATE_LIMIT_PER_MINUTE).
 //
 // `before_matching`, when given, runs with the gateway already serving (on the port it is
@@ -62,15 +63,19 @@ class GatewayStack {
   int port() const { return gateway_ != nullptr ? gateway_->http_port() : 0; }
   const ScratchDatabase& profiles_db() const { return *profiles_db_; }
   const ScratchDatabase& matching_db() const { return *matching_db_; }
+  const ScratchDatabase& evaluation_db() const { return *evaluation_db_; }
   ServiceProcess& profiles() { return *profiles_; }
   ServiceProcess& matching() { return *matching_; }
+  ServiceProcess& evaluation() { return *evaluation_; }
   ServiceProcess& gateway() { return *gateway_; }
 
  private:
   ScratchDatabase* profiles_db_ = nullptr;
   ScratchDatabase* matching_db_ = nullptr;
+  ScratchDatabase* evaluation_db_ = nullptr;
   ServiceProcess* profiles_ = nullptr;
   ServiceProcess* matching_ = nullptr;
+  ServiceProcess* evaluation_ = nullptr;
   ServiceProcess* gateway_ = nullptr;
 };
 

@@ -204,6 +204,8 @@ const std::vector<ServiceUnderTest>& ServicesUnderTest() {
   static const std::vector<ServiceUnderTest> services = {
       {.name = "profiles", .binary = PROFILES_SERVICE_BIN, .redis = true},
       {.name = "matching", .binary = MATCHING_SERVICE_BIN},
+      // Tests move its clock (reminders, the undecided path) instead of sleeping.
+      {.name = "evaluation", .binary = EVALUATION_SERVICE_BIN, .defaults = {{"TEST_CLOCK", "true"}}},
       {.name = "gateway",
        .binary = GATEWAY_BIN,
        .kafka = false,

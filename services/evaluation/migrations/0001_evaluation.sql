@@ -135,6 +135,12 @@ CREATE TABLE programme_aggregates (
   detractors     bigint NOT NULL DEFAULT 0
 );
 
+-- People erased: never asked anything again (an event about their relationship, e.g. the
+-- closure that follows their erasure in matching, may arrive after the erasure itself).
+CREATE TABLE erased_people (
+  person_id text PRIMARY KEY
+);
+
 -- Evaluation's event counter per person, for the events keyed by person (goal.progressed,
 -- reminder.due): the sequence of each is the person's count after it.
 CREATE TABLE person_sequences (

@@ -5,7 +5,10 @@ namespace {
 
 constexpr char kOpen[] =
     "INSERT INTO asks (ask_id, person_id, relationship_id, kind, item_id, occurrence, rapport_check, asked_at, "
-    "answer_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kind, item_id, person_id) DO NOTHING";
+    "answer_by) SELECT $1::text, $2::text, $3::text, $4::smallint, $5::text, $6::int, $7::boolean, "
+    "$8::timestamptz, $9::timestamptz "
+    "WHERE NOT EXISTS (SELECT 1 FROM erased_people WHERE person_id = $2) "
+    "ON CONFLICT (kind, item_id, person_id) DO NOTHING";
 constexpr char kAnswer[] =
     "UPDATE asks SET answered_at = $4 WHERE kind = $1 AND item_id = $2 AND person_id = $3 AND answered_at IS NULL";
 constexpr char kWithdraw[] = "DELETE FROM asks WHERE kind = $1 AND item_id = $2 AND answered_at IS NULL";
@@ -25,6 +28,7 @@ constexpr char kFeedbackMissing[] =
     "SELECT count(*) FROM asks WHERE relationship_id = $1 AND ($2 = '' OR person_id = $2) AND kind = 1 "
     "AND answered_at IS NULL AND answer_by < $3";
 constexpr char kDeleteAllOf[] = "DELETE FROM asks WHERE person_id = $1";
+constexpr char kMarkErased[] = "INSERT INTO erased_people (person_id) VALUES ($1) ON CONFLICT DO NOTHING";
 
 std::string Text(absl::Time time) { return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone()); }
 
@@ -96,6 +100,7 @@ absl::StatusOr<int> AskStore::FeedbackMissing(pg::Executor& db, const std::strin
 }
 
 absl::Status AskStore::DeleteAllOf(pg::Executor& db, const std::string& person_id) const {
+  if (auto marked = db.Exec(kMarkErased, {person_id}); !marked.ok()) return marked.status();
   return db.Exec(kDeleteAllOf, {person_id}).status();
 }
 

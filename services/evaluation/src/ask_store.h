@@ -30,7 +30,8 @@ struct Ask {
 
 class AskStore {
  public:
-  // Asks once per question and person: asking again does nothing.
+  // Asks once per question and person: asking again does nothing, and so does asking an
+  // erased person.
   absl::Status Open(pg::Executor& db, const Ask& ask) const;
   // Records the answer; false when there was no open question (never asked, or answered).
   absl::StatusOr<bool> Answer(pg::Executor& db, events::v1::AskKind kind, const std::string& item_id,
@@ -51,7 +52,7 @@ class AskStore {
   // (or everyone's, for an empty person).
   absl::StatusOr<int> FeedbackMissing(pg::Executor& db, const std::string& relationship_id,
                                       const std::string& person_id, absl::Time now) const;
-  // Everything asked of the person (an erasure).
+  // Everything asked of the person goes, and they are never asked again (an erasure).
   absl::Status DeleteAllOf(pg::Executor& db, const std::string& person_id) const;
 };
 
