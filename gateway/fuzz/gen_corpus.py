@@ -11,13 +11,17 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTOS = os.path.join(HERE, "..", "..", "protos", "mentoring")
 # The services the gateway routes to, and the vocabulary their messages use.
-ROUTED_PROTOS = ["profiles/v1/profiles.proto", "matching/v1/matching.proto", "evaluation/v1/evaluation.proto",
-                 "events/v1/evaluation_events.proto", "common/v1/common.proto"]
+# Scheduling is not served by the gateway yet, but the fuzz target routes it: its calendar feed
+# is the capability route (no bearer token, a text/calendar answer, If-None-Match).
+ROUTED_PROTOS = ["profiles/v1/profiles.proto", "matching/v1/matching.proto", "scheduling/v1/scheduling.proto",
+                 "evaluation/v1/evaluation.proto", "events/v1/evaluation_events.proto", "common/v1/common.proto"]
 
 AUTH = "Authorization: Bearer fuzz\r\n"
 PERSON = "018f2a6c-7d3e-7c1a-9b2e-3f4a5b6c7d8e"
 PROGRAMME = "018f2a6c-0000-7000-8000-000000000001"
 RELATIONSHIP = "018f2a6c-0000-7000-8000-0000000000aa"
+FEED_TOKEN = "cf_9Kx2vQ7mT4pL8sR1wZ6yB3nD5hJ0aE-cU_Wq"  # the capability in a calendar feed's URL
+FEED = "/v1/calendar-feeds/" + FEED_TOKEN
 
 
 def request(method, target, headers="", body=None, auth=True, content_length=True):
@@ -182,6 +186,37 @@ SEEDS = {
     "import_idempotency_key": request("POST", "/v1/people:import", "Idempotency-Key: k\r\n", body="a\n"),
     "import_no_auth": request("POST", "/v1/people:import?format=CSV", auth=False, body="a\n"),
     "import_get": request("GET", "/v1/people:import"),
+    # The calendar feed: a capability URL (no Authorization; a bearer is ignored), answered
+    # as text/calendar; If-None-Match fills known_version, in every form a client may send.
+    "calendar_feed": request("GET", FEED, auth=False),
+    "calendar_feed_bearer_ignored": request("GET", FEED),
+    "calendar_feed_if_none_match": request("GET", FEED, 'If-None-Match: "7"\r\n', auth=False),
+    "calendar_feed_if_none_match_weak": request("GET", FEED, 'If-None-Match: W/"7"\r\n', auth=False),
+    "calendar_feed_if_none_match_list": request("GET", FEED, 'If-None-Match: "3", W/"5" ,"x,y",, "0"\r\n', auth=False),
+    "calendar_feed_if_none_match_star": request("GET", FEED, "If-None-Match: *\r\n", auth=False),
+    "calendar_feed_if_none_match_lines": request("GET", FEED, 'If-None-Match: "1"\r\nIf-None-Match: W/"9"\r\n', auth=False),
+    "calendar_feed_if_none_match_unquoted": request("GET", FEED, "If-None-Match: 7\r\n", auth=False),
+    "calendar_feed_if_none_match_unterminated": request("GET", FEED, 'If-None-Match: W/"7\r\n', auth=False),
+    "calendar_feed_if_none_match_huge": request("GET", FEED, 'If-None-Match: "99999999999999999999999"\r\n', auth=False),
+    "calendar_feed_known_version_query": request("GET", FEED + "?known_version=4&knownVersion=x", auth=False),
+    "calendar_feed_if_match": request("GET", FEED, 'If-Match: "1"\r\n', auth=False),
+    "calendar_feed_idempotency_key": request("GET", FEED, "Idempotency-Key: k-9\r\n", auth=False),
+    "calendar_feed_percent_token": request("GET", "/v1/calendar-feeds/ab%2Fcd%00%20e+f", auth=False),
+    "calendar_feed_invalid_utf8_token": request("GET", "/v1/calendar-feeds/%FF%FE%C3", auth=False),
+    "calendar_feed_bad_percent_token": request("GET", "/v1/calendar-feeds/%G1%2", auth=False),
+    "calendar_feed_long_token": request("GET", "/v1/calendar-feeds/" + "A" * 8000, auth=False),
+    "calendar_feed_dot_token": request("GET", "/v1/calendar-feeds/..", auth=False),
+    "calendar_feed_empty_token": request("GET", "/v1/calendar-feeds/", auth=False),
+    "calendar_feed_extra_segment": request("GET", FEED + "/events", auth=False),
+    "calendar_feed_custom_verb": request("GET", FEED + ":refresh", auth=False),
+    "calendar_feed_post": request("POST", FEED, auth=False, body="{}"),
+    "calendar_feed_with_body": request("GET", FEED, auth=False, body='{"token":"other"}'),
+    # Scheduling's bearer routes, and If-None-Match where it does not belong.
+    "get_meeting": request("GET", "/v1/meetings/m-1", 'If-None-Match: "2"\r\n'),
+    "create_calendar_feed": request("POST", f"/v1/people/{PERSON}/calendar-feed", body="{}"),
+    "create_calendar_feed_no_auth": request("POST", f"/v1/people/{PERSON}/calendar-feed", auth=False, body="{}"),
+    "if_none_match_on_post": request("POST", "/v1/people:batchGet", 'If-None-Match: "1"\r\n', body='{"personIds":["a"]}'),
+    "if_none_match_programme": request("GET", f"/v1/programmes/{PROGRAMME}", 'If-None-Match: W/"3", "4"\r\n'),
     # HTTP framing.
     "chunked_body": chunked("POST", "/v1/people:batchGet", ['{"personIds":', '["a",', '"b"]}']),
     "chunked_with_trailer": chunked("POST", "/v1/requests/q-1:decline", ['{"reason":"busy"}'], "X-Trailer: 1\r\n"),
@@ -204,10 +239,10 @@ HTTP_TOKENS = [
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "HTTP/1.1", "HTTP/1.0", " HTTP/1.1\r\n",
     "\r\n", "\r\n\r\n", ": ", "Host: ", "Authorization: Bearer ", "Content-Length: ", "Content-Type: application/json",
     "Transfer-Encoding: chunked", "Connection: close", "Connection: keep-alive", "Expect: 100-continue",
-    "X-Request-Id: ", "If-Match: ", "Idempotency-Key: ", "text/csv", "0\r\n\r\n", "chunked", "gzip", "identity",
+    "X-Request-Id: ", "If-Match: ", "If-None-Match: ", "Idempotency-Key: ", "text/calendar", "text/csv", "0\r\n\r\n", "chunked", "gzip", "identity",
     "/openapi.json", "/healthz", "/v1/", "?", "&", "=", "%", "%2F", "%00", "%FF", "%C3%A9", "+", ":", "/", "..",
     "{", "}", "[", "]", "\"", "\\", "\\u", "\\ud800", "true", "false", "null", "1e400", "-0", "9223372036854775807",
-    "\"1\"", "W/\"1\"", "*",
+    "\"1\"", "W/\"1\"", "*", ", ",
 ]
 
 

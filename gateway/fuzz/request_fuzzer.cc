@@ -1,9 +1,10 @@
 // The gateway's request path under libFuzzer: the bytes are one HTTP/1.1 request, read by
 // Boost.Beast as the server reads it (header first, the server's limits), converted as the
 // server converts it, and handled by a real GatewayApp over the real route table (routing,
-// the role gate, path bindings, the query string, JSON → protobuf, If-Match; an upload
-// route's admission and parameters). There are no upstream channels, so every request that
-// survives the parsing ends at "no upstream" (503), synchronously, before any gRPC call.
+// the role gate, capability routes, path bindings, the query string, JSON → protobuf,
+// If-Match and If-None-Match; an upload route's admission and parameters). There are no
+// upstream channels, so every request that survives the parsing ends at "no upstream"
+// (503), synchronously, before any gRPC call.
 //
 // The same file is built twice: with clang and -fsanitize=fuzzer (deploy/fuzz.sh), and with
 // the suite's compiler and replay_main.cc, which runs the committed corpus as a unit test.
@@ -28,6 +29,7 @@
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/errors.h"
+#include "mentoring/scheduling/v1/scheduling.pb.h"
 
 namespace {
 
@@ -46,10 +48,11 @@ using google::protobuf::Value;
     if (!(condition)) Fail(#condition, response); \
   } while (false)
 
-// The gateway as main.cc builds it, minus the network: the real route table, an
-// authenticator that lets any non-empty Authorization header in as a caller with every
-// end-user role (an empty one is refused 401, as the JWT authenticator refuses it), no rate
-// limiter, no idempotency store, and no channels. Built once and never destroyed.
+// The gateway as main.cc builds it, minus the network: the real route table (and
+// scheduling's routes, which main.cc does not serve yet), an authenticator that lets any
+// non-empty Authorization header in as a caller with every end-user role (an empty one is
+// refused 401, as the JWT authenticator refuses it), no rate limiter, no idempotency store,
+// and no channels. Built once and never destroyed.
 struct Gateway {
   ManualClock clock{absl::FromUnixSeconds(1767225600)};  // fixed: the internal token is signed once
   InternalTokenSigner signer{{.secret = std::string(32, 'f')}, clock};
@@ -61,11 +64,15 @@ struct Gateway {
     if (std::getenv("REQUEST_FUZZER_VERBOSE") == nullptr) google::protobuf::SetLogHandler(nullptr);
     (void)profiles::v1::Person::descriptor();  // registers the services in the generated pool
     (void)matching::v1::Programme::descriptor();
+    (void)scheduling::v1::Meeting::descriptor();
     (void)evaluation::v1::Feedback::descriptor();
     const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+    // Scheduling too, though the gateway has no upstream for it yet: its calendar feed is
+    // the capability route (no bearer token) with a non-JSON answer.
     auto routes =
         gateway::RouteTable::FromServices({pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
                                            pool->FindServiceByName("mentoring.matching.v1.MatchingService"),
+                                           pool->FindServiceByName("mentoring.scheduling.v1.SchedulingService"),
                                            pool->FindServiceByName("mentoring.evaluation.v1.EvaluationService")});
     if (!routes.ok()) {
       std::fprintf(stderr, "request_fuzzer: route table: %s\n", routes.status().ToString().c_str());
@@ -161,6 +168,17 @@ void CheckResponse(const gateway::HttpResponse& response) {
     FUZZ_CHECK(!name.empty() && SafeHeaderText(name) && SafeHeaderText(value), response);
   }
 
+  // A 304 has no body and no content type; any other answer says what its body is.
+  if (response.status == 304) {
+    FUZZ_CHECK(response.body.empty() && response.content_type.empty(), response);
+    return;
+  }
+  FUZZ_CHECK(!response.content_type.empty() && SafeHeaderText(response.content_type), response);
+  // A route's own media type (a calendar) is the service's bytes as they are; errors are JSON.
+  if (response.content_type != "application/json") {
+    FUZZ_CHECK(response.status < 400, response);
+    return;
+  }
   FUZZ_CHECK(ValidUtf8(response.body), response);
   Value body;
   FUZZ_CHECK(google::protobuf::util::JsonStringToMessage(response.body, &body).ok(), response);

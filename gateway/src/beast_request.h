@@ -4,6 +4,7 @@
 // size limited), the route decides the body's limit (an upload's is larger, and its body is
 // streamed), and the headers the gateway uses become its HttpRequest.
 #include <boost/beast/http.hpp>
+#include <boost/range/iterator_range.hpp>
 
 #include <cstdint>
 #include <limits>
@@ -34,6 +35,18 @@ inline std::uint64_t BodyLimit(bool upload, const HttpServerSettings& settings) 
   return upload ? settings.max_upload_bytes : settings.max_body_bytes;
 }
 
+// Every value of a list header, in one list ("a, b"): a client may send If-None-Match as
+// several lines, and each line's ETags count.
+template <class Fields>
+std::string ListHeader(const boost::beast::http::header<true, Fields>& header, boost::beast::http::field name) {
+  std::string list;
+  for (const auto& line : boost::make_iterator_range(header.equal_range(name))) {
+    if (!list.empty()) list += ", ";
+    list.append(line.value().data(), line.value().size());
+  }
+  return list;
+}
+
 // The headers the gateway uses, with an empty body (an upload's comes as a stream).
 template <class Fields>
 HttpRequest HeaderRequest(const boost::beast::http::header<true, Fields>& header) {
@@ -43,6 +56,7 @@ HttpRequest HeaderRequest(const boost::beast::http::header<true, Fields>& header
                      std::string(header[http::field::authorization]),
                      std::string(header["X-Request-Id"]),
                      std::string(header[http::field::if_match]),
+                     ListHeader(header, http::field::if_none_match),
                      std::string(header["Idempotency-Key"]),
                      std::string(header["traceparent"]),
                      ""};

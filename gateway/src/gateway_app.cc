@@ -1,6 +1,5 @@
 #include "gateway_app.h"
 
-#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 #include <google/protobuf/message.h>
@@ -11,6 +10,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "capability.h"
+#include "conditional.h"
 #include "http_errors.h"
 #include "idempotency.h"
 #include "mentoring/runtime/call_context.h"
@@ -34,35 +35,6 @@ bool SafeRequestId(const std::string& id) {
   return std::regex_match(id, kId);
 }
 
-// ETags are the resources' versions: a response message with a `version` gets
-// ETag: "N", and If-Match: "N" fills the request's `expected_version`, so a stale write is
-// refused by the service's optimistic concurrency check (412 here).
-std::string EtagOf(const Message& message) {
-  const auto* field = message.GetDescriptor()->FindFieldByName("version");
-  if (field == nullptr || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64 ||
-      field->is_repeated()) {
-    return "";
-  }
-  const int64_t version = message.GetReflection()->GetInt64(message, field);
-  return version > 0 ? absl::StrCat("\"", version, "\"") : "";
-}
-
-absl::Status ApplyIfMatch(const std::string& if_match, Message& request) {
-  if (if_match.empty()) return absl::OkStatus();
-  const auto* field = request.GetDescriptor()->FindFieldByName("expected_version");
-  if (field == nullptr || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
-    return errors::InvalidArgument("If-Match", "not_versioned", "this route does not take a version to match");
-  }
-  int64_t version = 0;
-  std::string_view tag = if_match;
-  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
-  if (!absl::SimpleAtoi(absl::string_view(tag.data(), tag.size()), &version) || version <= 0) {
-    return errors::InvalidArgument("If-Match", "etag", "must be an ETag from an earlier answer, e.g. \"3\"");
-  }
-  request.GetReflection()->SetInt64(&request, field, version);
-  return absl::OkStatus();
-}
-
 // A stable fingerprint of what was asked (FNV-1a, the same in every replica and release).
 std::string Fingerprint(const HttpRequest& request) {
   uint64_t hash = 1469598103934665603ull;
@@ -81,6 +53,24 @@ std::pair<std::string, std::string> SplitTarget(const std::string& target) {
 
 HttpResponse Json(int status, std::string body, const std::string& request_id) {
   return HttpResponse{status, std::move(body), request_id, {}};
+}
+
+// If-None-Match is a read's condition (a write it would skip is not "not modified"), so only
+// GET takes one.
+absl::StatusOr<IfNoneMatch> IfNoneMatchOf(const HttpRequest& request) {
+  if (request.if_none_match.empty()) return IfNoneMatch{};
+  if (request.method != "GET") {
+    return errors::InvalidArgument("If-None-Match", "get_only", "only GET takes an If-None-Match");
+  }
+  return IfNoneMatch::Parse(request.if_none_match);
+}
+
+// The answer to a conditional GET whose ETag the client already holds: the ETag, no body.
+HttpResponse NotModified(HttpResponse answer) {
+  answer.status = 304;
+  answer.body.clear();
+  answer.content_type.clear();
+  return answer;
 }
 
 }  // namespace
@@ -149,6 +139,7 @@ std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpReq
                                                                    absl::StatusOr<RouteMatch> match,
                                                                    const std::string& request_id) const {
   if (!match.ok()) {
+    // Fixed words, never the path: it may hold a capability (or anything a client sent).
     const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
     const int status = not_allowed ? 405 : 404;
     return Json(status,
@@ -157,7 +148,10 @@ std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpReq
                           request_id, status),
                 request_id);
   }
-  auto caller = authenticate_(request.authorization);
+  const Route& route = *match->route;
+  // A capability route proves itself by its path (the service checks it): a bearer token,
+  // if one was sent, plays no part.
+  absl::StatusOr<Caller> caller = route.capability_url ? AnonymousCaller() : authenticate_(request.authorization);
   if (!caller.ok()) {
     // The authenticator's status carries a machine-readable reason (TOKEN_EXPIRED, ...): keep it.
     const absl::Status refused = caller.status().code() == absl::StatusCode::kUnauthenticated
@@ -165,15 +159,16 @@ std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpReq
                                      : errors::Unauthenticated(std::string(caller.status().message()));
     return Fail(refused, request_id);
   }
-  const Route& route = *match->route;
-  if (std::none_of(route.roles.begin(), route.roles.end(),
-                   [&](const std::string& role) { return caller->Has(role); })) {
+  if (!route.capability_url && std::none_of(route.roles.begin(), route.roles.end(),
+                                            [&](const std::string& role) { return caller->Has(role); })) {
     return Fail(errors::PermissionDenied(absl::StrCat("this route is for: ", absl::StrJoin(route.roles, ", "))),
                 request_id);
   }
-  Admitted admitted{std::move(*match), std::move(*caller), {}};
+  // Every anonymous request is the same caller: a capability route is limited per capability.
+  std::string counted_as = route.capability_url ? CapabilityKey(*match) : caller->id;
+  Admitted admitted{std::move(*match), std::move(*caller), std::move(counted_as), {}};
   if (limiter_ != nullptr) {
-    const RateDecision decision = limiter_->Check(admitted.caller.id);
+    const RateDecision decision = limiter_->Check(admitted.counted_as);
     admitted.rate_headers = {{"RateLimit-Limit", std::to_string(decision.limit)},
                              {"RateLimit-Remaining", std::to_string(decision.remaining)}};
     if (!decision.allowed) {
@@ -211,12 +206,21 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> GatewayApp::ChannelFor(const Rout
   return channel->second;
 }
 
-HttpResponse GatewayApp::Answer(const grpc::Status& status, const Message& response,
+HttpResponse GatewayApp::Answer(const grpc::Status& status, const Message& response, const RouteMatch& match,
                                 const std::string& request_id) const {
-  if (!status.ok()) return Fail(errors::FromGrpcStatus(status), request_id);
-  auto json = ToJson(response);
-  if (!json.ok()) return Fail(json.status(), request_id);
-  HttpResponse answer = Json(200, std::move(*json), request_id);
+  if (!status.ok()) return Fail(WithoutCapability(errors::FromGrpcStatus(status), match), request_id);
+  const Route& route = *match.route;
+  HttpResponse answer = Json(200, "", request_id);
+  if (route.response_body.empty()) {
+    auto json = ToJson(response);
+    if (!json.ok()) return Fail(json.status(), request_id);
+    answer.body = std::move(*json);
+  } else {
+    // The route table checked it is a singular string or bytes field: sent as it is.
+    answer.body =
+        response.GetReflection()->GetString(response, response.GetDescriptor()->FindFieldByName(route.response_body));
+    answer.content_type = route.response_content_type;
+  }
   if (auto etag = EtagOf(response); !etag.empty()) answer.headers.emplace_back("ETag", etag);
   return answer;
 }
@@ -251,6 +255,9 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   if (auto matched = ApplyIfMatch(request.if_match, *call_request); !matched.ok())
     return done(Fail(matched, request_id));
   const bool conditional = !request.if_match.empty();
+  auto if_none_match = IfNoneMatchOf(request);
+  if (!if_none_match.ok()) return done(Fail(if_none_match.status(), request_id));
+  if_none_match->ApplyTo(*call_request);
   // Idempotency-Key: a retried POST gets the first answer again.
   const std::string fingerprint = Fingerprint(request);
   if (!request.idempotency_key.empty()) {
@@ -261,7 +268,8 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
     if (idempotency_ == nullptr) {
       return done(Fail(errors::Unavailable("idempotency store", "not configured"), request_id));
     }
-    const std::string scope = absl::StrCat(admitted.caller.id, ":", path);
+    // Per caller and path; for a capability route, the capability's hash (never the path).
+    const std::string scope = route.capability_url ? admitted.counted_as : absl::StrCat(admitted.caller.id, ":", path);
     auto begun = idempotency_->Begin(scope, request.idempotency_key, fingerprint);
     if (!begun.ok()) return done(Fail(begun.status(), request_id));
     if (begun->has_value()) {
@@ -291,17 +299,22 @@ void GatewayApp::Handle(HttpRequest request, std::function<void(HttpResponse)> d
   call->context = std::move(*context);
   call->request = call_request;
   call->response.reset(response_prototype->New());
-  call->stub.UnaryCall(call->context.get(), route.grpc_method, grpc::StubOptions(), call->request.get(),
-                       call->response.get(),
-                       [this, call, request_id, rate_headers = std::move(admitted.rate_headers), conditional,
-                        caller = admitted.caller.id, done = std::move(done)](grpc::Status status) {
-                         HttpResponse response = Answer(status, *call->response, request_id);
-                         response.caller_id = caller;
-                         // A version conflict on a conditional write is the If-Match failing.
-                         if (conditional && status.error_code() == grpc::StatusCode::ABORTED) response.status = 412;
-                         for (const auto& header : rate_headers) response.headers.push_back(header);
-                         done(std::move(response));
-                       });
+  call->stub.UnaryCall(
+      call->context.get(), route.grpc_method, grpc::StubOptions(), call->request.get(), call->response.get(),
+      [this, call, request_id, routed = std::move(admitted.match), rate_headers = std::move(admitted.rate_headers),
+       conditional, if_none_match = std::move(*if_none_match), caller = admitted.caller.id,
+       done = std::move(done)](grpc::Status status) {
+        HttpResponse response = Answer(status, *call->response, routed, request_id);
+        response.caller_id = caller;
+        // A version conflict on a conditional write is the If-Match failing.
+        if (conditional && status.error_code() == grpc::StatusCode::ABORTED) response.status = 412;
+        // The client holds this version already: no need to send it again.
+        if (status.ok() && if_none_match.Matches(EtagOf(*call->response))) {
+          response = NotModified(std::move(response));
+        }
+        for (const auto& header : rate_headers) response.headers.push_back(header);
+        done(std::move(response));
+      });
 }
 
 bool GatewayApp::IsUpload(std::string_view method, std::string_view target) const {
@@ -335,6 +348,10 @@ std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
               request_id));
     return nullptr;
   }
+  if (auto if_none_match = IfNoneMatchOf(request); !if_none_match.ok()) {
+    done(Fail(if_none_match.status(), request_id));
+    return nullptr;
+  }
   // The first message: the parameters, from the query string.
   std::unique_ptr<Message> first(
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(route.method->input_type())->New());
@@ -354,14 +371,15 @@ std::shared_ptr<Upload> GatewayApp::BeginUpload(const HttpRequest& request,
     done(Fail(channel.status(), request_id));
     return nullptr;
   }
-  return StartUpload(*channel, route, std::move(*context), std::move(first),
-                     [this, request_id, rate_headers = std::move(admitted.rate_headers), caller = admitted.caller.id,
-                      done = std::move(done)](const grpc::Status& status, const Message& response) {
-                       HttpResponse answer = Answer(status, response, request_id);
-                       answer.caller_id = caller;
-                       for (const auto& header : rate_headers) answer.headers.push_back(header);
-                       done(std::move(answer));
-                     });
+  return StartUpload(
+      *channel, route, std::move(*context), std::move(first),
+      [this, request_id, routed = std::move(admitted.match), rate_headers = std::move(admitted.rate_headers),
+       caller = admitted.caller.id, done = std::move(done)](const grpc::Status& status, const Message& response) {
+        HttpResponse answer = Answer(status, response, routed, request_id);
+        answer.caller_id = caller;
+        for (const auto& header : rate_headers) answer.headers.push_back(header);
+        done(std::move(answer));
+      });
 }
 
 }  // namespace mentoring::gateway

@@ -33,6 +33,7 @@ struct HttpRequest {
   std::string authorization;    // the Authorization header, as sent
   std::string request_id;       // the X-Request-Id header, as sent (may be empty)
   std::string if_match;         // the If-Match header: an ETag from an earlier answer
+  std::string if_none_match;    // the If-None-Match header(s): the ETags the client holds
   std::string idempotency_key;  // the Idempotency-Key header (POST)
   std::string traceparent;      // the W3C traceparent header: the client's trace goes on
   std::string body;
@@ -40,7 +41,7 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  std::string body;  // JSON
+  std::string body;  // JSON, unless the route names a response_body
   std::string request_id;
   std::vector<std::pair<std::string, std::string>> headers;
   // For the access log and metrics, never sent: the route template the request matched
@@ -48,6 +49,8 @@ struct HttpResponse {
   std::string route;
   std::string trace_id;
   std::string caller_id;
+  // The body's media type: a route's response_content_type, or empty for a bodiless 304.
+  std::string content_type = "application/json";
 };
 
 // Authorization header value → the caller; UNAUTHENTICATED with a reason otherwise.
@@ -87,14 +90,17 @@ class GatewayApp {
                 size_t response_bytes) const;
 
  private:
-  // A request let through to its service: the route, the caller and the rate headers.
+  // A request let through to its service: the route, the caller, whom its limits count
+  // (the caller's id; for a capability route a hash of the capability) and the rate headers.
   struct Admitted {
     RouteMatch match;
     Caller caller;
+    std::string counted_as;
     std::vector<std::pair<std::string, std::string>> rate_headers;
   };
   // What every routed request goes through first: the route (404/405), authentication (401),
-  // the route's roles (403) and the caller's rate (429). The refusal when not admitted.
+  // the route's roles (403) and the rate (429). A capability route has no authentication and
+  // no roles: it is called as the anonymous caller. The refusal when not admitted.
   std::variant<Admitted, HttpResponse> Admit(const HttpRequest& request, absl::StatusOr<RouteMatch> match,
                                              const std::string& request_id) const;
   // A request's ids: the client's X-Request-Id when it is safe to log (else a new one),
@@ -112,7 +118,9 @@ class GatewayApp {
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> CallContext(const Caller& caller, const Ids& ids,
                                                                    absl::Duration deadline) const;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelFor(const Route& route) const;
-  HttpResponse Answer(const grpc::Status& status, const google::protobuf::Message& response,
+  // The service's answer: the response as JSON, or its response_body field as it is; an
+  // error (with a capability route's path taken out of it) as the JSON error body.
+  HttpResponse Answer(const grpc::Status& status, const google::protobuf::Message& response, const RouteMatch& match,
                       const std::string& request_id) const;
   HttpResponse Fail(const absl::Status& status, const std::string& request_id) const;
   // The internal token for a caller, signed once and reused while it has more than half its

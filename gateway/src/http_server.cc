@@ -196,7 +196,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(HttpResponse out) {
     response_.emplace(static_cast<http::status>(out.status), 11);
-    response_->set(http::field::content_type, "application/json");
+    // JSON, or what a route's response_body is; nothing for a 304, which has no body.
+    if (!out.content_type.empty()) response_->set(http::field::content_type, out.content_type);
     response_->set(http::field::server, "mentoring-gateway");
     if (!out.request_id.empty()) response_->set("X-Request-Id", out.request_id);
     for (const auto& [name, value] : out.headers) response_->set(name, value);

@@ -18,13 +18,14 @@ std::string RedisKey(const std::string& scope, const std::string& key) {
   return absl::StrCat("gateway:idem:", scope, ":", key);
 }
 
-// What is stored: the fingerprint, then the answer (status, ETag, body).
+// What is stored: the fingerprint, then the answer (status, ETag, content type, body).
 std::string Encode(const std::string& fingerprint, const HttpResponse& response) {
   google::protobuf::Struct record;
   auto& f = *record.mutable_fields();
   f["fingerprint"].set_string_value(fingerprint);
   f["status"].set_number_value(response.status);
   f["body"].set_string_value(response.body);
+  f["contentType"].set_string_value(response.content_type);
   for (const auto& [name, value] : response.headers) {
     if (name == "ETag") f["etag"].set_string_value(value);
   }
@@ -67,6 +68,7 @@ absl::StatusOr<std::optional<HttpResponse>> IdempotencyStore::Begin(const std::s
   HttpResponse replay;
   replay.status = static_cast<int>(f.at("status").number_value());
   replay.body = f.at("body").string_value();
+  if (f.contains("contentType")) replay.content_type = f.at("contentType").string_value();  // older records: JSON
   if (f.contains("etag")) replay.headers.emplace_back("ETag", f.at("etag").string_value());
   replay.headers.emplace_back("Idempotent-Replayed", "true");
   return replay;

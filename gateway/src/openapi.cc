@@ -7,6 +7,8 @@
 
 #include <set>
 
+#include "conditional.h"
+
 namespace mentoring::gateway {
 namespace {
 
@@ -105,13 +107,60 @@ Value MessageSchema(const Descriptor& message, std::set<const Descriptor*>& pend
   return Object(std::move(s));
 }
 
-Value Parameter(const std::string& name, const char* in, bool required, Value schema) {
+Value JsonContent(Value schema) {
+  Struct media;
+  (*media.mutable_fields())["schema"] = std::move(schema);
+  Struct content;
+  (*content.mutable_fields())["application/json"] = Object(std::move(media));
+  return Object(std::move(content));
+}
+
+Value Parameter(const std::string& name, const char* in, bool required, Value schema,
+                const std::string& description = "") {
   Struct p;
   (*p.mutable_fields())["name"] = Text(name);
   (*p.mutable_fields())["in"] = Text(in);
   (*p.mutable_fields())["required"].set_bool_value(required);
   (*p.mutable_fields())["schema"] = std::move(schema);
+  if (!description.empty()) (*p.mutable_fields())["description"] = Text(description);
   return Object(std::move(p));
+}
+
+// {"type": "string"}, with a format when one is given ("binary").
+Value StringSchema(const std::string& format = "") {
+  Struct s;
+  (*s.mutable_fields())["type"] = Text("string");
+  if (!format.empty()) (*s.mutable_fields())["format"] = Text(format);
+  return Object(std::move(s));
+}
+
+// The 200: the response message as JSON, or for a route with a response_body that field's
+// text (or bytes) under the route's media type. With its ETag when the response has a version.
+Value OkResponse(const Route& route, std::set<const Descriptor*>& pending) {
+  const Descriptor& output = *route.method->output_type();
+  Struct ok;
+  (*ok.mutable_fields())["description"] = Text("OK");
+  if (route.response_body.empty()) {
+    pending.insert(&output);
+    (*ok.mutable_fields())["content"] = JsonContent(Ref(output));
+  } else {
+    const bool bytes = output.FindFieldByName(route.response_body)->type() == FieldDescriptor::TYPE_BYTES;
+    Struct media;
+    (*media.mutable_fields())["schema"] = StringSchema(bytes ? "binary" : "");
+    Struct content;
+    (*content.mutable_fields())[route.response_content_type] = Object(std::move(media));
+    (*ok.mutable_fields())["content"] = Object(std::move(content));
+  }
+  if (VersionField(output, "version") != nullptr) {  // answers of this type carry an ETag
+    Struct etag;
+    (*etag.mutable_fields())["description"] =
+        Text("The resource's version, \"N\": send it back in If-Match to write, or in If-None-Match to read again");
+    (*etag.mutable_fields())["schema"] = StringSchema();
+    Struct headers;
+    (*headers.mutable_fields())["ETag"] = Object(std::move(etag));
+    (*ok.mutable_fields())["headers"] = Object(std::move(headers));
+  }
+  return Object(std::move(ok));
 }
 
 Value ErrorSchema() {
@@ -149,14 +198,6 @@ Value ErrorSchema() {
   return Object(std::move(body));
 }
 
-Value JsonContent(Value schema) {
-  Struct media;
-  (*media.mutable_fields())["schema"] = std::move(schema);
-  Struct content;
-  (*content.mutable_fields())["application/json"] = Object(std::move(media));
-  return Object(std::move(content));
-}
-
 // "/v1/people/{person.person_id}:deactivate" as OpenAPI writes it: variables by their last name.
 std::string OpenApiPath(const Route& route) {
   std::vector<std::string> parts;
@@ -181,15 +222,35 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
     op["summary"] = Text(route.summary);
     op["tags"].mutable_list_value()->add_values()->set_string_value(std::string(route.method->service()->name()));
     for (const auto& role : route.roles) op["x-roles"].mutable_list_value()->add_values()->set_string_value(role);
+    if (route.capability_url) {
+      // No bearer token: the URL is the authority (security: [] overrides the document's).
+      op["security"].mutable_list_value();
+      op["x-capability-url"].set_bool_value(true);
+    }
     auto* parameters = op["parameters"].mutable_list_value();
     std::set<std::string> bound;
     for (const auto& segment : route.segments) {
       if (!segment.variable) continue;
       const std::string name = absl::StrJoin(segment.field_path, ".");
       bound.insert(segment.field_path.front());
-      Struct string_schema;
-      (*string_schema.mutable_fields())["type"] = Text("string");
-      *parameters->add_values() = Parameter(name, "path", true, Object(std::move(string_schema)));
+      *parameters->add_values() =
+          Parameter(name, "path", true, StringSchema(),
+                    route.capability_url ? "A capability: whoever has this URL may make this request, without a "
+                                           "bearer token. Keep it secret; it is never logged."
+                                         : "");
+    }
+    // A read whose answer has an ETag may be made conditional; the request's known_version,
+    // when it has one, is filled from it (conditional.h).
+    const bool conditional_read =
+        route.verb == "GET" && VersionField(*route.method->output_type(), "version") != nullptr;
+    if (conditional_read) {
+      *parameters->add_values() = Parameter(
+          "If-None-Match", "header", false, StringSchema(),
+          absl::StrCat("ETags from earlier answers (\"3\", W/\"3\", a list, or *): an answer whose ETag is among "
+                       "them is 304 Not Modified, without a body",
+                       VersionField(input, "known_version") != nullptr
+                           ? "; the newest version listed is sent to the service as known_version"
+                           : ""));
     }
     if (route.upload()) {
       // The parameters come as the query; the body is the file itself, streamed.
@@ -199,11 +260,8 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
         if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
         *parameters->add_values() = Parameter(field.name(), "query", false, FieldSchema(field, pending));
       }
-      Struct binary;
-      (*binary.mutable_fields())["type"] = Text("string");
-      (*binary.mutable_fields())["format"] = Text("binary");
       Struct media;
-      (*media.mutable_fields())["schema"] = Object(std::move(binary));
+      (*media.mutable_fields())["schema"] = StringSchema("binary");
       Struct request_body;
       (*request_body.mutable_fields())["required"].set_bool_value(true);
       (*(*request_body.mutable_fields())["content"]
@@ -225,17 +283,19 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& title, 
       (*request_body.mutable_fields())["content"] = JsonContent(Ref(body));
       op["requestBody"] = Object(std::move(request_body));
     }
-    pending.insert(route.method->output_type());
-    Struct ok;
-    (*ok.mutable_fields())["description"] = Text("OK");
-    (*ok.mutable_fields())["content"] = JsonContent(Ref(*route.method->output_type()));
     Struct failed;
     (*failed.mutable_fields())["description"] = Text("An error, with the field violations for a 400");
     Struct error_ref;
     (*error_ref.mutable_fields())["$ref"] = Text("#/components/schemas/Error");
     (*failed.mutable_fields())["content"] = JsonContent(Object(std::move(error_ref)));
     Struct responses;
-    (*responses.mutable_fields())["200"] = Object(std::move(ok));
+    (*responses.mutable_fields())["200"] = OkResponse(route, pending);
+    if (conditional_read) {
+      Struct not_modified;
+      (*not_modified.mutable_fields())["description"] =
+          Text("Not Modified: the client holds the current version (If-None-Match); no body");
+      (*responses.mutable_fields())["304"] = Object(std::move(not_modified));
+    }
     (*responses.mutable_fields())["default"] = Object(std::move(failed));
     op["responses"] = Object(std::move(responses));
     std::string verb = route.verb;

@@ -3,6 +3,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 
+#include <algorithm>
 #include <set>
 
 #include "mentoring/api/v1/http.pb.h"
@@ -42,6 +43,62 @@ absl::Status CheckUpload(const Route& route, const Descriptor& input) {
   const FieldDescriptor* data = input.FindFieldByName(route.body);
   if (data == nullptr || data->type() != FieldDescriptor::TYPE_BYTES || data->is_repeated()) {
     return absl::InvalidArgumentError("body '" + route.body + "' of an upload is not a bytes field of the request");
+  }
+  return absl::OkStatus();
+}
+
+// The body: an upload's shape, or a message field of the request (or "*", or none).
+absl::Status CheckBody(const Route& route, const Descriptor& input) {
+  if (route.upload()) return CheckUpload(route, input);
+  if (!route.body.empty() && route.body != "*") {
+    const FieldDescriptor* field = input.FindFieldByName(route.body);
+    if (field == nullptr || field->type() != FieldDescriptor::TYPE_MESSAGE || field->is_repeated()) {
+      return absl::InvalidArgumentError("body '" + route.body + "' is not a message field of the request");
+    }
+  }
+  if ((route.verb == "GET" || route.verb == "DELETE") && !route.body.empty()) {
+    return absl::InvalidArgumentError(route.verb + " routes take no body");
+  }
+  return absl::OkStatus();
+}
+
+// A non-JSON answer: one string or bytes field of the response is the whole body, and the
+// content type it goes out with is part of the contract (a header value: printable ASCII).
+absl::Status CheckResponseBody(const Route& route, const Descriptor& output) {
+  if (route.response_body.empty()) {
+    if (route.response_content_type.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError("response_content_type without a response_body");
+  }
+  const FieldDescriptor* field = output.FindFieldByName(route.response_body);
+  if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_STRING || field->is_repeated()) {
+    return absl::InvalidArgumentError("response_body '" + route.response_body + "' is not a string or bytes field of " +
+                                      output.full_name());
+  }
+  if (route.response_content_type.empty()) {
+    return absl::InvalidArgumentError("response_body '" + route.response_body + "' needs a response_content_type");
+  }
+  const bool printable = std::all_of(route.response_content_type.begin(), route.response_content_type.end(),
+                                     [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!printable || route.response_content_type.find('/') == std::string::npos) {
+    return absl::InvalidArgumentError("response_content_type '" + route.response_content_type +
+                                      "' is not a media type");
+  }
+  return absl::OkStatus();
+}
+
+// A capability URL: the request proves itself with what its path holds, so the path must
+// hold something (a variable), and nothing else may carry the request (no body, no upload).
+// Roles would say a bearer token is checked, which it is not.
+absl::Status CheckCapability(const Route& route) {
+  if (!route.capability_url) return absl::OkStatus();
+  if (route.upload()) return absl::InvalidArgumentError("a capability_url route cannot be an upload");
+  if (std::none_of(route.segments.begin(), route.segments.end(),
+                   [](const PathSegment& segment) { return segment.variable; })) {
+    return absl::InvalidArgumentError("a capability_url route needs a path variable to hold the capability");
+  }
+  if (!route.body.empty()) return absl::InvalidArgumentError("a capability_url route takes no body");
+  if (!route.roles.empty()) {
+    return absl::InvalidArgumentError("a capability_url route has no roles: no bearer token is checked");
   }
   return absl::OkStatus();
 }
@@ -130,25 +187,20 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(
       if (!route.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", route.status().message()));
       route->body = rule.body();
       route->upload_params = rule.upload_params();
-      if (upload) {
-        if (auto valid = CheckUpload(*route, *method->input_type()); !valid.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat(where, ": ", valid.message()));
-        }
-      } else if (!route->body.empty() && route->body != "*") {
-        const FieldDescriptor* field = method->input_type()->FindFieldByName(route->body);
-        if (field == nullptr || field->type() != FieldDescriptor::TYPE_MESSAGE || field->is_repeated()) {
-          return absl::InvalidArgumentError(where + ": body '" + route->body +
-                                            "' is not a message field of the request");
-        }
-      }
-      if ((verb == "GET" || verb == "DELETE") && !route->body.empty()) {
-        return absl::InvalidArgumentError(where + ": " + verb + " routes take no body");
-      }
       route->summary = rule.summary();
       route->roles.assign(rule.roles().begin(), rule.roles().end());
+      route->capability_url = rule.capability_url();
+      route->response_body = rule.response_body();
+      route->response_content_type = rule.response_content_type();
+      // The capability first: a capability upload is refused as that, whatever its shape.
+      for (const absl::Status& valid : {CheckCapability(*route), CheckBody(*route, *method->input_type()),
+                                        CheckResponseBody(*route, *method->output_type())}) {
+        if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", valid.message()));
+      }
       // By default the people the API is for; HR integrations and analytics viewers reach
-      // only what names them explicitly (HR imports, dashboards).
-      if (route->roles.empty()) route->roles = {"employee", "programme_admin"};
+      // only what names them explicitly (HR imports, dashboards). A capability route has
+      // no caller to gate.
+      if (route->roles.empty() && !route->capability_url) route->roles = {"employee", "programme_admin"};
       route->method = method;
       route->grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
       if (!seen.emplace(verb, path).second)

@@ -29,7 +29,15 @@ struct Route {
   std::string body;           // "*", a field of the request, or "" for none; an upload's bytes field
   std::string upload_params;  // an upload's message field filled from the query ("" otherwise)
   std::string summary;
-  std::vector<std::string> roles;  // who may call it (never empty: the default is filled in)
+  std::vector<std::string> roles;  // who may call it (the default filled in; empty for a capability route)
+  // No bearer token: the path variables hold a capability the service checks. Such a
+  // request is made as the caller "anonymous" with no roles, limited per capability, and
+  // its path never reaches a log, a metric or an error body.
+  bool capability_url = false;
+  // The answer is this string or bytes field of the response, as it is, with this content
+  // type (both empty: the whole response as JSON).
+  std::string response_body;
+  std::string response_content_type;
   const google::protobuf::MethodDescriptor* method = nullptr;
   std::string grpc_method;  // "/mentoring.profiles.v1.ProfilesService/GetPerson"
 
@@ -45,7 +53,9 @@ struct RouteMatch {
 class RouteTable {
  public:
   // INVALID_ARGUMENT (naming the method) for a malformed template, a variable or body that
-  // names no field of the request, or two routes with the same verb and template: contract
+  // names no field of the request, a response_body that is not a string or bytes field of
+  // the response or has no content type, a capability route with no path variable, with a
+  // body, roles or an upload, or two routes with the same verb and template: contract
   // errors, caught when the gateway starts and by its tests.
   static absl::StatusOr<RouteTable> FromServices(
       const std::vector<const google::protobuf::ServiceDescriptor*>& services);

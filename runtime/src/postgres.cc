@@ -58,11 +58,20 @@ Param Param::BigintArray(const std::vector<int64_t>& values) {
 }
 
 Param Param::TextArray(const std::vector<std::string>& values) {
+  std::vector<std::optional<std::string>> nullable(values.begin(), values.end());
+  return NullableTextArray(nullable);
+}
+
+Param Param::NullableTextArray(const std::vector<std::optional<std::string>>& values) {
   std::vector<std::string> items;
   items.reserve(values.size());
   for (const auto& v : values) {
+    if (!v.has_value()) {
+      items.emplace_back("NULL");
+      continue;
+    }
     std::string quoted = "\"";
-    for (char c : v) {
+    for (char c : *v) {
       if (c == '"' || c == '\\') quoted += '\\';
       quoted += c;
     }

@@ -55,6 +55,7 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   reply.www_authenticate = std::string(response[http::field::www_authenticate]);
   reply.retry_after = std::string(response[http::field::retry_after]);
   reply.etag = std::string(response[http::field::etag]);
+  reply.content_type = std::string(response[http::field::content_type]);
   (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
   return reply;
 }

@@ -25,6 +25,7 @@ struct Reply {
   std::string www_authenticate;
   std::string retry_after;
   std::string etag;
+  std::string content_type;
   google::protobuf::Struct json;  // the body, when it is a JSON object
 };
 

@@ -32,7 +32,7 @@ namespace mentoring::matching {
 
 class EventsApp {
  public:
-  EventsApp(pg::Pool& pool, const PeopleSource& source, const Clock& clock)
+  EventsApp(pg::Pool& pool, const profiles::PeopleSource& source, const Clock& clock)
       : pool_(pool), source_(source), clock_(clock) {}
 
   // The whole directory from the source into the read model; returns how many people.
@@ -66,7 +66,7 @@ class EventsApp {
                                     std::vector<events::v1::EventEnvelope>& batch);
 
   pg::Pool& pool_;
-  const PeopleSource& source_;
+  const profiles::PeopleSource& source_;
   const Clock& clock_;
   PeopleStore people_;
   ProgrammeStore programmes_;

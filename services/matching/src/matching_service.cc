@@ -30,7 +30,7 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
   if (!channel.ok()) return channel.status();
   pg::Pool& database = service.database();
   const Clock& clock = service.clock();
-  auto& profiles = service.Make<ProfilesClient>(*channel, service.signer());
+  auto& profiles = service.Make<profiles::ProfilesClient>(*channel, service.signer(), service.name());
   auto& directory = service.Make<Directory>(clock);
   auto& programmes = service.Make<ProgrammesApp>(database, directory, clock);
   auto& recommendations = service.Make<RecommendationsApp>(database, directory, clock);

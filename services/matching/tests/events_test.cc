@@ -32,7 +32,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 // People as a source hands them out, counting the fetches.
-class FakePeopleSource final : public PeopleSource {
+class FakePeopleSource final : public profiles::PeopleSource {
  public:
   absl::StatusOr<profiles::v1::Person> Fetch(const std::string& person_id) const override {
     ++fetches;

@@ -38,6 +38,8 @@ class Param {
   // Postgres array literal of bigints / text, e.g. for "= ANY($1::bigint[])".
   static Param BigintArray(const std::vector<int64_t>& values);
   static Param TextArray(const std::vector<std::string>& values);
+  // The same with NULL elements (nullopt).
+  static Param NullableTextArray(const std::vector<std::optional<std::string>>& values);
 
   bool null() const { return null_; }
   bool binary() const { return binary_; }

@@ -6,6 +6,7 @@
 // only the statements that are the same for every such table, from constant names (never
 // from values).
 #include <absl/status/statusor.h>
+#include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
@@ -52,6 +53,7 @@ class DocumentTable {
   struct Column {
     std::string name;
     std::function<Param(const Message&)> value;
+    std::string sql_type = "text";  // its column type, for InsertMany's casts ("smallint", "timestamptz", ...)
   };
   struct Spec {
     std::string table;                               // "relationships"
@@ -85,10 +87,32 @@ class DocumentTable {
     }
     insert_ = absl::StrCat("INSERT INTO ", spec_.table, " (", absl::StrJoin(names, ", "), ") VALUES (",
                            absl::StrJoin(placeholders, ", "), ")");
+    // Many rows in one statement: one array parameter per column, unnested in order.
+    std::vector<std::string> arrays, selected;
+    const auto add = [&](const std::string& expression) {
+      arrays.push_back(absl::StrCat("$", arrays.size() + 1, "::text[]"));
+      selected.push_back(expression);
+    };
+    add("c1");
+    add("decode(c2, 'base64')");
+    if (spec_.version) add("c3::bigint");
+    for (const auto& column : spec_.columns) add(absl::StrCat("c", arrays.size() + 1, "::", column.sql_type));
+    for (const auto& column : spec_.insert_only) {
+      (void)column;
+      selected.push_back("now()");
+    }
+    std::vector<std::string> aliases;
+    for (size_t i = 1; i <= arrays.size(); ++i) aliases.push_back(absl::StrCat("c", i));
+    insert_many_ = absl::StrCat("INSERT INTO ", spec_.table, " (", absl::StrJoin(names, ", "), ") SELECT ",
+                                absl::StrJoin(selected, ", "), " FROM unnest(", absl::StrJoin(arrays, ", "),
+                                ") WITH ORDINALITY AS x(", absl::StrJoin(aliases, ", "), ", n) ORDER BY n");
     // A save never goes back in versions: a writer that loaded an older version (it did
     // not hold the row lock) finds nothing updated and gets ABORTED.
-    save_ = absl::StrCat(insert_, " ON CONFLICT (", spec_.key_column, ") DO UPDATE SET ", absl::StrJoin(updates, ", "),
-                         spec_.version ? absl::StrCat(" WHERE ", spec_.table, ".version <= EXCLUDED.version") : "");
+    const std::string on_conflict =
+        absl::StrCat(" ON CONFLICT (", spec_.key_column, ") DO UPDATE SET ", absl::StrJoin(updates, ", "),
+                     spec_.version ? absl::StrCat(" WHERE ", spec_.table, ".version <= EXCLUDED.version") : "");
+    save_ = insert_ + on_conflict;
+    save_many_ = insert_many_ + on_conflict;
   }
 
   // NOT_FOUND naming the aggregate when there is no such row; INVALID_ARGUMENT for an empty key.
@@ -115,6 +139,41 @@ class DocumentTable {
 
   // A new row: ALREADY_EXISTS (from the database) when the key or a unique column is taken.
   absl::Status Insert(Executor& db, const Message& message) const { return db.Exec(insert_, Values(message)).status(); }
+  // New rows, in one statement (bulk writers: a planner's meetings, an import's people).
+  absl::Status InsertMany(Executor& db, const std::vector<Message>& messages) const {
+    if (messages.empty()) return absl::OkStatus();
+    return WriteMany(db, insert_many_, messages).status();
+  }
+  // Save for many rows, in one statement. ABORTED when any stored version is newer.
+  absl::Status SaveMany(Executor& db, const std::vector<Message>& messages) const {
+    if (messages.empty()) return absl::OkStatus();
+    auto saved = WriteMany(db, save_many_, messages);
+    if (!saved.ok()) return saved.status();
+    if (saved->affected() != static_cast<int64_t>(messages.size())) {
+      return absl::AbortedError(
+          absl::StrCat("a ", spec_.what, " has a newer version stored: it was written without its row lock"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // `messages` is not empty.
+  absl::StatusOr<Result> WriteMany(Executor& db, const std::string& sql, const std::vector<Message>& messages) const {
+    std::vector<std::vector<std::optional<std::string>>> columns;
+    for (const Message& message : messages) {
+      Params values = Values(message);
+      values[1] = Param(absl::Base64Escape(values[1].text()));  // bytea travels as base64 text
+      if (columns.empty()) columns.resize(values.size());
+      for (size_t i = 0; i < values.size(); ++i) {
+        columns[i].push_back(values[i].null() ? std::nullopt : std::optional<std::string>(values[i].text()));
+      }
+    }
+    Params arrays;
+    for (const auto& column : columns) arrays.push_back(Param::NullableTextArray(column));
+    return db.Exec(sql, arrays);
+  }
+
+ public:
   // Inserts or replaces the row. ABORTED when the stored version is newer than the message's.
   absl::Status Save(Executor& db, const Message& message) const {
     auto saved = db.Exec(save_, Values(message));
@@ -145,7 +204,7 @@ class DocumentTable {
   }
 
   Spec spec_;
-  std::string get_, get_for_update_, insert_, save_;
+  std::string get_, get_for_update_, insert_, insert_many_, save_, save_many_;
 };
 
 // An optional text column: NULL for an empty string.

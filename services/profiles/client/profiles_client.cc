@@ -3,39 +3,42 @@
 #include "mentoring/runtime/grpc_status.h"
 #include "mentoring/runtime/server.h"
 
-namespace mentoring::matching {
+namespace mentoring::profiles {
 
 ProfilesClient::ProfilesClient(std::shared_ptr<grpc::Channel> channel, const InternalTokenSigner& signer,
-                               absl::Duration deadline)
-    : stub_(profiles::v1::ProfilesService::NewStub(std::move(channel))), signer_(signer), deadline_(deadline) {}
+                               std::string caller, absl::Duration deadline)
+    : stub_(v1::ProfilesService::NewStub(std::move(channel))),
+      signer_(signer),
+      caller_(std::move(caller)),
+      deadline_(deadline) {}
 
 absl::StatusOr<std::string> ProfilesClient::Token() const {
-  return signer_.Sign(Caller{.id = "matching", .roles = {roles::kService}});
+  return signer_.Sign(Caller{.id = caller_, .roles = {roles::kService}});
 }
 
-absl::StatusOr<profiles::v1::Person> ProfilesClient::Fetch(const std::string& person_id) const {
+absl::StatusOr<v1::Person> ProfilesClient::Fetch(const std::string& person_id) const {
   auto token = Token();
   if (!token.ok()) return token.status();
   auto ctx = OutboundContext(deadline_, *token, nullptr);
-  profiles::v1::GetPersonRequest request;
+  v1::GetPersonRequest request;
   request.set_person_id(person_id);
-  profiles::v1::Person person;
+  v1::Person person;
   grpc::Status status = stub_->GetPerson(ctx.get(), request, &person);
   if (!status.ok()) return errors::FromGrpcStatus(status);
   return person;
 }
 
 absl::StatusOr<int64_t> ProfilesClient::ForEachBatch(
-    const std::function<absl::Status(const std::vector<profiles::v1::Person>&)>& take) const {
+    const std::function<absl::Status(const std::vector<v1::Person>&)>& take) const {
   auto token = Token();
   if (!token.ok()) return token.status();
   // A whole directory takes a while; the deadline bounds a stuck stream, not a long one.
   auto ctx = OutboundContext(absl::Minutes(10), *token, nullptr);
-  profiles::v1::ListPeopleRequest request;
+  v1::ListPeopleRequest request;
   request.set_include_departed(true);
   auto reader = stub_->ListPeople(ctx.get(), request);
   constexpr size_t kBatch = 500;
-  std::vector<profiles::v1::Person> batch;
+  std::vector<v1::Person> batch;
   int64_t taken = 0;
   const auto flush = [&]() -> absl::Status {
     auto status = take(batch);
@@ -43,7 +46,7 @@ absl::StatusOr<int64_t> ProfilesClient::ForEachBatch(
     batch.clear();
     return status;
   };
-  profiles::v1::Person person;
+  v1::Person person;
   while (reader->Read(&person)) {
     batch.push_back(std::move(person));
     if (batch.size() == kBatch) {
@@ -62,4 +65,4 @@ absl::StatusOr<int64_t> ProfilesClient::ForEachBatch(
   return taken;
 }
 
-}  // namespace mentoring::matching
+}  // namespace mentoring::profiles
