@@ -42,8 +42,6 @@ constexpr char kAggregates[] =
 constexpr char kDeleteFeedbackOf[] = "DELETE FROM feedback WHERE person_id = $1";
 constexpr char kDeleteSurveysOf[] = "DELETE FROM closure_surveys WHERE person_id = $1";
 
-std::string Text(absl::Time time) { return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone()); }
-
 absl::StatusOr<std::vector<v1::Feedback>> ReadFeedback(absl::StatusOr<pg::Result> rows) {
   if (!rows.ok()) return rows.status();
   std::vector<v1::Feedback> out;
@@ -72,8 +70,9 @@ absl::StatusOr<double> Number(std::string_view text) {
 }  // namespace
 
 absl::Status AnswerStore::InsertFeedback(pg::Executor& db, const v1::Feedback& f) const {
-  auto inserted = db.Exec(kInsertFeedback, {f.meeting_id(), f.person_id(), f.relationship_id(), f.occurrence(),
-                                            f.rapport(), f.usefulness(), f.comment(), Text(TimeOf(f.submitted_at()))});
+  auto inserted =
+      db.Exec(kInsertFeedback, {f.meeting_id(), f.person_id(), f.relationship_id(), f.occurrence(), f.rapport(),
+                                f.usefulness(), f.comment(), Rfc3339(FromTimestamp(f.submitted_at()))});
   if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
     return errors::WithReason(absl::StatusCode::kAlreadyExists, "ALREADY_ANSWERED", "you already rated this meeting");
   }

@@ -30,8 +30,6 @@ constexpr char kFeedbackMissing[] =
 constexpr char kDeleteAllOf[] = "DELETE FROM asks WHERE person_id = $1";
 constexpr char kMarkErased[] = "INSERT INTO erased_people (person_id) VALUES ($1) ON CONFLICT DO NOTHING";
 
-std::string Text(absl::Time time) { return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone()); }
-
 absl::StatusOr<std::vector<Ask>> Read(absl::StatusOr<pg::Result> rows) {
   if (!rows.ok()) return rows.status();
   std::vector<Ask> asks;
@@ -56,13 +54,13 @@ absl::StatusOr<std::vector<Ask>> Read(absl::StatusOr<pg::Result> rows) {
 absl::Status AskStore::Open(pg::Executor& db, const Ask& a) const {
   return db
       .Exec(kOpen, {a.ask_id, a.person_id, a.relationship_id, static_cast<int>(a.kind), a.item_id, a.occurrence,
-                    a.rapport_check, Text(a.asked_at), Text(a.answer_by)})
+                    a.rapport_check, Rfc3339(a.asked_at), Rfc3339(a.answer_by)})
       .status();
 }
 
 absl::StatusOr<bool> AskStore::Answer(pg::Executor& db, events::v1::AskKind kind, const std::string& item_id,
                                       const std::string& person_id, absl::Time at) const {
-  auto answered = db.Exec(kAnswer, {static_cast<int>(kind), item_id, person_id, Text(at)});
+  auto answered = db.Exec(kAnswer, {static_cast<int>(kind), item_id, person_id, Rfc3339(at)});
   if (!answered.ok()) return answered.status();
   return answered->affected() > 0;
 }
@@ -82,19 +80,19 @@ absl::StatusOr<std::vector<Ask>> AskStore::PendingFor(pg::Executor& db, const st
 }
 
 absl::StatusOr<std::optional<Ask>> AskStore::NextReminder(pg::Transaction& txn, absl::Time now) const {
-  auto asks = Read(txn.Exec(std::string(kColumns) + kNextReminderWhere, {Text(now)}));
+  auto asks = Read(txn.Exec(std::string(kColumns) + kNextReminderWhere, {Rfc3339(now)}));
   if (!asks.ok()) return asks.status();
   if (asks->empty()) return std::optional<Ask>();
   return std::optional<Ask>(std::move(asks->front()));
 }
 
 absl::Status AskStore::MarkReminded(pg::Executor& db, const std::string& ask_id, absl::Time at) const {
-  return db.Exec(kMarkReminded, {ask_id, Text(at)}).status();
+  return db.Exec(kMarkReminded, {ask_id, Rfc3339(at)}).status();
 }
 
 absl::StatusOr<int> AskStore::FeedbackMissing(pg::Executor& db, const std::string& relationship_id,
                                               const std::string& person_id, absl::Time now) const {
-  auto rows = db.Exec(kFeedbackMissing, {relationship_id, person_id, Text(now)});
+  auto rows = db.Exec(kFeedbackMissing, {relationship_id, person_id, Rfc3339(now)});
   if (!rows.ok()) return rows.status();
   return static_cast<int>(rows->Int(0, 0));
 }

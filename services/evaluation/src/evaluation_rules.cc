@@ -3,7 +3,6 @@
 #include <absl/strings/escaping.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
-#include <absl/strings/str_format.h>
 
 #include <algorithm>
 
@@ -266,25 +265,7 @@ bool MeetingsReviewDue(const v1::RelationshipRecord& r) {
 
 // ---------------------------------------------------------------- times, dates and pages
 
-void SetTimestamp(google::protobuf::Timestamp* timestamp, absl::Time time) {
-  timestamp->set_seconds(absl::ToUnixSeconds(time));
-  timestamp->set_nanos(
-      static_cast<int32_t>((time - absl::FromUnixSeconds(timestamp->seconds())) / absl::Nanoseconds(1)));
-}
-
-absl::Time TimeOf(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 absl::CivilDay Today(absl::Time now) { return absl::ToCivilDay(now, absl::UTCTimeZone()); }
-
-common::v1::Date ToDate(absl::CivilDay day) {
-  common::v1::Date d;
-  d.set_year(static_cast<int32_t>(day.year()));
-  d.set_month(day.month());
-  d.set_day(day.day());
-  return d;
-}
 
 std::optional<absl::CivilDay> DayOf(const common::v1::Date& d) {
   if (d.year() < 1970 || d.year() > 9999 || d.month() < 1 || d.month() > 12 || d.day() < 1) return std::nullopt;
@@ -295,7 +276,7 @@ std::optional<absl::CivilDay> DayOf(const common::v1::Date& d) {
 
 std::string DateText(const common::v1::Date& d) {
   const auto day = DayOf(d);
-  return day ? absl::StrFormat("%04d-%02d-%02d", day->year(), day->month(), day->day()) : "";
+  return day ? IsoDate(*day) : "";
 }
 
 bool SameDate(const common::v1::Date& a, const common::v1::Date& b) {

@@ -16,6 +16,7 @@
 #include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/evaluation/v1/evaluation_records.pb.h"
 #include "mentoring/runtime/identity.h"
+#include "mentoring/runtime/proto_time.h"
 
 namespace mentoring::evaluation {
 
@@ -108,10 +109,8 @@ bool MeetingsReviewDue(const v1::RelationshipRecord& relationship);
 
 // ---------- times, dates and pages ----------
 
-void SetTimestamp(google::protobuf::Timestamp* timestamp, absl::Time time);
-absl::Time TimeOf(const google::protobuf::Timestamp& timestamp);
+// (SetTimestamp, FromTimestamp, ToDate, Rfc3339, IsoDate: mentoring/runtime/proto_time.h.)
 absl::CivilDay Today(absl::Time now);
-common::v1::Date ToDate(absl::CivilDay day);
 std::optional<absl::CivilDay> DayOf(const common::v1::Date& date);  // nullopt when unset or invalid
 std::string DateText(const common::v1::Date& date);                 // "2027-03-01", or "" when unset
 bool SameDate(const common::v1::Date& a, const common::v1::Date& b);

@@ -9,6 +9,7 @@
 #include "events_app.h"
 #include "mentoring/evaluation/v1/evaluation.grpc.pb.h"
 #include "profiles_client.h"
+#include "profiles_goals.h"
 #include "programmes_app.h"
 #include "progress_app.h"
 #include "reviews_app.h"
@@ -29,7 +30,8 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
   if (!channel.ok()) return channel.status();
   pg::Pool& database = service.database();
   const Clock& clock = service.clock();
-  auto& goals = service.Make<ProfilesClient>(*channel, service.signer());
+  auto& profiles_client = service.Make<profiles::ProfilesClient>(*channel, service.signer(), service.name());
+  auto& goals = service.Make<ProfilesGoals>(profiles_client);
   auto& assessor = service.Make<Assessor>(clock);
   auto& answers = service.Make<AnswersApp>(database, assessor);
   auto& progress = service.Make<ProgressApp>(database, goals, assessor);

@@ -25,7 +25,7 @@ absl::Status EventsApp::OnMatchMade(pg::Transaction& txn, const EventEnvelope& e
   *record.mutable_terms() = made.terms();
   record.set_status(v1::RELATIONSHIP_STATUS_ACTIVE);
   record.set_rapport_check(v1::RAPPORT_CHECK_STATE_NOT_DUE);
-  SetTimestamp(record.mutable_made_at(), TimeOf(event.occurred_at()));
+  SetTimestamp(record.mutable_made_at(), FromTimestamp(event.occurred_at()));
   // Meetings parked before this event are retried once it is applied.
   return assessor_.Reassess(txn, record, {}, nullptr);
 }
@@ -136,7 +136,7 @@ absl::Status EventsApp::OnMeeting(pg::Transaction& txn, const EventEnvelope& eve
   MeetingRow row{.meeting = {ref.meeting_id(), ref.occurrence(), outcome},
                  .relationship_id = ref.relationship_id(),
                  .series_id = ref.series_id(),
-                 .happened_at = TimeOf(at),
+                 .happened_at = FromTimestamp(at),
                  .sequence = event.sequence()};
   auto kept = meetings_.Record(txn, row);
   if (!kept.ok()) return kept.status();

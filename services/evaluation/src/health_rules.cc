@@ -74,11 +74,12 @@ std::optional<HealthFactor> ReviewFactor(const v1::RelationshipRecord& r, const 
   if (const v1::Review* review = facts.latest_review; review != nullptr) {
     switch (review->state()) {
       case v1::REVIEW_STATE_OPEN:
-        if (facts.now > TimeOf(review->answer_by())) {
+        if (facts.now > FromTimestamp(review->answer_by())) {
           lower(40, "a review is unanswered past its answer period");
         } else {
-          lower(80, absl::StrCat("a review is open; answers are due by ",
-                                 absl::FormatTime("%Y-%m-%d", TimeOf(review->answer_by()), absl::UTCTimeZone())));
+          lower(80,
+                absl::StrCat("a review is open; answers are due by ",
+                             absl::FormatTime("%Y-%m-%d", FromTimestamp(review->answer_by()), absl::UTCTimeZone())));
         }
         break;
       case v1::REVIEW_STATE_UNDECIDED:
@@ -105,7 +106,7 @@ bool PastEndWithoutReview(const v1::RelationshipRecord& r, const HealthFacts& fa
   const bool reviewed_since =
       review != nullptr &&
       (review->state() == v1::REVIEW_STATE_DECIDED || review->state() == v1::REVIEW_STATE_UNDECIDED) &&
-      TimeOf(review->settled_at()) >= absl::FromCivil(*end, absl::UTCTimeZone());
+      FromTimestamp(review->settled_at()) >= absl::FromCivil(*end, absl::UTCTimeZone());
   return !reviewed_since;
 }
 
@@ -170,7 +171,7 @@ HealthViews ComputeHealth(const v1::RelationshipRecord& r, const HealthFacts& fa
                            facts.adherence_threshold, " %)"));
   }
   if (const v1::Review* review = facts.latest_review; review != nullptr) {
-    if (review->state() == v1::REVIEW_STATE_OPEN && facts.now > TimeOf(review->answer_by())) {
+    if (review->state() == v1::REVIEW_STATE_OPEN && facts.now > FromTimestamp(review->answer_by())) {
       AddReason(h, v1::HEALTH_REASON_REVIEW_OVERDUE, "a review is unanswered past its answer period");
     }
     if (review->state() == v1::REVIEW_STATE_UNDECIDED) {

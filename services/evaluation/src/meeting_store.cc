@@ -17,10 +17,8 @@ constexpr char kFind[] =
 }  // namespace
 
 absl::StatusOr<bool> MeetingStore::Record(pg::Executor& db, const MeetingRow& row) const {
-  auto written =
-      db.Exec(kRecord, {row.meeting.meeting_id, row.relationship_id, row.series_id, row.meeting.occurrence,
-                        static_cast<int>(row.meeting.outcome),
-                        absl::FormatTime(absl::RFC3339_full, row.happened_at, absl::UTCTimeZone()), row.sequence});
+  auto written = db.Exec(kRecord, {row.meeting.meeting_id, row.relationship_id, row.series_id, row.meeting.occurrence,
+                                   static_cast<int>(row.meeting.outcome), Rfc3339(row.happened_at), row.sequence});
   if (!written.ok()) return written.status();
   return written->affected() == 1;
 }

@@ -80,7 +80,7 @@ absl::StatusOr<v1::ListGoalProgressResponse> ProgressApp::ListGoalProgress(const
   }
   if (observations->size() > static_cast<size_t>(*size)) {
     const v1::GoalProgress& last = response.observations(*size - 1);
-    response.set_next_page_token(PageToken({Micros(TimeOf(last.recorded_at())), last.observation_id()}));
+    response.set_next_page_token(PageToken({Micros(FromTimestamp(last.recorded_at())), last.observation_id()}));
   }
   return response;
 }

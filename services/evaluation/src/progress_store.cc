@@ -22,9 +22,9 @@ constexpr char kDeleteAllOf[] = "DELETE FROM goal_observations WHERE person_id =
 
 absl::Status ProgressStore::Insert(pg::Executor& db, const v1::GoalProgress& o) const {
   return db
-      .Exec(kInsert, {o.observation_id(), o.relationship_id(), o.person_id(), o.goal_id(), o.progress_percent(),
-                      static_cast<int>(o.status()), o.evidence_note(), o.recorded_by(),
-                      absl::FormatTime(absl::RFC3339_full, TimeOf(o.recorded_at()), absl::UTCTimeZone())})
+      .Exec(kInsert,
+            {o.observation_id(), o.relationship_id(), o.person_id(), o.goal_id(), o.progress_percent(),
+             static_cast<int>(o.status()), o.evidence_note(), o.recorded_by(), Rfc3339(FromTimestamp(o.recorded_at()))})
       .status();
 }
 

@@ -1,7 +1,5 @@
 #include "relationship_store.h"
 
-#include <absl/strings/str_format.h>
-
 namespace mentoring::evaluation {
 namespace {
 
@@ -27,10 +25,6 @@ constexpr char kNextPersonSequence[] =
     "ON CONFLICT (person_id) DO UPDATE SET sequence = person_sequences.sequence + 1 RETURNING sequence";
 
 pg::Param DateColumn(const common::v1::Date& date) { return pg::NullIfEmpty(DateText(date)); }
-
-std::string DayText(absl::CivilDay day) {
-  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
-}
 
 }  // namespace
 
@@ -69,7 +63,7 @@ absl::StatusOr<std::vector<v1::RelationshipRecord>> RelationshipStore::Involving
 
 absl::StatusOr<std::optional<v1::RelationshipRecord>> RelationshipStore::NextReviewDateDue(pg::Transaction& txn,
                                                                                            absl::CivilDay today) const {
-  auto found = Many(txn, kNextReviewDateDue, {DayText(today)});
+  auto found = Many(txn, kNextReviewDateDue, {IsoDate(today)});
   if (!found.ok()) return found.status();
   if (found->empty()) return std::optional<v1::RelationshipRecord>();
   return std::optional<v1::RelationshipRecord>(std::move(found->front()));
@@ -77,7 +71,7 @@ absl::StatusOr<std::optional<v1::RelationshipRecord>> RelationshipStore::NextRev
 
 absl::StatusOr<std::optional<v1::RelationshipRecord>> RelationshipStore::NextOverrun(pg::Transaction& txn,
                                                                                      absl::CivilDay today) const {
-  auto found = Many(txn, kNextOverrun, {DayText(today)});
+  auto found = Many(txn, kNextOverrun, {IsoDate(today)});
   if (!found.ok()) return found.status();
   if (found->empty()) return std::optional<v1::RelationshipRecord>();
   return std::optional<v1::RelationshipRecord>(std::move(found->front()));

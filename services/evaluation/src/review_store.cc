@@ -21,10 +21,6 @@ constexpr char kOfRelationshipsForUpdate[] =
     "SELECT body FROM reviews WHERE relationship_id = ANY($1) ORDER BY review_id FOR UPDATE";
 constexpr char kCountUndecided[] = "SELECT count(*) FROM reviews WHERE programme_id = $1 AND state = 3";
 
-std::string Text(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime(absl::RFC3339_full, TimeOf(t), absl::UTCTimeZone());
-}
-
 absl::StatusOr<std::optional<v1::Review>> First(absl::StatusOr<std::vector<v1::Review>> reviews) {
   if (!reviews.ok()) return reviews.status();
   if (reviews->empty()) return std::optional<v1::Review>();
@@ -43,10 +39,13 @@ ReviewStore::ReviewStore()
            .columns = {{"relationship_id", [](const v1::Review& r) { return pg::Param(r.relationship_id()); }},
                        {"programme_id", [](const v1::Review& r) { return pg::NullIfEmpty(r.programme_id()); }},
                        {"state", [](const v1::Review& r) { return pg::Param(static_cast<int>(r.state())); }},
-                       {"opened_at", [](const v1::Review& r) { return pg::Param(Text(r.opened_at())); }},
-                       {"undecided_after", [](const v1::Review& r) { return pg::Param(Text(r.undecided_after())); }},
+                       {"opened_at",
+                        [](const v1::Review& r) { return pg::Param(Rfc3339(FromTimestamp(r.opened_at()))); }},
+                       {"undecided_after",
+                        [](const v1::Review& r) { return pg::Param(Rfc3339(FromTimestamp(r.undecided_after()))); }},
                        {"settled_at", [](const v1::Review& r) {
-                          return r.has_settled_at() ? pg::Param(Text(r.settled_at())) : pg::Param(nullptr);
+                          return r.has_settled_at() ? pg::Param(Rfc3339(FromTimestamp(r.settled_at())))
+                                                    : pg::Param(nullptr);
                         }}}}) {}
 
 absl::StatusOr<std::optional<v1::Review>> ReviewStore::OpenOf(pg::Transaction& txn,
@@ -77,7 +76,7 @@ absl::StatusOr<std::vector<v1::Review>> ReviewStore::OfProgramme(pg::Executor& d
 }
 
 absl::StatusOr<std::optional<v1::Review>> ReviewStore::NextUndecided(pg::Transaction& txn, absl::Time now) const {
-  return First(Many(txn, kNextUndecided, {absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())}));
+  return First(Many(txn, kNextUndecided, {Rfc3339(now)}));
 }
 
 absl::StatusOr<std::vector<v1::Review>> ReviewStore::OfRelationshipsForUpdate(

@@ -54,7 +54,7 @@ absl::StatusOr<v1::ListReviewsResponse> ReviewsApp::ListReviews(const CallContex
   }
   if (reviews->size() > static_cast<size_t>(*size)) {
     const v1::Review& last = response.reviews(*size - 1);
-    response.set_next_page_token(PageToken({Micros(TimeOf(last.opened_at())), last.review_id()}));
+    response.set_next_page_token(PageToken({Micros(FromTimestamp(last.opened_at())), last.review_id()}));
   }
   return response;
 }

@@ -216,6 +216,7 @@ TEST_F(EvaluationFlowTest, TheReviewDateOpensOneReviewAndTheMeetingsTriggerRecur
   ASSERT_TRUE(AnswerAs(p.mentee, reviews[0].review_id(), common::v1::REVIEW_OUTCOME_CONTINUE).ok());
   ASSERT_TRUE(AnswerAs(p.mentor, reviews[0].review_id(), common::v1::REVIEW_OUTCOME_CONTINUE).ok());
   // Every two held meetings after that.
+  clock_.Advance(absl::Minutes(1));
   Held(p, {3});
   EXPECT_THAT(Reviews(p, Admin()), SizeIs(1));
   Held(p, {4});

@@ -294,7 +294,7 @@ TEST_F(EvaluationPrivacyTest, SettingsAreAdminsToSetWithDefaultsAndOptimisticCon
   ASSERT_TRUE(Rate(p, 2, p.mentee, 3).ok());
   EXPECT_THAT(Published("rapport.at_risk"), SizeIs(1));
   const auto review = Reviews(p, As(p.mentee))[0];
-  EXPECT_EQ(TimeOf(review.answer_by()) - TimeOf(review.opened_at()), absl::Hours(24 * 7));
+  EXPECT_EQ(FromTimestamp(review.answer_by()) - FromTimestamp(review.opened_at()), absl::Hours(24 * 7));
 }
 
 TEST_F(EvaluationPrivacyTest, ProgrammeAggregatesShowRatingsOnlyOverTheMinimumGroupSize) {

@@ -12,13 +12,20 @@ absl::Time LocalToInstant(absl::CivilMinute local, const absl::TimeZone& zone) {
 
 int WeekdayIndex(absl::CivilDay day) {
   switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday: return 0;
-    case absl::Weekday::tuesday: return 1;
-    case absl::Weekday::wednesday: return 2;
-    case absl::Weekday::thursday: return 3;
-    case absl::Weekday::friday: return 4;
-    case absl::Weekday::saturday: return 5;
-    case absl::Weekday::sunday: return 6;
+    case absl::Weekday::monday:
+      return 0;
+    case absl::Weekday::tuesday:
+      return 1;
+    case absl::Weekday::wednesday:
+      return 2;
+    case absl::Weekday::thursday:
+      return 3;
+    case absl::Weekday::friday:
+      return 4;
+    case absl::Weekday::saturday:
+      return 5;
+    case absl::Weekday::sunday:
+      return 6;
   }
   return 0;
 }
@@ -35,11 +42,12 @@ absl::StatusOr<WeeklyAvailability> WeeklyAvailability::From(
     return availability;
   }
   for (const auto& window : windows) {
-    if (window.weekday() < 1 || window.weekday() > 7 || window.start_minute() < 0 ||
-        window.end_minute() > 1440 || window.start_minute() >= window.end_minute()) {
+    if (window.weekday() < 1 || window.weekday() > 7 || window.start_minute() < 0 || window.end_minute() > 1440 ||
+        window.start_minute() >= window.end_minute()) {
       continue;  // profiles validates windows; a bad one cannot widen anyone's availability
     }
-    availability.days_[static_cast<size_t>(window.weekday() - 1)].push_back({window.start_minute(), window.end_minute()});
+    availability.days_[static_cast<size_t>(window.weekday() - 1)].push_back(
+        {window.start_minute(), window.end_minute()});
   }
   for (auto& day : availability.days_) {
     std::sort(day.begin(), day.end(), [](const Interval& a, const Interval& b) { return a.begin < b.begin; });

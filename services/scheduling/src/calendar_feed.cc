@@ -90,11 +90,16 @@ icalcomponent* TimeZoneComponent(const std::string& tzid, absl::Time from, absl:
 
 const char* ModeName(common::v1::MeetingMode mode) {
   switch (mode) {
-    case common::v1::MEETING_MODE_IN_PERSON: return "In person";
-    case common::v1::MEETING_MODE_VIDEO: return "Video call";
-    case common::v1::MEETING_MODE_PHONE: return "Phone call";
-    case common::v1::MEETING_MODE_CHAT: return "Chat";
-    default: return "";
+    case common::v1::MEETING_MODE_IN_PERSON:
+      return "In person";
+    case common::v1::MEETING_MODE_VIDEO:
+      return "Video call";
+    case common::v1::MEETING_MODE_PHONE:
+      return "Phone call";
+    case common::v1::MEETING_MODE_CHAT:
+      return "Chat";
+    default:
+      return "";
   }
 }
 
@@ -110,14 +115,17 @@ icalcomponent* Event(const std::string& person_id, const v1::Meeting& meeting, c
   if (!absl::LoadTimeZone(tzid, &zone)) zone = absl::UTCTimeZone();
   const absl::Time starts = FromTimestamp(meeting.starts_at());
   const absl::Time ends = starts + absl::Minutes(meeting.duration_minutes());
-  icalcomponent_add_property(event, Zoned(icalproperty_new_dtstart(LocalTime(absl::ToCivilSecond(starts, zone))), tzid));
+  icalcomponent_add_property(event,
+                             Zoned(icalproperty_new_dtstart(LocalTime(absl::ToCivilSecond(starts, zone))), tzid));
   icalcomponent_add_property(event, Zoned(icalproperty_new_dtend(LocalTime(absl::ToCivilSecond(ends, zone))), tzid));
-  icalcomponent_add_property(event, icalproperty_new_sequence(static_cast<int>(std::max<int64_t>(0, meeting.version() - 1))));
-  icalcomponent_add_property(event, icalproperty_new_status(meeting.state() == v1::MEETING_STATE_CANCELLED
-                                                                 ? ICAL_STATUS_CANCELLED
-                                                                 : ICAL_STATUS_CONFIRMED));
+  icalcomponent_add_property(event,
+                             icalproperty_new_sequence(static_cast<int>(std::max<int64_t>(0, meeting.version() - 1))));
+  icalcomponent_add_property(
+      event, icalproperty_new_status(meeting.state() == v1::MEETING_STATE_CANCELLED ? ICAL_STATUS_CANCELLED
+                                                                                    : ICAL_STATUS_CONFIRMED));
   const bool organising = person_id == meeting.organiser_id();
-  const std::string summary = organising ? "Mentoring meeting (you are the mentee)" : "Mentoring meeting (you are the mentor)";
+  const std::string summary =
+      organising ? "Mentoring meeting (you are the mentee)" : "Mentoring meeting (you are the mentor)";
   icalcomponent_add_property(event, icalproperty_new_summary(summary.c_str()));
   // Opaque ids, not names or addresses: whoever holds a leaked feed URL learns nothing of who.
   icalproperty* organiser = icalproperty_new_organizer(absl::StrCat("urn:uuid:", meeting.organiser_id()).c_str());
@@ -127,7 +135,8 @@ icalcomponent* Event(const std::string& person_id, const v1::Meeting& meeting, c
   icalproperty_add_parameter(attendee, icalparameter_new_cn("Mentor"));
   icalproperty_add_parameter(attendee, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
   icalcomponent_add_property(event, attendee);
-  if (const char* mode = ModeName(meeting.mode()); *mode) icalcomponent_add_property(event, icalproperty_new_location(mode));
+  if (const char* mode = ModeName(meeting.mode()); *mode)
+    icalcomponent_add_property(event, icalproperty_new_location(mode));
   if (!options.meeting_link_base.empty()) {
     const std::string link = options.meeting_link_base + meeting.meeting_id();
     icalcomponent_add_property(event, icalproperty_new_url(link.c_str()));
@@ -159,7 +168,7 @@ std::string RenderCalendar(const std::string& person_id, const std::vector<v1::M
   }
   for (const auto& [tzid, span] : zones) {
     icalcomponent_add_component(calendar.get(), TimeZoneComponent(tzid, span.first - absl::Hours(24 * 366),
-                                                                   span.second + absl::Hours(24 * 366)));
+                                                                  span.second + absl::Hours(24 * 366)));
   }
   for (const auto& meeting : meetings) icalcomponent_add_component(calendar.get(), Event(person_id, meeting, options));
   char* text = icalcomponent_as_ical_string_r(calendar.get());

@@ -15,7 +15,7 @@ namespace {
 
 constexpr size_t kSecretBytes = 32;
 constexpr int kFeedPage = 500;
-constexpr absl::Duration kFeedHistory = absl::Hours(24 * 90);     // past meetings a feed keeps
+constexpr absl::Duration kFeedHistory = absl::Hours(24 * 90);      // past meetings a feed keeps
 constexpr absl::Duration kFeedFuture = absl::Hours(24 * 366 * 3);  // beyond any agreement
 
 std::string Sha256(const std::string& text) {
@@ -87,9 +87,9 @@ absl::StatusOr<v1::CalendarFeedContent> FeedsApp::GetCalendarFeed(const CallCont
     for (auto& meeting : page->meetings) meetings.push_back(std::move(meeting));
     cursor = page->next_cursor;
   } while (!cursor.empty());
-  content.set_ics(RenderCalendar(person_id, meetings,
-                                 {.uid_domain = options_.calendar_uid_domain,
-                                  .meeting_link_base = options_.meeting_link_base}));
+  content.set_ics(
+      RenderCalendar(person_id, meetings,
+                     {.uid_domain = options_.calendar_uid_domain, .meeting_link_base = options_.meeting_link_base}));
   return content;
 }
 

@@ -94,8 +94,7 @@ void Cancel(v1::Meeting& meeting, const std::string& by, v1::ChangeReason reason
   Touch(meeting, now);
 }
 
-absl::StatusOr<CheckInOutcome> CheckIn(v1::Meeting& meeting, const std::string& person_id, bool held,
-                                       absl::Time now) {
+absl::StatusOr<CheckInOutcome> CheckIn(v1::Meeting& meeting, const std::string& person_id, bool held, absl::Time now) {
   if (meeting.state() == v1::MEETING_STATE_CANCELLED) {
     return errors::FailedPrecondition("MEETING_CANCELLED", "a cancelled meeting takes no check-in");
   }

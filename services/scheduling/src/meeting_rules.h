@@ -19,7 +19,7 @@ inline constexpr char kProducer[] = "scheduling";
 
 // Service-wide timings (settings).
 struct MeetingTimings {
-  absl::Duration missed_grace = absl::Hours(24);  // after a meeting's end, to check in
+  absl::Duration missed_grace = absl::Hours(24);     // after a meeting's end, to check in
   absl::Duration agenda_lead = absl::Hours(24 * 7);  // the agenda is due this long before
 };
 

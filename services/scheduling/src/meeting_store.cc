@@ -32,7 +32,9 @@ constexpr char kBodiesOfRelationship[] = "SELECT body FROM meetings WHERE relati
 std::string PersonPageSql() {
   return absl::StrCat("SELECT body FROM meetings WHERE (organiser_id = $1 OR attendee_id = $1)", kPageTail);
 }
-std::string RelationshipPageSql() { return absl::StrCat("SELECT body FROM meetings WHERE relationship_id = $1", kPageTail); }
+std::string RelationshipPageSql() {
+  return absl::StrCat("SELECT body FROM meetings WHERE relationship_id = $1", kPageTail);
+}
 
 std::string Cursor(const v1::Meeting& last) {
   return absl::StrCat(absl::ToUnixMicros(FromTimestamp(last.starts_at())), "/", last.meeting_id());
@@ -41,28 +43,27 @@ std::string Cursor(const v1::Meeting& last) {
 }  // namespace
 
 MeetingStore::MeetingStore()
-    : DocumentTable({.table = "meetings",
-                     .what = "meeting",
-                     .key_column = "meeting_id",
-                     .key = [](const v1::Meeting& m) { return m.meeting_id(); },
-                     .version = [](const v1::Meeting& m) { return m.version(); },
-                     .columns = {
-                         {"series_id", [](const auto& m) { return pg::Param(m.series_id()); }},
-                         {"relationship_id", [](const auto& m) { return pg::Param(m.relationship_id()); }},
-                         {"organiser_id", [](const auto& m) { return pg::Param(m.organiser_id()); }},
-                         {"attendee_id", [](const auto& m) { return pg::Param(m.attendee_id()); }},
-                         {"state", [](const auto& m) { return pg::Param(static_cast<int>(m.state())); }, "smallint"},
-                         {"starts_at", [](const auto& m) { return pg::Param(Rfc3339(FromTimestamp(m.starts_at()))); },
-                          "timestamptz"},
-                         {"missed_at",
-                          [](const auto& m) { return pg::Param(Rfc3339(FromTimestamp(m.missed_after()))); },
-                          "timestamptz"},
-                         {"agenda_due_at",
-                          [](const auto& m) { return pg::Param(Rfc3339(FromTimestamp(m.agenda_due_at()))); },
-                          "timestamptz"},
-                         {"agenda_pending",
-                          [](const v1::Meeting& m) { return pg::Param(!m.has_agenda() && !m.agenda_missing_published()); },
-                          "boolean"}}}) {}
+    : DocumentTable(
+          {.table = "meetings",
+           .what = "meeting",
+           .key_column = "meeting_id",
+           .key = [](const v1::Meeting& m) { return m.meeting_id(); },
+           .version = [](const v1::Meeting& m) { return m.version(); },
+           .columns =
+               {{"series_id", [](const auto& m) { return pg::Param(m.series_id()); }},
+                {"relationship_id", [](const auto& m) { return pg::Param(m.relationship_id()); }},
+                {"organiser_id", [](const auto& m) { return pg::Param(m.organiser_id()); }},
+                {"attendee_id", [](const auto& m) { return pg::Param(m.attendee_id()); }},
+                {"state", [](const auto& m) { return pg::Param(static_cast<int>(m.state())); }, "smallint"},
+                {"starts_at", [](const auto& m) { return pg::Param(Rfc3339(FromTimestamp(m.starts_at()))); },
+                 "timestamptz"},
+                {"missed_at", [](const auto& m) { return pg::Param(Rfc3339(FromTimestamp(m.missed_after()))); },
+                 "timestamptz"},
+                {"agenda_due_at", [](const auto& m) { return pg::Param(Rfc3339(FromTimestamp(m.agenda_due_at()))); },
+                 "timestamptz"},
+                {"agenda_pending",
+                 [](const v1::Meeting& m) { return pg::Param(!m.has_agenda() && !m.agenda_missing_published()); },
+                 "boolean"}}}) {}
 
 absl::StatusOr<std::vector<v1::Meeting>> MeetingStore::ScheduledOfSeriesForUpdate(pg::Transaction& txn,
                                                                                   const std::string& series_id,

@@ -36,7 +36,8 @@ absl::StatusOr<int> PageSize(int asked, int fallback, int max) {
 }
 
 absl::Status CheckVersion(const v1::Meeting& meeting, int64_t expected) {
-  if (expected > 0 && expected != meeting.version()) return errors::VersionConflict("meeting", expected, meeting.version());
+  if (expected > 0 && expected != meeting.version())
+    return errors::VersionConflict("meeting", expected, meeting.version());
   return absl::OkStatus();
 }
 
@@ -334,8 +335,8 @@ absl::StatusOr<v1::Meeting> MeetingsApp::BookMeeting(const CallContext& call, co
       return errors::FailedPrecondition("RELATIONSHIP_NOT_MEETING",
                                         "meetings are booked for active relationships and alumni only");
     }
-    const int minutes = request.duration_minutes() != 0 ? request.duration_minutes()
-                                                        : std::max(15, r.terms.meeting_minutes());
+    const int minutes =
+        request.duration_minutes() != 0 ? request.duration_minutes() : std::max(15, r.terms.meeting_minutes());
     if (auto fits = CheckAvailability(txn, r.mentee_id, r.mentor_id, starts_at, minutes); !fits.ok()) return fits;
     auto people = PeopleStore::Get(txn, {r.mentee_id, r.mentor_id});
     if (!people.ok()) return people.status();

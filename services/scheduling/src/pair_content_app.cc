@@ -57,7 +57,8 @@ absl::StatusOr<v1::Meeting> PairContentApp::SetAgenda(const CallContext& call, c
     if (meeting->state() != v1::MEETING_STATE_SCHEDULED) {
       return errors::FailedPrecondition("MEETING_NOT_SCHEDULED", "an agenda is for a meeting still ahead");
     }
-    if (auto set = AgendaStore::Set(txn, meeting->meeting_id(), call.caller.id, request.agenda()); !set.ok()) return set;
+    if (auto set = AgendaStore::Set(txn, meeting->meeting_id(), call.caller.id, request.agenda()); !set.ok())
+      return set;
     meeting->set_has_agenda(true);
     meeting->set_version(meeting->version() + 1);
     SetTimestamp(meeting->mutable_updated_at(), clock_.Now());
@@ -143,8 +144,8 @@ absl::StatusOr<v1::ListActionItemsResponse> PairContentApp::ListActionItems(cons
   if (auto viewer = ViewerOf(call.caller, (*relationship)->mentee_id, (*relationship)->mentor_id, true); !viewer.ok()) {
     return viewer.status();
   }
-  auto items = items_.OfRelationship(pool_, request.relationship_id(), request.open_only(), request.page_token(),
-                                     *limit + 1);
+  auto items =
+      items_.OfRelationship(pool_, request.relationship_id(), request.open_only(), request.page_token(), *limit + 1);
   if (!items.ok()) return items.status();
   v1::ListActionItemsResponse response;
   for (int i = 0; i < static_cast<int>(items->size()) && i < *limit; ++i) *response.add_items() = (*items)[i];

@@ -18,21 +18,20 @@ constexpr char kGetAgenda[] = "SELECT text FROM agendas WHERE meeting_id = $1";
 constexpr char kEraseAgendas[] = "DELETE FROM agendas WHERE author_id = $1 RETURNING meeting_id";
 constexpr char kEraseNotes[] = "DELETE FROM notes WHERE author_id = $1";
 constexpr char kEraseItems[] = "DELETE FROM action_items WHERE author_id = $1";
-constexpr char kNoteCounts[] =
-    "SELECT meeting_id, count(*) FROM notes WHERE meeting_id = ANY($1) GROUP BY meeting_id";
+constexpr char kNoteCounts[] = "SELECT meeting_id, count(*) FROM notes WHERE meeting_id = ANY($1) GROUP BY meeting_id";
 
 }  // namespace
 
 NoteStore::NoteStore()
-    : DocumentTable({.table = "notes",
-                     .what = "note",
-                     .key_column = "note_id",
-                     .key = [](const v1::Note& n) { return n.note_id(); },
-                     .columns = {{"meeting_id", [](const auto& n) { return pg::Param(n.meeting_id()); }},
-                                 {"author_id", [](const auto& n) { return pg::Param(n.author_id()); }},
-                                 {"created_at",
-                                  [](const auto& n) { return pg::Param(Rfc3339(FromTimestamp(n.created_at()))); },
-                                  "timestamptz"}}}) {}
+    : DocumentTable(
+          {.table = "notes",
+           .what = "note",
+           .key_column = "note_id",
+           .key = [](const v1::Note& n) { return n.note_id(); },
+           .columns = {{"meeting_id", [](const auto& n) { return pg::Param(n.meeting_id()); }},
+                       {"author_id", [](const auto& n) { return pg::Param(n.author_id()); }},
+                       {"created_at", [](const auto& n) { return pg::Param(Rfc3339(FromTimestamp(n.created_at()))); },
+                        "timestamptz"}}}) {}
 
 absl::StatusOr<std::vector<v1::Note>> NoteStore::OfMeeting(pg::Executor& db, const std::string& meeting_id,
                                                            const std::string& after_id, int limit) const {
@@ -40,18 +39,18 @@ absl::StatusOr<std::vector<v1::Note>> NoteStore::OfMeeting(pg::Executor& db, con
 }
 
 ActionItemStore::ActionItemStore()
-    : DocumentTable({.table = "action_items",
-                     .what = "action item",
-                     .key_column = "item_id",
-                     .key = [](const v1::ActionItem& i) { return i.item_id(); },
-                     .version = [](const v1::ActionItem& i) { return i.done() ? int64_t{2} : int64_t{1}; },
-                     .columns = {{"relationship_id", [](const auto& i) { return pg::Param(i.relationship_id()); }},
-                                 {"meeting_id", [](const auto& i) { return pg::Param(i.meeting_id()); }},
-                                 {"author_id", [](const auto& i) { return pg::Param(i.author_id()); }},
-                                 {"done", [](const auto& i) { return pg::Param(i.done()); }, "boolean"},
-                                 {"created_at",
-                                  [](const auto& i) { return pg::Param(Rfc3339(FromTimestamp(i.created_at()))); },
-                                  "timestamptz"}}}) {}
+    : DocumentTable(
+          {.table = "action_items",
+           .what = "action item",
+           .key_column = "item_id",
+           .key = [](const v1::ActionItem& i) { return i.item_id(); },
+           .version = [](const v1::ActionItem& i) { return i.done() ? int64_t{2} : int64_t{1}; },
+           .columns = {{"relationship_id", [](const auto& i) { return pg::Param(i.relationship_id()); }},
+                       {"meeting_id", [](const auto& i) { return pg::Param(i.meeting_id()); }},
+                       {"author_id", [](const auto& i) { return pg::Param(i.author_id()); }},
+                       {"done", [](const auto& i) { return pg::Param(i.done()); }, "boolean"},
+                       {"created_at", [](const auto& i) { return pg::Param(Rfc3339(FromTimestamp(i.created_at()))); },
+                        "timestamptz"}}}) {}
 
 absl::StatusOr<std::vector<v1::ActionItem>> ActionItemStore::OfRelationship(pg::Executor& db,
                                                                             const std::string& relationship_id,

@@ -31,9 +31,10 @@ absl::Status PeopleApp::OnUpdated(pg::Transaction& txn, const events::v1::EventE
                                   const events::v1::ProfileUpdated& updated) {
   // Only where a person is and when they are free matters here (an empty list: unknown).
   const auto& parts = updated.changed_parts();
-  const bool relevant = parts.empty() || std::any_of(parts.begin(), parts.end(), [](int part) {
-    return part == events::v1::PROFILE_PART_LOCATION || part == events::v1::PROFILE_PART_AVAILABILITY;
-  });
+  const bool relevant =
+      parts.empty() || std::any_of(parts.begin(), parts.end(), [](int part) {
+        return part == events::v1::PROFILE_PART_LOCATION || part == events::v1::PROFILE_PART_AVAILABILITY;
+      });
   if (!relevant) return absl::OkStatus();
   return Refresh(txn, event, updated.person_id());
 }

@@ -9,7 +9,8 @@
 namespace mentoring::scheduling {
 namespace {
 
-constexpr char kKept[] = "SELECT profile_version, time_zone, availability, erased FROM people WHERE person_id = $1 FOR UPDATE";
+constexpr char kKept[] =
+    "SELECT profile_version, time_zone, availability, erased FROM people WHERE person_id = $1 FOR UPDATE";
 constexpr char kUpsert[] =
     "INSERT INTO people (person_id, profile_version, time_zone, availability) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (person_id) DO UPDATE SET profile_version = EXCLUDED.profile_version, time_zone = "

@@ -28,7 +28,8 @@ const std::string& FindManyForUpdateSql() {
   return sql;
 }
 const std::string& ActiveOfSql() {
-  static const std::string sql = Select("WHERE (mentee_id = $1 OR mentor_id = $1) AND state = 1 ORDER BY relationship_id");
+  static const std::string sql =
+      Select("WHERE (mentee_id = $1 OR mentor_id = $1) AND state = 1 ORDER BY relationship_id");
   return sql;
 }
 
@@ -81,12 +82,12 @@ absl::StatusOr<std::optional<RelationshipRecord>> One(absl::StatusOr<pg::Result>
 }  // namespace
 
 absl::StatusOr<std::optional<RelationshipRecord>> RelationshipStore::FindForUpdate(pg::Transaction& txn,
-                                                                                  const std::string& relationship_id) {
+                                                                                   const std::string& relationship_id) {
   return One(txn.Exec(FindForUpdateSql(), {relationship_id}));
 }
 
 absl::StatusOr<std::optional<RelationshipRecord>> RelationshipStore::Find(pg::Executor& db,
-                                                                         const std::string& relationship_id) {
+                                                                          const std::string& relationship_id) {
   return One(db.Exec(FindSql(), {relationship_id}));
 }
 

@@ -35,7 +35,7 @@ class RelationshipStore {
  public:
   // The relationship, locked for the transaction; nullopt when unknown.
   static absl::StatusOr<std::optional<RelationshipRecord>> FindForUpdate(pg::Transaction& txn,
-                                                                          const std::string& relationship_id);
+                                                                         const std::string& relationship_id);
   static absl::StatusOr<std::optional<RelationshipRecord>> Find(pg::Executor& db, const std::string& relationship_id);
   // Several, locked, in id order (a batch of match.made).
   static absl::StatusOr<std::vector<RelationshipRecord>> FindManyForUpdate(pg::Transaction& txn,

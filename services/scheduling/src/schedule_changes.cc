@@ -38,7 +38,8 @@ absl::Status ScheduleChanges::Flush(pg::Transaction& txn) {
     if (!first.ok()) return first.status();
     for (auto& event : events_) {
       auto next = first->find(event.aggregate_id());
-      if (next == first->end()) return absl::InternalError("an event about a series that is not stored: " + event.aggregate_id());
+      if (next == first->end())
+        return absl::InternalError("an event about a series that is not stored: " + event.aggregate_id());
       event.set_sequence(next->second++);
       if (!traceparent_.empty()) event.set_traceparent(traceparent_);
     }

@@ -43,7 +43,8 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
   auto& meetings = service.Make<MeetingsApp>(database, series_store, meeting_store, clock, options);
   auto& content = service.Make<PairContentApp>(database, meeting_store, clock);
   auto& feeds = service.Make<FeedsApp>(database, meeting_store, clock, options);
-  auto& sweeper = service.Make<MeetingSweeper>(database, series_store, meeting_store, clock, options, service.metrics());
+  auto& sweeper =
+      service.Make<MeetingSweeper>(database, series_store, meeting_store, clock, options, service.metrics());
 
   // People's zones and availability, from profiles.
   service.ReadModel({.name = "people", .load = [&people] { return people.Load(); }}, {"profiles"})
@@ -53,23 +54,25 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
       .On<events::v1::ProfileUpdated>([&people](auto& txn, const auto& event, const auto& updated) {
         return people.OnUpdated(txn, event, updated);
       })
-      .On<events::v1::ProfileErased>([&people](auto& txn, const auto& event, const auto& erased) {
-        return people.OnErased(txn, event, erased);
-      });
+      .On<events::v1::ProfileErased>(
+          [&people](auto& txn, const auto& event, const auto& erased) { return people.OnErased(txn, event, erased); });
   // The relationships' lifecycle, from matching.
   service.Consume({"matching"})
-      .On<events::v1::MatchMade>([&series](auto& txn, const auto& e, const auto& p) { return series.OnMatchMade(txn, e, p); })
-      .On<events::v1::RelationshipPaused>([&series](auto& txn, const auto& e, const auto& p) { return series.OnPaused(txn, e, p); })
-      .On<events::v1::RelationshipResumed>([&series](auto& txn, const auto& e, const auto& p) { return series.OnResumed(txn, e, p); })
-      .On<events::v1::RelationshipAgreementAmended>([&series](auto& txn, const auto& e, const auto& p) {
-        return series.OnAmended(txn, e, p);
-      })
-      .On<events::v1::RelationshipClosed>([&series](auto& txn, const auto& e, const auto& p) { return series.OnClosed(txn, e, p); })
-      .On<events::v1::RelationshipMovedToAlumni>([&series](auto& txn, const auto& e, const auto& p) {
-        return series.OnMovedToAlumni(txn, e, p);
-      });
+      .On<events::v1::MatchMade>(
+          [&series](auto& txn, const auto& e, const auto& p) { return series.OnMatchMade(txn, e, p); })
+      .On<events::v1::RelationshipPaused>(
+          [&series](auto& txn, const auto& e, const auto& p) { return series.OnPaused(txn, e, p); })
+      .On<events::v1::RelationshipResumed>(
+          [&series](auto& txn, const auto& e, const auto& p) { return series.OnResumed(txn, e, p); })
+      .On<events::v1::RelationshipAgreementAmended>(
+          [&series](auto& txn, const auto& e, const auto& p) { return series.OnAmended(txn, e, p); })
+      .On<events::v1::RelationshipClosed>(
+          [&series](auto& txn, const auto& e, const auto& p) { return series.OnClosed(txn, e, p); })
+      .On<events::v1::RelationshipMovedToAlumni>(
+          [&series](auto& txn, const auto& e, const auto& p) { return series.OnMovedToAlumni(txn, e, p); });
 
-  service.Every({.name = "meeting_sweeper", .interval = settings.sweep_interval}, [&sweeper] { return sweeper.Sweep(); });
+  service.Every({.name = "meeting_sweeper", .interval = settings.sweep_interval},
+                [&sweeper] { return sweeper.Sweep(); });
   service.Every({.name = "window_extender", .interval = settings.extend_interval},
                 [&series] { return series.ExtendWindows(); });
 

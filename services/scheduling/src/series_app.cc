@@ -32,7 +32,8 @@ absl::StatusOr<Pair> LoadPair(pg::Transaction& txn, const std::string& organiser
     if (person->second.erased) {
       v1::PlanningIssue issue;
       issue.set_kind(v1::PLANNING_ISSUE_KIND_UNKNOWN_PERSON);
-      issue.set_detail(absl::StrCat(*id == organiser_id ? "the mentee" : "the mentor", " is no longer in the directory"));
+      issue.set_detail(
+          absl::StrCat(*id == organiser_id ? "the mentee" : "the mentor", " is no longer in the directory"));
       pair.issue = issue;
       return pair;
     }
@@ -56,8 +57,8 @@ absl::CivilDay WindowEnd(const SchedulingOptions& options, absl::Time now) {
 }  // namespace
 
 absl::StatusOr<std::optional<RelationshipRecord>> SeriesApp::Fresh(pg::Transaction& txn,
-                                                                  const events::v1::EventEnvelope& event,
-                                                                  const std::string& relationship_id) {
+                                                                   const events::v1::EventEnvelope& event,
+                                                                   const std::string& relationship_id) {
   auto relationship = RelationshipStore::FindForUpdate(txn, relationship_id);
   if (!relationship.ok()) return relationship.status();
   if (*relationship && (*relationship)->matching_sequence >= event.sequence()) {

@@ -29,9 +29,7 @@ class SeriesPlanner {
       : organiser_(organiser), attendee_(attendee), minutes_(minutes) {}
 
   // Whether a meeting starting at `start` fits both people's windows.
-  bool Fits(absl::Time start) const {
-    return organiser_.Fits(start, minutes_) && attendee_.Fits(start, minutes_);
-  }
+  bool Fits(absl::Time start) const { return organiser_.Fits(start, minutes_) && attendee_.Fits(start, minutes_); }
   // The organiser-local start minutes on `day` at which the meeting fits both people (the
   // daylight-saving rule of LocalToInstant applied).
   std::vector<int> CommonStarts(absl::CivilDay day) const;

@@ -7,7 +7,8 @@
 namespace mentoring::scheduling {
 namespace {
 
-v1::PlanningIssue Issue(v1::PlanningIssueKind kind, const std::string& detail, std::optional<absl::CivilDay> date = {}) {
+v1::PlanningIssue Issue(v1::PlanningIssueKind kind, const std::string& detail,
+                        std::optional<absl::CivilDay> date = {}) {
   v1::PlanningIssue issue;
   issue.set_kind(kind);
   issue.set_detail(detail);
@@ -67,9 +68,10 @@ v1::MeetingSeries NewCadenceSeries(const std::string& series_id, const std::stri
     // suits both people.
     auto first = planner.FirstCommonDay(from);
     if (!first) {
-      AddIssues(series, {Issue(v1::PLANNING_ISSUE_KIND_NO_COMMON_SLOT,
-                               absl::StrCat("no ", terms.meeting_minutes(),
-                                            "-minute slot in both people's weekly availability"))});
+      AddIssues(
+          series,
+          {Issue(v1::PLANNING_ISSUE_KIND_NO_COMMON_SLOT,
+                 absl::StrCat("no ", terms.meeting_minutes(), "-minute slot in both people's weekly availability"))});
       return series;
     }
     from = *first;

@@ -16,8 +16,8 @@
 
 namespace mentoring::scheduling {
 
-inline constexpr int kFirstDatesConsidered = 8;  // occurrences that choose the series' time
-inline constexpr int kMaxIssues = 50;            // the newest kept on a series
+inline constexpr int kFirstDatesConsidered = 8;                      // occurrences that choose the series' time
+inline constexpr int kMaxIssues = 50;                                // the newest kept on a series
 inline constexpr absl::Duration kFirstMeetingLead = absl::Hours(1);  // never sooner than this from now
 
 // One occurrence placed by the planner.

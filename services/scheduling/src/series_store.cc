@@ -24,41 +24,37 @@ constexpr char kTakeSequences[] =
 }  // namespace
 
 SeriesStore::SeriesStore()
-    : DocumentTable({.table = "meeting_series",
-                     .what = "meeting series",
-                     .key_column = "series_id",
-                     .key = [](const v1::MeetingSeries& s) { return s.series_id(); },
-                     .version = [](const v1::MeetingSeries& s) { return s.version(); },
-                     .columns = {{"relationship_id", [](const auto& s) { return pg::Param(s.relationship_id()); }},
-                                 {"kind", [](const auto& s) { return pg::Param(static_cast<int>(s.kind())); },
-                                  "smallint"},
-                                 {"state", [](const auto& s) { return pg::Param(static_cast<int>(s.state())); },
-                                  "smallint"},
-                                 // Only a series the window extender has work for carries the
-                                 // date (NULL: ended, fully planned, or without a time).
-                                 {"planned_through",
-                                  [](const v1::MeetingSeries& s) {
-                                    const bool more = s.state() == v1::SERIES_STATE_ACTIVE &&
-                                                      s.kind() == v1::SERIES_KIND_CADENCE &&
-                                                      s.has_local_start_minute() && IsSet(s.planned_through()) &&
-                                                      (!IsSet(s.end_date()) ||
-                                                       FromDate(s.planned_through()) < FromDate(s.end_date()));
-                                    return more ? pg::Param(IsoDate(FromDate(s.planned_through()))) : pg::Param(nullptr);
-                                  },
-                                  "date"},
-                                 {"created_at",
-                                  [](const auto& s) { return pg::Param(Rfc3339(FromTimestamp(s.created_at()))); },
-                                  "timestamptz"}}}) {}
+    : DocumentTable(
+          {.table = "meeting_series",
+           .what = "meeting series",
+           .key_column = "series_id",
+           .key = [](const v1::MeetingSeries& s) { return s.series_id(); },
+           .version = [](const v1::MeetingSeries& s) { return s.version(); },
+           .columns = {{"relationship_id", [](const auto& s) { return pg::Param(s.relationship_id()); }},
+                       {"kind", [](const auto& s) { return pg::Param(static_cast<int>(s.kind())); }, "smallint"},
+                       {"state", [](const auto& s) { return pg::Param(static_cast<int>(s.state())); }, "smallint"},
+                       // Only a series the window extender has work for carries the
+                       // date (NULL: ended, fully planned, or without a time).
+                       {"planned_through",
+                        [](const v1::MeetingSeries& s) {
+                          const bool more =
+                              s.state() == v1::SERIES_STATE_ACTIVE && s.kind() == v1::SERIES_KIND_CADENCE &&
+                              s.has_local_start_minute() && IsSet(s.planned_through()) &&
+                              (!IsSet(s.end_date()) || FromDate(s.planned_through()) < FromDate(s.end_date()));
+                          return more ? pg::Param(IsoDate(FromDate(s.planned_through()))) : pg::Param(nullptr);
+                        },
+                        "date"},
+                       {"created_at", [](const auto& s) { return pg::Param(Rfc3339(FromTimestamp(s.created_at()))); },
+                        "timestamptz"}}}) {}
 
 absl::StatusOr<std::vector<v1::MeetingSeries>> SeriesStore::ToExtendForUpdate(pg::Transaction& txn,
-                                                                              absl::CivilDay through,
-                                                                              int limit) const {
+                                                                              absl::CivilDay through, int limit) const {
   return Many(txn, kToExtend, {IsoDate(through), limit});
 }
 
 absl::StatusOr<std::vector<v1::MeetingSeries>> SeriesStore::OfRelationship(pg::Executor& db,
-                                                                          const std::string& relationship_id,
-                                                                          const std::string& after, int limit) const {
+                                                                           const std::string& relationship_id,
+                                                                           const std::string& after, int limit) const {
   std::string micros = "0", id;
   if (!after.empty()) {
     std::vector<std::string> parts = absl::StrSplit(after, absl::MaxSplits('/', 1));
@@ -71,7 +67,7 @@ absl::StatusOr<std::vector<v1::MeetingSeries>> SeriesStore::OfRelationship(pg::E
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> SeriesStore::TakeSequences(pg::Transaction& txn,
-                                                                        const std::map<std::string, int>& count) {
+                                                                          const std::map<std::string, int>& count) {
   std::vector<std::string> ids, counts;
   for (const auto& [id, n] : count) {
     ids.push_back(id);

@@ -18,7 +18,7 @@ class SeriesStore : public pg::DocumentTable<v1::MeetingSeries> {
   // Active cadence series whose rolling window ends before `through`, locked (skipping
   // series another replica is extending), oldest window first.
   absl::StatusOr<std::vector<v1::MeetingSeries>> ToExtendForUpdate(pg::Transaction& txn, absl::CivilDay through,
-                                                                    int limit) const;
+                                                                   int limit) const;
   // A relationship's series, newest first, after the cursor (created_at and id of the last one seen).
   absl::StatusOr<std::vector<v1::MeetingSeries>> OfRelationship(pg::Executor& db, const std::string& relationship_id,
                                                                 const std::string& after, int limit) const;

@@ -105,7 +105,8 @@ TEST(CalendarFeed, ReadsBackWithLibicalFieldByField) {
   icaltimezone* london = icaltimezone_new();
   for (icalcomponent* c = icalcomponent_get_first_component(vcal, ICAL_VTIMEZONE_COMPONENT); c != nullptr;
        c = icalcomponent_get_next_component(vcal, ICAL_VTIMEZONE_COMPONENT)) {
-    if (std::string(icalproperty_get_tzid(icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY))) == "Europe/London") {
+    if (std::string(icalproperty_get_tzid(icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY))) ==
+        "Europe/London") {
       ASSERT_TRUE(icaltimezone_set_component(london, icalcomponent_new_clone(c)));
     }
   }

@@ -110,7 +110,8 @@ TEST(Cadence, MonthlySecondTuesdayFortnightlyAndQuarterly) {
   EXPECT_EQ(quarters[1], absl::CivilDay(2027, 7, 28));
   EXPECT_EQ(quarters[2], absl::CivilDay(2027, 10, 28));
   // Skipping resumes where a window extension left off.
-  EXPECT_EQ(second_tuesday->Dates(absl::CivilDay(2027, 1, 1), absl::CivilDay(2027, 12, 31), 10, 100).front(), tuesdays[10]);
+  EXPECT_EQ(second_tuesday->Dates(absl::CivilDay(2027, 1, 1), absl::CivilDay(2027, 12, 31), 10, 100).front(),
+            tuesdays[10]);
 
   for (const char* bad : {"", "FREQ=HOURLY", "FREQ=WEEKLY;COUNT=4", "FREQ=WEEKLY;UNTIL=20270101", "NOT A RULE"}) {
     EXPECT_EQ(Cadence::Parse(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
@@ -123,8 +124,9 @@ TEST(SeriesPlanner, LondonAndNewYorkKeepTheOrganisersTimeAndMoveOnlyTheWeeksThei
   const auto mentee = Availability("Europe/London", Weekdays(9, 17));
   const auto mentor = Availability("America/New_York", Weekdays(9, 10));
   const SeriesPlanner planner(mentee, mentor, 60);
-  const auto planned = Plan(planner, Terms("FREQ=WEEKLY;BYDAY=WE", 60, absl::CivilDay(2027, 2, 1), absl::CivilDay(2027, 4, 30)),
-                            Utc(2027, 1, 25, 0, 0));
+  const auto planned =
+      Plan(planner, Terms("FREQ=WEEKLY;BYDAY=WE", 60, absl::CivilDay(2027, 2, 1), absl::CivilDay(2027, 4, 30)),
+           Utc(2027, 1, 25, 0, 0));
   ASSERT_TRUE(planned.series.has_local_start_minute());
   EXPECT_EQ(planned.series.local_start_minute(), 14 * 60);
   EXPECT_TRUE(planned.stretch.issues.empty());
@@ -132,8 +134,8 @@ TEST(SeriesPlanner, LondonAndNewYorkKeepTheOrganisersTimeAndMoveOnlyTheWeeksThei
   for (const auto& occurrence : planned.stretch.occurrences) {
     EXPECT_TRUE(planner.Fits(occurrence.starts_at)) << occurrence.series_date;
     const absl::CivilMinute london = LocalOf(occurrence.starts_at, "Europe/London");
-    const bool offsets_differ = occurrence.series_date >= absl::CivilDay(2027, 3, 14) &&
-                                occurrence.series_date < absl::CivilDay(2027, 3, 28);
+    const bool offsets_differ =
+        occurrence.series_date >= absl::CivilDay(2027, 3, 14) && occurrence.series_date < absl::CivilDay(2027, 3, 28);
     EXPECT_EQ(occurrence.moved, offsets_differ) << occurrence.series_date;
     // In those weeks it moves alone to the nearest common slot: 13:00 London, 09:00 New York.
     EXPECT_EQ(london.hour(), offsets_differ ? 13 : 14) << occurrence.series_date;
@@ -147,8 +149,9 @@ TEST(SeriesPlanner, SydneyInTheSouthernHemisphereAndKolkatasHalfHour) {
   const auto sydney = Availability("Australia/Sydney", Weekdays(17, 20));
   const auto london = Availability("Europe/London", Weekdays(7, 10));
   const SeriesPlanner planner(sydney, london, 45);
-  const auto planned = Plan(planner, Terms("FREQ=WEEKLY;INTERVAL=2", 45, absl::CivilDay(2027, 1, 4), absl::CivilDay(2027, 12, 20)),
-                            Utc(2027, 1, 1, 0, 0));
+  const auto planned =
+      Plan(planner, Terms("FREQ=WEEKLY;INTERVAL=2", 45, absl::CivilDay(2027, 1, 4), absl::CivilDay(2027, 12, 20)),
+           Utc(2027, 1, 1, 0, 0));
   ASSERT_TRUE(planned.series.has_local_start_minute());
   int moved = 0;
   for (const auto& occurrence : planned.stretch.occurrences) {
@@ -164,15 +167,15 @@ TEST(SeriesPlanner, SydneyInTheSouthernHemisphereAndKolkatasHalfHour) {
   const auto kolkata = Availability("Asia/Kolkata", Weekdays(13, 18));
   const auto london_day = Availability("Europe/London", Weekdays(9, 17));
   const SeriesPlanner half_hour(london_day, kolkata, 60);
-  const auto monthly = Plan(half_hour, Terms("FREQ=MONTHLY;BYDAY=2TU", 60, absl::CivilDay(2027, 1, 1), absl::CivilDay(2027, 12, 31)),
-                            Utc(2026, 12, 20, 0, 0));
+  const auto monthly =
+      Plan(half_hour, Terms("FREQ=MONTHLY;BYDAY=2TU", 60, absl::CivilDay(2027, 1, 1), absl::CivilDay(2027, 12, 31)),
+           Utc(2026, 12, 20, 0, 0));
   ASSERT_EQ(monthly.stretch.occurrences.size(), 12u);
   for (const auto& occurrence : monthly.stretch.occurrences) {
     EXPECT_TRUE(half_hour.Fits(occurrence.starts_at));
     EXPECT_FALSE(occurrence.moved);
     EXPECT_EQ(LocalOf(occurrence.starts_at, "Europe/London").hour(), 9);
-    EXPECT_EQ(absl::GetWeekday(absl::CivilDay(LocalOf(occurrence.starts_at, "Europe/London"))),
-              absl::Weekday::tuesday);
+    EXPECT_EQ(absl::GetWeekday(absl::CivilDay(LocalOf(occurrence.starts_at, "Europe/London"))), absl::Weekday::tuesday);
     EXPECT_EQ(LocalOf(occurrence.starts_at, "Asia/Kolkata").minute(), 30);
   }
 }
@@ -181,13 +184,16 @@ TEST(SeriesPlanner, WithNoCommonSlotTheSeriesSaysSoAndInventsNothing) {
   const auto early = Availability("Europe/London", Weekdays(7, 8));
   const auto late = Availability("Europe/London", Weekdays(18, 19));
   const SeriesPlanner planner(early, late, 30);
-  const auto planned = Plan(planner, Terms("FREQ=WEEKLY", 30, absl::CivilDay(2027, 2, 1), absl::CivilDay(2027, 4, 30)), Utc(2027, 1, 25, 0, 0));
+  const auto planned = Plan(planner, Terms("FREQ=WEEKLY", 30, absl::CivilDay(2027, 2, 1), absl::CivilDay(2027, 4, 30)),
+                            Utc(2027, 1, 25, 0, 0));
   EXPECT_FALSE(planned.series.has_local_start_minute());
   ASSERT_EQ(planned.series.issues_size(), 1);
   EXPECT_EQ(planned.series.issues(0).kind(), v1::PLANNING_ISSUE_KIND_NO_COMMON_SLOT);
   EXPECT_TRUE(planned.stretch.occurrences.empty());
 
-  const auto invalid = Plan(planner, Terms("FREQ=SOMETIMES", 30, absl::CivilDay(2027, 2, 1), absl::CivilDay(2027, 4, 30)), Utc(2027, 1, 25, 0, 0));
+  const auto invalid =
+      Plan(planner, Terms("FREQ=SOMETIMES", 30, absl::CivilDay(2027, 2, 1), absl::CivilDay(2027, 4, 30)),
+           Utc(2027, 1, 25, 0, 0));
   ASSERT_EQ(invalid.series.issues_size(), 1);
   EXPECT_EQ(invalid.series.issues(0).kind(), v1::PLANNING_ISSUE_KIND_INVALID_CADENCE);
 }
@@ -198,7 +204,8 @@ TEST(SeriesPlanner, ARuleWithoutDaysStartsOnADayThatSuitsBoth) {
   const auto mentee = Availability("Europe/Berlin", Weekdays(9, 17));
   const auto mentor = Availability("Europe/Berlin", {W(1, 10, 12), W(3, 10, 12)});
   const SeriesPlanner planner(mentee, mentor, 60);
-  const auto planned = Plan(planner, Terms("FREQ=WEEKLY", 60, absl::CivilDay(2027, 2, 6), absl::CivilDay(2027, 3, 31)), Utc(2027, 2, 1, 0, 0));
+  const auto planned = Plan(planner, Terms("FREQ=WEEKLY", 60, absl::CivilDay(2027, 2, 6), absl::CivilDay(2027, 3, 31)),
+                            Utc(2027, 2, 1, 0, 0));
   EXPECT_EQ(FromDate(planned.series.first_date()), absl::CivilDay(2027, 2, 8));
   ASSERT_FALSE(planned.stretch.occurrences.empty());
   for (const auto& occurrence : planned.stretch.occurrences) {
@@ -223,13 +230,30 @@ TEST(SeriesPlanner, NoMeetingStartsBeforeNotBefore) {
 // windows on random weekdays; random rules and dates. Whatever the planner does, each meeting
 // lies inside both people's windows, and every date of the rule is placed or reported.
 TEST(SeriesPlanner, PropertyEveryMeetingFitsBothWindowsOrTheSeriesSaysWhyNot) {
-  const std::vector<std::string> zones = {
-      "UTC",           "Europe/London",       "Europe/Berlin",    "America/New_York", "America/Los_Angeles",
-      "America/Sao_Paulo", "Australia/Sydney", "Australia/Adelaide", "Asia/Kolkata",    "Asia/Kathmandu",
-      "Asia/Tokyo",    "Pacific/Auckland",    "Africa/Johannesburg", "America/St_Johns", "Pacific/Chatham",
-      "Europe/Dublin", "America/Santiago",    "Asia/Tehran"};
-  const std::vector<std::string> rules = {"FREQ=WEEKLY",          "FREQ=WEEKLY;INTERVAL=2", "FREQ=MONTHLY",
-                                          "FREQ=MONTHLY;BYDAY=2TU", "FREQ=MONTHLY;INTERVAL=3", "FREQ=WEEKLY;BYDAY=MO,TH"};
+  const std::vector<std::string> zones = {"UTC",
+                                          "Europe/London",
+                                          "Europe/Berlin",
+                                          "America/New_York",
+                                          "America/Los_Angeles",
+                                          "America/Sao_Paulo",
+                                          "Australia/Sydney",
+                                          "Australia/Adelaide",
+                                          "Asia/Kolkata",
+                                          "Asia/Kathmandu",
+                                          "Asia/Tokyo",
+                                          "Pacific/Auckland",
+                                          "Africa/Johannesburg",
+                                          "America/St_Johns",
+                                          "Pacific/Chatham",
+                                          "Europe/Dublin",
+                                          "America/Santiago",
+                                          "Asia/Tehran"};
+  const std::vector<std::string> rules = {"FREQ=WEEKLY",
+                                          "FREQ=WEEKLY;INTERVAL=2",
+                                          "FREQ=MONTHLY",
+                                          "FREQ=MONTHLY;BYDAY=2TU",
+                                          "FREQ=MONTHLY;INTERVAL=3",
+                                          "FREQ=WEEKLY;BYDAY=MO,TH"};
   absl::BitGen gen(std::seed_seq{20270101});
   // Most weekdays have a window of two to twelve hours somewhere in the day: windows that
   // overlap across zones often, but not always.
