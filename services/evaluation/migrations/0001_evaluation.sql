@@ -82,7 +82,8 @@ CREATE TABLE goal_observations (
   status           smallint NOT NULL,  -- common.v1.GoalStatus
   evidence_note    text NOT NULL DEFAULT '',
   recorded_by      text NOT NULL,
-  recorded_at      timestamptz NOT NULL
+  recorded_at      timestamptz NOT NULL,
+  seq              bigserial NOT NULL  -- the order they were recorded in, for ties in recorded_at
 );
 CREATE INDEX goal_observations_relationship_idx ON goal_observations (relationship_id, recorded_at, observation_id);
 CREATE INDEX goal_observations_person_idx ON goal_observations (person_id);

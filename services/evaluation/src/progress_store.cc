@@ -15,7 +15,7 @@ constexpr char kOfRelationship[] =
 constexpr char kMeanLatest[] =
     "SELECT count(*), coalesce(round(avg(progress_percent)), 0)::bigint FROM (SELECT DISTINCT ON (goal_id) "
     "progress_percent FROM goal_observations WHERE relationship_id = $1 "
-    "ORDER BY goal_id, recorded_at DESC, observation_id DESC) latest";
+    "ORDER BY goal_id, recorded_at DESC, seq DESC) latest";
 constexpr char kDeleteAllOf[] = "DELETE FROM goal_observations WHERE person_id = $1 OR recorded_by = $1";
 
 }  // namespace
