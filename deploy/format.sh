@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v clang-format >/dev/null || { echo "format: clang-format not found (deploy/install.sh installs it)" >&2; exit 2; }
-mapfile -t files < <(git ls-files -- '*.cc' '*.h')
+# Tracked files and new ones not ignored yet (so a file is formatted before its first commit).
+mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cc' '*.h')
 if [[ ${1:-} == --check ]]; then
   bad=()
   for f in "${files[@]}"; do
