@@ -19,7 +19,10 @@ services_env="$stack_dir/services.env"
 # service -> default gRPC port and metrics port
 declare -A grpc_port=([profiles]=50061 [matching]=50062 [scheduling]=50063 [evaluation]=50064 [gateway]=50060)
 declare -A admin_port=([profiles]=9461 [matching]=9462 [scheduling]=9463 [evaluation]=9464 [gateway]=9460)
-all_services=(profiles matching scheduling evaluation gateway)
+all_services=(profiles matching scheduling evaluation gateway)  # in the order they start
+# service -> the services it calls (their addresses are passed as <SERVICE>_<NEEDED>_ADDR)
+declare -A needs=([matching]="profiles" [scheduling]="profiles" [evaluation]="profiles"
+                  [gateway]="profiles matching scheduling evaluation")
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -67,23 +70,13 @@ start_one() {  # service
   local upper=${s^^}
   port_file="$run_dir/$s.ports"
   rm -f "$port_file"
-  local extra=()
-  if [[ $s == matching ]]; then
-    # Matching reads its facts about people from profiles.
-    [[ -f $run_dir/profiles.ports ]] || die "matching needs profiles running: deploy/services.sh start profiles"
-    extra+=("MATCHING_PROFILES_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/profiles.ports")")
-  fi
-  if [[ $s == evaluation ]]; then
-    # Evaluation reads the mentee's goals from profiles and sets their status there.
-    [[ -f $run_dir/profiles.ports ]] || die "evaluation needs profiles running: deploy/services.sh start profiles"
-    extra+=("EVALUATION_PROFILES_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/profiles.ports")")
-  fi
+  local extra=() up
+  for up in ${needs[$s]:-}; do
+    [[ -x $(binary_of "$up") ]] || continue  # a service not built yet is not called
+    [[ -f $run_dir/$up.ports ]] || die "$s needs $up running: deploy/services.sh start $up"
+    extra+=("${upper}_${up^^}_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/$up.ports")")
+  done
   if [[ $s == gateway ]]; then
-    local up
-    for up in profiles matching evaluation; do
-      [[ -f $run_dir/$up.ports ]] || die "the gateway needs $up running: deploy/services.sh start $up"
-      extra+=("GATEWAY_${up^^}_ADDR=127.0.0.1:$(sed -n 's/^GRPC_PORT=//p' "$run_dir/$up.ports")")
-    done
     # Locally, end-user tokens come from build/tools/mint_token --user (HS256, this secret).
     extra+=("GATEWAY_HTTP_LISTEN=127.0.0.1:$(free_port_from 8080)" "GATEWAY_JWT_ISSUER=mentoring-local-idp"
             "GATEWAY_JWT_AUDIENCE=mentoring-api" "GATEWAY_JWT_HS256_SECRET=$(secret user-jwt)")

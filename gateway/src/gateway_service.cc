@@ -14,6 +14,7 @@
 #include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
+#include "mentoring/scheduling/v1/scheduling.pb.h"
 #include "rate_limiter.h"
 
 namespace mentoring::gateway {
@@ -29,6 +30,7 @@ struct Upstream {
 std::vector<Upstream> Upstreams() {
   return {{profiles::v1::Person::descriptor()->file(), "ProfilesService", "PROFILES_ADDR"},
           {matching::v1::Programme::descriptor()->file(), "MatchingService", "MATCHING_ADDR"},
+          {scheduling::v1::Meeting::descriptor()->file(), "SchedulingService", "SCHEDULING_ADDR"},
           {evaluation::v1::Feedback::descriptor()->file(), "EvaluationService", "EVALUATION_ADDR"}};
 }
 

@@ -19,7 +19,6 @@
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/kafka.h"
-#include "mentoring/runtime/v1/test_clock.grpc.pb.h"
 
 namespace mentoring::testing {
 namespace {
@@ -91,14 +90,12 @@ class EvaluationServiceTest : public ::testing::Test {
     profiles_stub_ = profiles::v1::ProfilesService::NewStub(profiles_->channel()).release();
     matching_stub_ = mv1::MatchingService::NewStub(matching_->channel()).release();
     stub_ = ev1::EvaluationService::NewStub(evaluation_->channel()).release();
-    clock_stub_ = runtime::v1::TestClock::NewStub(evaluation_->channel()).release();
     auto producer = kafka::Producer::Create(StackValue("KAFKA_BOOTSTRAP"), absl::Seconds(10));
     if (!(started_ = producer.status()).ok()) return;
     producer_ = producer->release();
   }
   static void TearDownTestSuite() {
     delete producer_;
-    delete clock_stub_;
     delete stub_;
     delete matching_stub_;
     delete profiles_stub_;
@@ -334,7 +331,6 @@ class EvaluationServiceTest : public ::testing::Test {
   static inline profiles::v1::ProfilesService::Stub* profiles_stub_ = nullptr;
   static inline mv1::MatchingService::Stub* matching_stub_ = nullptr;
   static inline ev1::EvaluationService::Stub* stub_ = nullptr;
-  static inline runtime::v1::TestClock::Stub* clock_stub_ = nullptr;
   static inline kafka::Producer* producer_ = nullptr;
 };
 
@@ -545,12 +541,7 @@ TEST_F(EvaluationServiceTest, ZzAnUnansweredReviewIsRemindedThenRecordedUndecide
                      common::v1::CLOSURE_REASON_UNSPECIFIED, &review)
                   .ok());
 
-  auto advance = [](absl::Duration by) {
-    runtime::v1::AdvanceClockRequest r;
-    r.mutable_by()->set_seconds(absl::ToInt64Seconds(by));
-    runtime::v1::ClockTime now;
-    ASSERT_TRUE(clock_stub_->Advance(ContextAs(ServiceCaller()).get(), r, &now).ok());
-  };
+  auto advance = [](absl::Duration by) { ASSERT_TRUE(AdvanceClock(*evaluation_, by).ok()); };
   advance(absl::Hours(25));
   auto received = events.CollectUntil([&](const auto& all) { return !OfType(all, "reminder.due", review_id).empty(); },
                                       absl::Seconds(30));

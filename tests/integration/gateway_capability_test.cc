@@ -1,8 +1,9 @@
 // A capability route end to end: the gateway (GatewayApp behind its HttpServer, in this
 // process) in front of a real gRPC server, also in this process, that implements
 // SchedulingService.GetCalendarFeed alone through the project's adapter (GrpcApi), with the
-// stack's Redis counting rates. Scheduling is not in the gateway's upstream table yet, so
-// the app is given a channel to the test server directly. A calendar client sends no bearer
+// stack's Redis counting rates: the capability's path through the gateway, with a server
+// that records what reached it (the real scheduling service is behind the gateway in
+// gateway_routes_test). A calendar client sends no bearer
 // token; the answer is the iCalendar text with its ETag; If-None-Match makes it a 304; and
 // the token in the path is found in no answer, log line, metric or Redis key.
 #include <absl/strings/match.h>

@@ -108,6 +108,8 @@ class MutualTlsTest : public ::testing::Test {
         WithTls(ServiceEnv("gateway", {{"PROFILES_ADDR", profiles_addr},
                                        {"MATCHING_ADDR", absl::StrCat("127.0.0.1:", matching_->grpc_port())},
                                        {"EVALUATION_ADDR", absl::StrCat("127.0.0.1:", evaluation_->grpc_port())},
+                                       // Not called in this test: scheduling's routes are not exercised.
+                                       {"SCHEDULING_ADDR", "127.0.0.1:9"},
                                        {"JWT_HS256_SECRET", kGatewayJwtSecret}}),
                 "GATEWAY_UPSTREAM_TLS", dir_, "gateway"));
     started_ = gateway_->Start();

@@ -91,9 +91,11 @@ GatewayStack::~GatewayStack() {
   delete gateway_;
   delete evaluation_;
   delete matching_;
+  delete scheduling_;
   delete profiles_;
   delete evaluation_db_;
   delete matching_db_;
+  delete scheduling_db_;
   delete profiles_db_;
 }
 
@@ -120,11 +122,19 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
                                  const std::function<absl::Status(int gateway_port)>& before_matching) {
   profiles_db_ = new ScratchDatabase("gwprof");
   matching_db_ = new ScratchDatabase("gwmatch");
+  scheduling_db_ = new ScratchDatabase("gwsched");
   evaluation_db_ = new ScratchDatabase("gweval");
   profiles_ =
       new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}));
   if (auto started = profiles_->Start(); !started.ok()) return started;
   const std::string profiles_addr = absl::StrCat("127.0.0.1:", profiles_->grpc_port());
+  // Scheduling's clock is the tests' to move (AdvanceClock): meetings start and are missed
+  // without anyone waiting for them.
+  scheduling_ = new ServiceProcess(
+      ServiceBinary("scheduling"),
+      ServiceEnv("scheduling",
+                 {{"DATABASE_URL", scheduling_db_->url()}, {"PROFILES_ADDR", profiles_addr}, {"TEST_CLOCK", "true"}}));
+  if (auto started = scheduling_->Start(); !started.ok()) return started;
   evaluation_ = new ServiceProcess(
       ServiceBinary("evaluation"),
       ServiceEnv("evaluation", {{"DATABASE_URL", evaluation_db_->url()}, {"PROFILES_ADDR", profiles_addr}}));
@@ -134,6 +144,7 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
   auto start_gateway = [&](const std::string& matching_addr) {
     auto env = ServiceEnv("gateway", {{"PROFILES_ADDR", profiles_addr},
                                       {"MATCHING_ADDR", matching_addr},
+                                      {"SCHEDULING_ADDR", absl::StrCat("127.0.0.1:", scheduling_->grpc_port())},
                                       {"EVALUATION_ADDR", evaluation_addr},
                                       {"JWT_HS256_SECRET", kGatewayJwtSecret}});
     for (const auto& [key, value] : gateway_env) env[key] = value;

@@ -26,6 +26,7 @@
 #include "mentoring/runtime/config.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/kafka.h"
+#include "mentoring/runtime/v1/test_clock.grpc.pb.h"
 
 namespace mentoring::testing {
 namespace {
@@ -204,6 +205,7 @@ const std::vector<ServiceUnderTest>& ServicesUnderTest() {
   static const std::vector<ServiceUnderTest> services = {
       {.name = "profiles", .binary = PROFILES_SERVICE_BIN, .redis = true},
       {.name = "matching", .binary = MATCHING_SERVICE_BIN},
+      {.name = "scheduling", .binary = SCHEDULING_SERVICE_BIN},
       // Tests move its clock (reminders, the undecided path) instead of sleeping.
       {.name = "evaluation", .binary = EVALUATION_SERVICE_BIN, .defaults = {{"TEST_CLOCK", "true"}}},
       {.name = "gateway",
@@ -309,6 +311,19 @@ std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Durat
 
 Caller ServiceCaller() { return {"test-service", {roles::kService}}; }
 Caller HrCaller() { return {"hr-system", {roles::kHrIntegration}}; }
+
+absl::StatusOr<absl::Time> AdvanceClock(const ServiceProcess& service, absl::Duration by) {
+  auto stub = runtime::v1::TestClock::NewStub(service.channel());
+  runtime::v1::AdvanceClockRequest request;
+  request.mutable_by()->set_seconds(absl::ToInt64Seconds(by));
+  runtime::v1::ClockTime now;
+  const grpc::Status status = stub->Advance(ContextAs(ServiceCaller()).get(), request, &now);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        "TestClock.Advance (is the service started with TEST_CLOCK=true?): " + status.error_message());
+  }
+  return absl::FromUnixSeconds(now.now().seconds());
+}
 
 profiles::v1::Person SamplePerson(const std::string& tag) {
   profiles::v1::Person p;

@@ -100,6 +100,10 @@ std::unique_ptr<grpc::ClientContext> ContextAs(const Caller& caller, absl::Durat
 Caller ServiceCaller();
 Caller HrCaller();
 
+// Moves the clock of a service started with TEST_CLOCK=true forward by `by` (its grace
+// periods pass, meetings start) and returns the service's new "now".
+absl::StatusOr<absl::Time> AdvanceClock(const ServiceProcess& service, absl::Duration by);
+
 // A valid person with a unique HR id.
 profiles::v1::Person SamplePerson(const std::string& tag);
 
