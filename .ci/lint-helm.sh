@@ -96,6 +96,11 @@ CHECKS=(
   # the gateway's wiring with the default values (RS256 keys from a ConfigMap)
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_PROFILES_ADDR: "mentoring-profiles:50061"$'
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_MATCHING_ADDR: "mentoring-matching:50062"$'
+  'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_EVALUATION_ADDR: "mentoring-evaluation:50064"$'
+  # evaluation: on by default, reading goals from profiles
+  'defaults|ConfigMap|mentoring-evaluation|1|^  EVALUATION_PROFILES_ADDR: "mentoring-profiles:50061"$'
+  'defaults|ConfigMap|mentoring-evaluation|1|^  EVALUATION_GRPC_LISTEN: "0.0.0.0:50064"$'
+  'defaults|Deployment|mentoring-evaluation|1|^ +name: mentoring-evaluation-db$'
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_JWT_ISSUER: "mentoring-idp"$'
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_JWT_AUDIENCE: "mentoring-api"$'
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_JWT_RS256_KEYS_DIR: "/etc/mentoring/jwt-keys"$'
@@ -179,6 +184,7 @@ BAD=(
   "bad-gateway-no-jwt-key|gateway.enabled needs a JWT key|--set gateway.jwt.rs256KeysConfigMap="
   "bad-gateway-no-profiles|gateway.enabled needs profiles.enabled|--set profiles.enabled=false"
   "bad-gateway-no-matching|gateway.enabled needs matching.enabled|--set matching.enabled=false"
+  "bad-gateway-no-evaluation|gateway.enabled needs evaluation.enabled|--set evaluation.enabled=false"
   "bad-gateway-no-issuer|gateway.jwt.issuer|--set gateway.jwt.issuer="
   "bad-gateway-typo|Additional property rateLimit is not allowed|--set gateway.rateLimit=10"
   "bad-gateway-body|gateway.maxBodyBytes|--set gateway.maxBodyBytes=100"
@@ -187,7 +193,7 @@ BAD=(
   "bad-ingress-tls-no-host|needs gateway.ingress.host|--set gateway.ingress.enabled=true,gateway.ingress.tlsSecret=api-tls"
   "bad-mtls-no-secret|shared.mtls.enabled needs shared.mtls.secretName|--set shared.mtls.enabled=true"
   "bad-dev-short-token|devSecrets.internalToken of at least 32 bytes|--set devSecrets.create=true,devSecrets.internalToken=dev"
-  "bad-dev-short-jwt|devSecrets.jwtHs256Secret of at least 32 bytes|--set devSecrets.create=true,devSecrets.internalToken=${DEV_TOKEN},devSecrets.databaseUrls.profiles=p,devSecrets.databaseUrls.matching=m,gateway.jwt.hs256Secret.name=jwt,devSecrets.jwtHs256Secret=short"
+  "bad-dev-short-jwt|devSecrets.jwtHs256Secret of at least 32 bytes|--set devSecrets.create=true,devSecrets.internalToken=${DEV_TOKEN},devSecrets.databaseUrls.profiles=p,devSecrets.databaseUrls.matching=m,devSecrets.databaseUrls.evaluation=e,gateway.jwt.hs256Secret.name=jwt,devSecrets.jwtHs256Secret=short"
 )
 for combo in "${BAD[@]}"; do
   IFS='|' read -r name expected rest <<<"${combo}"

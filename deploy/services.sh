@@ -21,7 +21,7 @@ declare -A grpc_port=([profiles]=50061 [matching]=50062 [scheduling]=50063 [eval
 declare -A admin_port=([profiles]=9461 [matching]=9462 [scheduling]=9463 [evaluation]=9464 [gateway]=9460)
 all_services=(profiles matching scheduling evaluation gateway)  # in the order they start
 # service -> the services it calls (their addresses are passed as <SERVICE>_<NEEDED>_ADDR)
-declare -A needs=([matching]="profiles" [scheduling]="profiles" [evaluation]="profiles matching"
+declare -A needs=([matching]="profiles" [scheduling]="profiles" [evaluation]="profiles"
                   [gateway]="profiles matching scheduling evaluation")
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -138,7 +138,8 @@ main() {
       write_services_env
       ;;
     stop)
-      for s in "${targets[@]}"; do stop_one "$s"; done
+      # In reverse: the gateway first, profiles (which the others call) last.
+      for ((i = ${#targets[@]} - 1; i >= 0; i--)); do stop_one "${targets[i]}"; done
       write_services_env
       ;;
     status)

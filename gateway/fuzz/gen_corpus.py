@@ -14,11 +14,12 @@ PROTOS = os.path.join(HERE, "..", "..", "protos", "mentoring")
 # Scheduling is not served by the gateway yet, but the fuzz target routes it: its calendar feed
 # is the capability route (no bearer token, a text/calendar answer, If-None-Match).
 ROUTED_PROTOS = ["profiles/v1/profiles.proto", "matching/v1/matching.proto", "scheduling/v1/scheduling.proto",
-                 "common/v1/common.proto"]
+                 "evaluation/v1/evaluation.proto", "events/v1/evaluation_events.proto", "common/v1/common.proto"]
 
 AUTH = "Authorization: Bearer fuzz\r\n"
 PERSON = "018f2a6c-7d3e-7c1a-9b2e-3f4a5b6c7d8e"
 PROGRAMME = "018f2a6c-0000-7000-8000-000000000001"
+RELATIONSHIP = "018f2a6c-0000-7000-8000-0000000000aa"
 FEED_TOKEN = "cf_9Kx2vQ7mT4pL8sR1wZ6yB3nD5hJ0aE-cU_Wq"  # the capability in a calendar feed's URL
 FEED = "/v1/calendar-feeds/" + FEED_TOKEN
 
@@ -153,6 +154,29 @@ SEEDS = {
     # Query parameters by JSON name and enum values without their type prefix.
     "search_people_json_names": request("GET", "/v1/people?focusArea=TECHNICAL&role=MENTOR&minCareerLevel=2&includeInactive=false"),
     "list_enrollments_short_enum": request("GET", f"/v1/programmes/{PROGRAMME}/enrollments?role=MENTEE"),
+    # Evaluation: what is pending, feedback, goal progress, reviews, surveys, health, settings.
+    "evaluation_items": request("GET", f"/v1/people/{PERSON}/evaluation-items?page_size=20&page_token=MTIzOmFiYw"),
+    "submit_feedback": request("POST", "/v1/meetings/m-1/feedback",
+                               body='{"rapport":4,"usefulness":5,"comment":"n\\u00e9 \\ud83d\\ude00"}'),
+    "submit_feedback_out_of_range": request("POST", "/v1/meetings/m-1/feedback", body='{"rapport":9,"usefulness":-1}'),
+    "list_feedback": request("GET", f"/v1/relationships/{RELATIONSHIP}/feedback?pageSize=2"),
+    "record_goal_progress": request("POST", f"/v1/relationships/{RELATIONSHIP}/goals/g1/progress",
+                                    body='{"progressPercent":100,"status":"GOAL_STATUS_ACHIEVED","evidenceNote":"x"}'),
+    "list_goal_progress": request("GET", f"/v1/relationships/{RELATIONSHIP}/goal-progress?goal_id=g1"),
+    "get_review": request("GET", "/v1/reviews/v-1"),
+    "list_reviews_undecided": request("GET", f"/v1/reviews?programme_id={PROGRAMME}&state=REVIEW_STATE_UNDECIDED"),
+    "list_reviews_short_enum": request("GET", f"/v1/reviews?relationship_id={RELATIONSHIP}&state=UNDECIDED"),
+    "answer_review_end": request("POST", "/v1/reviews/v-1:answer",
+                                 body='{"answer":"REVIEW_OUTCOME_END","closureReason":"CLOSURE_REASON_NO_RAPPORT","expectedVersion":"2"}'),
+    "answer_review_number": request("POST", "/v1/reviews/v-1:answer", body='{"answer":4,"closureReason":99}'),
+    "closure_survey": request("POST", f"/v1/relationships/{RELATIONSHIP}/closure-survey",
+                              body='{"outcomeRating":4,"satisfaction":5,"goalsAchieved":2,"wouldRecommend":10}'),
+    "get_closure_survey": request("GET", f"/v1/relationships/{RELATIONSHIP}/closure-survey"),
+    "relationship_health": request("GET", f"/v1/relationships/{RELATIONSHIP}/health"),
+    "programme_health_bucket": request("GET", f"/v1/programmes/{PROGRAMME}/relationship-health?bucket=AT_RISK"),
+    "evaluation_settings": request("PUT", f"/v1/programmes/{PROGRAMME}/evaluation-settings", 'If-Match: "1"\r\n',
+                                   body='{"settings":{"rapportThreshold":3,"reviewAnswerDays":7,"minGroupSize":5}}'),
+    "evaluation_summary": request("GET", f"/v1/programmes/{PROGRAMME}/evaluation-summary"),
     # The upload route (HR import): admitted on its header, the parameters from the query.
     "import_csv": request("POST", "/v1/people:import?format=CSV&full_sync=true&source=workday",
                           body="hr_employee_id,display_name\nE1,Ada\n"),

@@ -25,6 +25,7 @@
 #include "beast_request.h"
 #include "gateway_app.h"
 #include "http_server.h"
+#include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/errors.h"
@@ -64,13 +65,15 @@ struct Gateway {
     (void)profiles::v1::Person::descriptor();  // registers the services in the generated pool
     (void)matching::v1::Programme::descriptor();
     (void)scheduling::v1::Meeting::descriptor();
+    (void)evaluation::v1::Feedback::descriptor();
     const auto* pool = google::protobuf::DescriptorPool::generated_pool();
     // Scheduling too, though the gateway has no upstream for it yet: its calendar feed is
     // the capability route (no bearer token) with a non-JSON answer.
     auto routes =
         gateway::RouteTable::FromServices({pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
                                            pool->FindServiceByName("mentoring.matching.v1.MatchingService"),
-                                           pool->FindServiceByName("mentoring.scheduling.v1.SchedulingService")});
+                                           pool->FindServiceByName("mentoring.scheduling.v1.SchedulingService"),
+                                           pool->FindServiceByName("mentoring.evaluation.v1.EvaluationService")});
     if (!routes.ok()) {
       std::fprintf(stderr, "request_fuzzer: route table: %s\n", routes.status().ToString().c_str());
       std::abort();

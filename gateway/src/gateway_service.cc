@@ -11,6 +11,7 @@
 
 #include "gateway_app.h"
 #include "idempotency.h"
+#include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/scheduling/v1/scheduling.pb.h"
@@ -29,7 +30,8 @@ struct Upstream {
 std::vector<Upstream> Upstreams() {
   return {{profiles::v1::Person::descriptor()->file(), "ProfilesService", "PROFILES_ADDR"},
           {matching::v1::Programme::descriptor()->file(), "MatchingService", "MATCHING_ADDR"},
-          {scheduling::v1::Meeting::descriptor()->file(), "SchedulingService", "SCHEDULING_ADDR"}};
+          {scheduling::v1::Meeting::descriptor()->file(), "SchedulingService", "SCHEDULING_ADDR"},
+          {evaluation::v1::Feedback::descriptor()->file(), "EvaluationService", "EVALUATION_ADDR"}};
 }
 
 // RS256 public keys: every KID.pem in the folder (the key id is the file name).

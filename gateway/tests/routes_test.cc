@@ -8,6 +8,7 @@
 #include <set>
 
 #include "mentoring/api/v1/http.pb.h"
+#include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/profiles/v1/profiles.pb.h"
 #include "mentoring/runtime/errors.h"
@@ -24,11 +25,13 @@ const std::vector<const google::protobuf::ServiceDescriptor*>& Services() {
   (void)profiles::v1::Person::descriptor();
   (void)matching::v1::Programme::descriptor();
   (void)scheduling::v1::Meeting::descriptor();
+  (void)evaluation::v1::Feedback::descriptor();
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   static const std::vector<const google::protobuf::ServiceDescriptor*> services = {
       pool->FindServiceByName("mentoring.profiles.v1.ProfilesService"),
       pool->FindServiceByName("mentoring.matching.v1.MatchingService"),
-      pool->FindServiceByName("mentoring.scheduling.v1.SchedulingService")};
+      pool->FindServiceByName("mentoring.scheduling.v1.SchedulingService"),
+      pool->FindServiceByName("mentoring.evaluation.v1.EvaluationService")};
   return services;
 }
 

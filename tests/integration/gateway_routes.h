@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -375,6 +376,12 @@ class GatewayRoutesTest : public ::testing::Test {
         {"private-mentee", {.tag = "private-mentee", .level = 3, .goals = {"FOCUS_AREA_CAREER"}}},
         {"private-mentor",
          {.tag = "private-mentor", .level = 10, .time_zone = "Europe/Berlin", .offers = {"FOCUS_AREA_CAREER"}}},
+        // evaluation: a pair for the round trips, and a pair and a third for who sees what
+        {"eval-rt-mentee", {.tag = "eval-rt-mentee", .level = 3, .goals = {"FOCUS_AREA_CAREER"}}},
+        {"eval-rt-mentor", {.tag = "eval-rt-mentor", .level = 10, .offers = {"FOCUS_AREA_CAREER"}}},
+        {"eval-mentee", {.tag = "eval-mentee", .level = 3, .goals = {"FOCUS_AREA_STRATEGIC"}}},
+        {"eval-mentor", {.tag = "eval-mentor", .level = 10, .offers = {"FOCUS_AREA_STRATEGIC"}}},
+        {"eval-third", {.tag = "eval-third", .level = 5}},
     };
   }
 
@@ -455,6 +462,14 @@ class GatewayRoutesTest : public ::testing::Test {
   // routes it took in exercised_, which the guard in gateway_routes_test.cc reads.
   static void ProfilesAndMatchingRoundTrips();
   static void SchedulingRoundTrips();
+  static void EvaluationRoundTrips();
+  // Scheduling's meeting.completed for a meeting of a relationship, published into the test's
+  // Kafka topic as scheduling would (evaluation's tests drive meetings without its clock).
+  static void MeetingHeld(const std::string& relationship_id, int occurrence);
+  static std::string MeetingOf(const std::string& relationship_id, int occurrence);
+  // Polls GET `target` as `token` until `ready` holds for the answer (a liveness bound).
+  static Reply WaitFor(const std::string& target, const std::string& token,
+                       const std::function<bool(const Reply&)>& ready);
   static std::string AgreedRelationship(const Person& mentee, const Person& mentor, const std::string& programme_id);
 
   static inline absl::Status started_;

@@ -1,5 +1,5 @@
-// Every route the gateway serves, from outside, against the real profiles, matching and
-// scheduling services: the 401/403 matrix for every route and every role, read from the
+// Every route the gateway serves, from outside, against the real profiles, matching,
+// scheduling and evaluation services: the 401/403 matrix for every route and every role, read from the
 // served OpenAPI document (so a new route is in it without anyone listing it); one
 // successful round trip per route whose answer's content is checked (per service, in
 // gateway_routes_<service>.cc), with a guard naming any route that has none; and the
@@ -23,7 +23,7 @@ TEST_F(GatewayRoutesTest, TheMatrixCheckFailsForARouteWithoutRolesOrWithHrOutsid
 
 TEST_F(GatewayRoutesTest, EveryRouteRefuses401WithoutAValidTokenAnd403ForARoleItIsNotFor) {
   // The table is the gateway's own (the one it routes by): sanity that it is the whole API.
-  EXPECT_GE(routes_.size(), 39u);
+  EXPECT_GE(routes_.size(), 39u + 15u);
   EXPECT_TRUE(HasRoute("GET /v1/people/{person_id}"));
   EXPECT_TRUE(HasRoute("POST /v1/relationships/{relationship_id}:close"));
 
@@ -118,6 +118,7 @@ TEST_F(GatewayRoutesTest, HrIntegrationsReachTheImportRouteAndNothingElse) {
 TEST_F(GatewayRoutesTest, EveryRouteRoundTripsThroughTheRealServices) {
   ProfilesAndMatchingRoundTrips();
   SchedulingRoundTrips();
+  EvaluationRoundTrips();  // after scheduling's: its held meeting reaches evaluation
 
   // The guard: a route in the gateway's table with no successful round trip above fails
   // here by name, so a newly annotated method cannot go untested.

@@ -336,6 +336,7 @@ TEST_F(GatewayTest, OnSigtermAnUploadInFlightIsFinishedBeforeTheGatewayExits) {
   auto env = ServiceEnv("gateway", {{"PROFILES_ADDR", absl::StrCat("127.0.0.1:", stack_->profiles().grpc_port())},
                                     {"MATCHING_ADDR", absl::StrCat("127.0.0.1:", stack_->matching().grpc_port())},
                                     {"SCHEDULING_ADDR", absl::StrCat("127.0.0.1:", stack_->scheduling().grpc_port())},
+                                    {"EVALUATION_ADDR", absl::StrCat("127.0.0.1:", stack_->evaluation().grpc_port())},
                                     {"JWT_HS256_SECRET", kGatewayJwtSecret}});
   env["GATEWAY_DRAIN_DELAY"] = "1s";
   env["GATEWAY_SHUTDOWN_GRACE"] = "20s";

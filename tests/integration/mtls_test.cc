@@ -81,6 +81,7 @@ class MutualTlsTest : public ::testing::Test {
     if (!started_.ok()) return;
     profiles_db_ = new ScratchDatabase("tlsprof");
     matching_db_ = new ScratchDatabase("tlsmatch");
+    evaluation_db_ = new ScratchDatabase("tlseval");
     profiles_ = new ServiceProcess(
         ServiceBinary("profiles"),
         WithTls(ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}), "PROFILES_TLS", dir_, "services"));
@@ -95,10 +96,18 @@ class MutualTlsTest : public ::testing::Test {
     matching_->UseTls(Issued(dir_, "services"));
     started_ = matching_->Start();
     if (!started_.ok()) return;
+    evaluation_ = new ServiceProcess(
+        ServiceBinary("evaluation"),
+        WithTls(ServiceEnv("evaluation", {{"DATABASE_URL", evaluation_db_->url()}, {"PROFILES_ADDR", profiles_addr}}),
+                "EVALUATION_TLS", dir_, "services"));
+    evaluation_->UseTls(Issued(dir_, "services"));
+    started_ = evaluation_->Start();
+    if (!started_.ok()) return;
     gateway_ = new ServiceProcess(
         ServiceBinary("gateway"),
         WithTls(ServiceEnv("gateway", {{"PROFILES_ADDR", profiles_addr},
                                        {"MATCHING_ADDR", absl::StrCat("127.0.0.1:", matching_->grpc_port())},
+                                       {"EVALUATION_ADDR", absl::StrCat("127.0.0.1:", evaluation_->grpc_port())},
                                        // Not called in this test: scheduling's routes are not exercised.
                                        {"SCHEDULING_ADDR", "127.0.0.1:9"},
                                        {"JWT_HS256_SECRET", kGatewayJwtSecret}}),
@@ -107,8 +116,10 @@ class MutualTlsTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete gateway_;
+    delete evaluation_;
     delete matching_;
     delete profiles_;
+    delete evaluation_db_;
     delete matching_db_;
     delete profiles_db_;
     std::filesystem::remove_all(dir_);
@@ -123,8 +134,10 @@ class MutualTlsTest : public ::testing::Test {
   static inline absl::Status started_;
   static inline ScratchDatabase* profiles_db_ = nullptr;
   static inline ScratchDatabase* matching_db_ = nullptr;
+  static inline ScratchDatabase* evaluation_db_ = nullptr;
   static inline ServiceProcess* profiles_ = nullptr;
   static inline ServiceProcess* matching_ = nullptr;
+  static inline ServiceProcess* evaluation_ = nullptr;
   static inline ServiceProcess* gateway_ = nullptr;
 };
 

@@ -89,9 +89,11 @@ std::string FieldOf(const google::protobuf::Struct& json, const std::string& key
 
 GatewayStack::~GatewayStack() {
   delete gateway_;
+  delete evaluation_;
   delete matching_;
   delete scheduling_;
   delete profiles_;
+  delete evaluation_db_;
   delete matching_db_;
   delete scheduling_db_;
   delete profiles_db_;
@@ -121,6 +123,7 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
   profiles_db_ = new ScratchDatabase("gwprof");
   matching_db_ = new ScratchDatabase("gwmatch");
   scheduling_db_ = new ScratchDatabase("gwsched");
+  evaluation_db_ = new ScratchDatabase("gweval");
   profiles_ =
       new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", profiles_db_->url()}}));
   if (auto started = profiles_->Start(); !started.ok()) return started;
@@ -135,11 +138,17 @@ absl::Status GatewayStack::Start(const std::map<std::string, std::string>& gatew
                                 // Through both spring clock changes (New York 14 March, Europe 28 March 2027).
                                 {"WINDOW_DAYS", "150"}}));
   if (auto started = scheduling_->Start(); !started.ok()) return started;
+  evaluation_ = new ServiceProcess(
+      ServiceBinary("evaluation"),
+      ServiceEnv("evaluation", {{"DATABASE_URL", evaluation_db_->url()}, {"PROFILES_ADDR", profiles_addr}}));
+  if (auto started = evaluation_->Start(); !started.ok()) return started;
+  const std::string evaluation_addr = absl::StrCat("127.0.0.1:", evaluation_->grpc_port());
   auto matching_env = ServiceEnv("matching", {{"DATABASE_URL", matching_db_->url()}, {"PROFILES_ADDR", profiles_addr}});
   auto start_gateway = [&](const std::string& matching_addr) {
     auto env = ServiceEnv("gateway", {{"PROFILES_ADDR", profiles_addr},
                                       {"MATCHING_ADDR", matching_addr},
                                       {"SCHEDULING_ADDR", absl::StrCat("127.0.0.1:", scheduling_->grpc_port())},
+                                      {"EVALUATION_ADDR", evaluation_addr},
                                       {"JWT_HS256_SECRET", kGatewayJwtSecret}});
     for (const auto& [key, value] : gateway_env) env[key] = value;
     gateway_ = new ServiceProcess(ServiceBinary("gateway"), env);

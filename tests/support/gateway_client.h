@@ -43,8 +43,8 @@ std::string UserToken(const std::string& subject, const std::string& roles_json)
 // A field of the error body ({"error": {...}}); empty when there is none.
 std::string FieldOf(const google::protobuf::Struct& json, const std::string& key);
 
-// Profiles, matching, scheduling and the gateway on scratch databases and the stack's Redis
-// and Kafka.
+// Profiles, matching, scheduling, evaluation and the gateway on scratch databases and the
+// stack's Redis and Kafka (scheduling and evaluation on the test clock: AdvanceClock).
 // `gateway_env` overrides the gateway's settings (e.g. GATEWAY_RATE_LIMIT_PER_MINUTE).
 //
 // `before_matching`, when given, runs with the gateway already serving (on the port it is
@@ -65,18 +65,22 @@ class GatewayStack {
   const ScratchDatabase& profiles_db() const { return *profiles_db_; }
   const ScratchDatabase& matching_db() const { return *matching_db_; }
   const ScratchDatabase& scheduling_db() const { return *scheduling_db_; }
+  const ScratchDatabase& evaluation_db() const { return *evaluation_db_; }
   ServiceProcess& profiles() { return *profiles_; }
   ServiceProcess& matching() { return *matching_; }
   ServiceProcess& scheduling() { return *scheduling_; }
+  ServiceProcess& evaluation() { return *evaluation_; }
   ServiceProcess& gateway() { return *gateway_; }
 
  private:
   ScratchDatabase* profiles_db_ = nullptr;
   ScratchDatabase* matching_db_ = nullptr;
   ScratchDatabase* scheduling_db_ = nullptr;
+  ScratchDatabase* evaluation_db_ = nullptr;
   ServiceProcess* profiles_ = nullptr;
   ServiceProcess* matching_ = nullptr;
   ServiceProcess* scheduling_ = nullptr;
+  ServiceProcess* evaluation_ = nullptr;
   ServiceProcess* gateway_ = nullptr;
 };
 

@@ -206,6 +206,8 @@ const std::vector<ServiceUnderTest>& ServicesUnderTest() {
       {.name = "profiles", .binary = PROFILES_SERVICE_BIN, .redis = true},
       {.name = "matching", .binary = MATCHING_SERVICE_BIN},
       {.name = "scheduling", .binary = SCHEDULING_SERVICE_BIN},
+      // Tests move its clock (reminders, the undecided path) instead of sleeping.
+      {.name = "evaluation", .binary = EVALUATION_SERVICE_BIN, .defaults = {{"TEST_CLOCK", "true"}}},
       {.name = "gateway",
        .binary = GATEWAY_BIN,
        .kafka = false,

@@ -164,4 +164,29 @@ absl::Status EventsApp::OnRapportAtRisk(pg::Transaction& txn, const EventEnvelop
   return rematches_.Offer(txn, *r, "rapport.at_risk", clock_.Now());
 }
 
+absl::Status EventsApp::OnReviewCompleted(pg::Transaction& txn, const EventEnvelope&,
+                                          const events::v1::ReviewCompleted& review) {
+  // Continue, amend (the parties then agree new terms here) and undecided change nothing.
+  if (review.outcome() != common::v1::REVIEW_OUTCOME_END) return absl::OkStatus();
+  auto r = relationships_.GetForUpdate(txn, review.relationship_id());
+  if (r.status().code() == absl::StatusCode::kNotFound) {
+    return EventConsumer::Park("review.completed for a relationship not known yet");
+  }
+  if (!r.ok()) return r.status();
+  if (!IsOpen(r->state())) return absl::OkStatus();  // closed already (by a party, or a replay)
+  // A review always says why it ends; an older producer that did not is told apart.
+  const common::v1::ClosureReason reason = common::v1::ClosureReason_IsValid(review.closure_reason()) &&
+                                                   review.closure_reason() != common::v1::CLOSURE_REASON_UNSPECIFIED
+                                               ? review.closure_reason()
+                                               : common::v1::CLOSURE_REASON_OTHER;
+  std::vector<EventEnvelope> batch;
+  CloseRelationship(*r, reason, "", "", nullptr, clock_, batch);
+  if (auto saved = relationships_.Save(txn, *r); !saved.ok()) return saved;
+  if (auto appended = Outbox::AppendMany(txn, std::move(batch), clock_); !appended.ok()) return appended;
+  // Ended for no rapport: the mentee is offered someone new, as when a party closes it so.
+  if (reason == common::v1::CLOSURE_REASON_NO_RAPPORT)
+    return rematches_.Offer(txn, *r, "review.completed", clock_.Now());
+  return absl::OkStatus();
+}
+
 }  // namespace mentoring::matching

@@ -7,6 +7,8 @@
 //   profile.erased                       the person's facts, enrollments, place in drafts,
 //                                        private text and rematch offers go
 //   rapport.at_risk                      offers the mentee a rematch
+//   review.completed                     with END: closes the relationship with the review's
+//                                        closure reason, by the system (closed_by empty)
 // and the read model's first load, which the same rules keep consistent with the events.
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
@@ -46,6 +48,8 @@ class EventsApp {
                                const events::v1::ProfileErased& erased);
   absl::Status OnRapportAtRisk(pg::Transaction& txn, const events::v1::EventEnvelope& event,
                                const events::v1::RapportAtRisk& at_risk);
+  absl::Status OnReviewCompleted(pg::Transaction& txn, const events::v1::EventEnvelope& event,
+                                 const events::v1::ReviewCompleted& review);
 
  private:
   // A profile.* event that says the person changed (the event names the version, never the

@@ -47,7 +47,8 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
       .On<events::v1::ProfileDeactivated>(std::bind_front(&EventsApp::OnProfileDeactivated, &handlers))
       .On<events::v1::ProfileErased>(std::bind_front(&EventsApp::OnProfileErased, &handlers));
   service.Consume({"evaluation"})
-      .On<events::v1::RapportAtRisk>(std::bind_front(&EventsApp::OnRapportAtRisk, &handlers));
+      .On<events::v1::RapportAtRisk>(std::bind_front(&EventsApp::OnRapportAtRisk, &handlers))
+      .On<events::v1::ReviewCompleted>(std::bind_front(&EventsApp::OnReviewCompleted, &handlers));
 
   service.Serve<v1::MatchingService>()
       .Unary("CreateProgramme", programmes, &ProgrammesApp::CreateProgramme)

@@ -1,6 +1,7 @@
 // Matching's event handlers against a scratch database, with people from a fake source
 // instead of the profiles service: the read model's load, profile events kept only when
-// newer, a departure and an erasure ending what the person was in, and rapport.at_risk.
+// newer, a departure and an erasure ending what the person was in, rapport.at_risk, and a
+// review that ends a relationship.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -63,7 +64,8 @@ class MatchingEventsTest : public ::testing::Test {
         .On<events::v1::ProfileUpdated>(std::bind_front(&EventsApp::OnProfileUpdated, &app_))
         .On<events::v1::ProfileDeactivated>(std::bind_front(&EventsApp::OnProfileDeactivated, &app_))
         .On<events::v1::ProfileErased>(std::bind_front(&EventsApp::OnProfileErased, &app_))
-        .On<events::v1::RapportAtRisk>(std::bind_front(&EventsApp::OnRapportAtRisk, &app_));
+        .On<events::v1::RapportAtRisk>(std::bind_front(&EventsApp::OnRapportAtRisk, &app_))
+        .On<events::v1::ReviewCompleted>(std::bind_front(&EventsApp::OnReviewCompleted, &app_));
     ASSERT_TRUE(router_.Check().ok());
   }
 
@@ -240,6 +242,51 @@ TEST_F(MatchingEventsTest, RapportAtRiskOffersARematchForAnOpenRelationshipAndPa
   at_risk.mutable_rapport_at_risk()->set_relationship_id(NewUuidV7());
   const absl::Status parked = Apply(at_risk);
   EXPECT_EQ(parked.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(errors::DetailsOf(parked).reason(), "PARK");
+}
+
+TEST_F(MatchingEventsTest, AReviewThatEndsClosesTheRelationshipBySystemWithItsReasonOnce) {
+  const v1::Relationship open = Open("", "review-mentee", "review-mentor");
+  auto review = [&](const std::string& id, common::v1::ReviewOutcome outcome, common::v1::ClosureReason reason) {
+    EventEnvelope e = events::NewEvent("evaluation", "relationship", id, 7, SystemClock::Instance());
+    e.mutable_review_completed()->set_relationship_id(id);
+    e.mutable_review_completed()->set_outcome(outcome);
+    e.mutable_review_completed()->set_closure_reason(reason);
+    return e;
+  };
+  // Continue, amend and undecided leave it as it is.
+  for (auto outcome :
+       {common::v1::REVIEW_OUTCOME_CONTINUE, common::v1::REVIEW_OUTCOME_AMEND, common::v1::REVIEW_OUTCOME_UNDECIDED}) {
+    ASSERT_TRUE(Apply(review(open.relationship_id(), outcome, common::v1::CLOSURE_REASON_UNSPECIFIED)).ok());
+  }
+  EXPECT_EQ(relationships_.Get(pool_, open.relationship_id())->state(), v1::RELATIONSHIP_STATE_ACTIVE);
+  EXPECT_THAT(Published(), IsEmpty());
+
+  // End: closed by the system with the review's reason; the same event again changes nothing.
+  const EventEnvelope end =
+      review(open.relationship_id(), common::v1::REVIEW_OUTCOME_END, common::v1::CLOSURE_REASON_NO_LONGER_BENEFICIAL);
+  ASSERT_TRUE(Apply(end).ok());
+  ASSERT_TRUE(Apply(end).ok());
+  auto closed = relationships_.Get(pool_, open.relationship_id());
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->state(), v1::RELATIONSHIP_STATE_CLOSED);
+  EXPECT_EQ(closed->closure_reason(), common::v1::CLOSURE_REASON_NO_LONGER_BENEFICIAL);
+  EXPECT_EQ(closed->closed_by(), "");
+  EXPECT_EQ(closed->closure_note(), "");
+  EXPECT_THAT(Published(), ElementsAre("relationship.closed"));
+
+  // Ended for no rapport: the mentee is offered someone new.
+  const v1::Relationship other = Open("", "review-mentee-2", "review-mentor");
+  ASSERT_TRUE(
+      Apply(review(other.relationship_id(), common::v1::REVIEW_OUTCOME_END, common::v1::CLOSURE_REASON_NO_RAPPORT))
+          .ok());
+  EXPECT_EQ(relationships_.Get(pool_, other.relationship_id())->closure_reason(),
+            common::v1::CLOSURE_REASON_NO_RAPPORT);
+  EXPECT_EQ(rematches_.OffersFor(pool_, "review-mentee-2")->size(), 1u);
+
+  // A review of a relationship not known yet waits for it.
+  const absl::Status parked =
+      Apply(review(NewUuidV7(), common::v1::REVIEW_OUTCOME_END, common::v1::CLOSURE_REASON_OTHER));
   EXPECT_EQ(errors::DetailsOf(parked).reason(), "PARK");
 }
 

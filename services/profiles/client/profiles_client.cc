@@ -28,6 +28,22 @@ absl::StatusOr<v1::Person> ProfilesClient::Fetch(const std::string& person_id) c
   return person;
 }
 
+absl::Status ProfilesClient::SetGoalStatus(const std::string& person_id, const std::string& goal_id,
+                                           common::v1::GoalStatus status, const TraceContext* parent,
+                                           const std::string& request_id) const {
+  auto token = Token();
+  if (!token.ok()) return token.status();
+  auto ctx = OutboundContext(deadline_, *token, parent, request_id);
+  v1::SetGoalStatusRequest request;
+  request.set_person_id(person_id);
+  request.set_goal_id(goal_id);
+  request.set_status(status);
+  v1::Person person;
+  grpc::Status set = stub_->SetGoalStatus(ctx.get(), request, &person);
+  if (!set.ok()) return errors::FromGrpcStatus(set);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> ProfilesClient::ForEachBatch(
     const std::function<absl::Status(const std::vector<v1::Person>&)>& take) const {
   auto token = Token();

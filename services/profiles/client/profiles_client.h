@@ -8,6 +8,7 @@
 
 #include "mentoring/profiles/v1/profiles.grpc.pb.h"
 #include "mentoring/runtime/identity.h"
+#include "mentoring/runtime/tracing.h"
 #include "people_source.h"
 
 namespace mentoring::profiles {
@@ -21,6 +22,10 @@ class ProfilesClient final : public PeopleSource {
   // Streams ListPeople in batches of 500.
   absl::StatusOr<int64_t> ForEachBatch(
       const std::function<absl::Status(const std::vector<v1::Person>&)>& take) const override;
+  // Sets the status of one of the person's goals (evaluation: a goal achieved or dropped);
+  // NOT_FOUND for an unknown person or goal. Continues the caller's trace when given.
+  absl::Status SetGoalStatus(const std::string& person_id, const std::string& goal_id, common::v1::GoalStatus status,
+                             const TraceContext* parent = nullptr, const std::string& request_id = "") const;
 
  private:
   absl::StatusOr<std::string> Token() const;
