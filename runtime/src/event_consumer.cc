@@ -1,5 +1,7 @@
 #include "mentoring/runtime/event_consumer.h"
 
+#include <absl/container/flat_hash_set.h>
+#include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
@@ -128,6 +130,15 @@ EventConsumer::EventConsumer(pg::Pool& pool, ConsumerSettings settings, EventHan
                             .Register(registry)
                             .Add({{"consumer", settings_.name}})) {}
 
+EventConsumer::EventConsumer(pg::Pool& pool, ConsumerSettings settings, const EventRouter& router,
+                             prometheus::Registry& registry)
+    : EventConsumer(
+          pool, std::move(settings),
+          [&router](pg::Transaction& txn, const events::EventEnvelope& event) { return router.Dispatch(txn, event); },
+          registry) {
+  router_ = &router;
+}
+
 EventConsumer::~EventConsumer() { Stop(); }
 
 absl::Status EventConsumer::Park(const std::string& why) { return errors::FailedPrecondition(kParkReason, why); }
@@ -198,17 +209,59 @@ absl::Status EventConsumer::ApplyIn(pg::Transaction& txn, const events::EventEnv
   if (IsPark(handled)) {
     if (auto undone = txn.Exec("ROLLBACK TO SAVEPOINT before_handler"); !undone.ok()) return undone.status();
     ++outcome.parked;
-    return txn
-        .Exec(
-            "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT DO NOTHING",
-            {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()),
-             std::string(handled.message())})
-        .status();
+    return ParkIn(txn, event, handled);
   }
   if (!handled.ok()) return handled;
   ++outcome.applied;
   if (auto released = txn.Exec("RELEASE SAVEPOINT before_handler"); !released.ok()) return released.status();
+  return absl::OkStatus();
+}
+
+absl::Status EventConsumer::ParkIn(pg::Transaction& txn, const events::EventEnvelope& event, const absl::Status& why) {
+  return txn
+      .Exec(
+          "INSERT INTO parked_events (consumer, event_id, payload, reason) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT DO NOTHING",
+          {settings_.name, event.event_id(), pg::Param::Bytes(event.SerializeAsString()), std::string(why.message())})
+      .status();
+}
+
+absl::Status EventConsumer::ApplyRunIn(pg::Transaction& txn, const std::vector<const events::EventEnvelope*>& run,
+                                       Outcome& outcome) {
+  std::vector<std::string> ids;
+  ids.reserve(run.size());
+  for (const auto* event : run) ids.push_back(event->event_id());
+  auto recorded = txn.Exec(
+      "INSERT INTO consumed_events (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING "
+      "RETURNING event_id",
+      {settings_.name, pg::Param::TextArray(ids)});
+  if (!recorded.ok()) return recorded.status();
+  absl::flat_hash_set<std::string> first_seen;
+  for (int i = 0; i < recorded->rows(); ++i) first_seen.insert(std::string(recorded->Text(i, 0)));
+  std::vector<const events::EventEnvelope*> fresh;
+  for (const auto* event : run) {
+    // Erased once handed over: the same event twice in one run is a duplicate too.
+    // (PostgreSQL answers a uuid in lower case.)
+    if (first_seen.erase(absl::AsciiStrToLower(event->event_id())) > 0) {
+      fresh.push_back(event);
+    } else {
+      ++outcome.duplicates;
+    }
+  }
+  if (fresh.empty()) return absl::OkStatus();
+  auto handled = router_->DispatchBatch(txn, fresh);
+  if (!handled.ok()) return handled.status();
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    const absl::Status& status = (*handled)[i];
+    if (status.ok()) {
+      ++outcome.applied;
+    } else if (IsPark(status)) {
+      ++outcome.parked;
+      if (auto parked = ParkIn(txn, *fresh[i], status); !parked.ok()) return parked;
+    } else {
+      return status;
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -234,8 +287,16 @@ absl::Status EventConsumer::ApplyBatch(const std::vector<events::EventEnvelope>&
   Outcome outcome;
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
     outcome = {};
-    for (const auto& event : batch) {
-      if (auto applied = ApplyIn(txn, event, outcome); !applied.ok()) return applied;
+    for (size_t i = 0; i < batch.size();) {
+      if (router_ == nullptr || !router_->HandlesInBatches(batch[i])) {
+        if (auto applied = ApplyIn(txn, batch[i], outcome); !applied.ok()) return applied;
+        ++i;
+        continue;
+      }
+      std::vector<const events::EventEnvelope*> run;
+      const auto type = batch[i].payload_case();
+      while (i < batch.size() && batch[i].payload_case() == type) run.push_back(&batch[i++]);
+      if (auto applied = ApplyRunIn(txn, run, outcome); !applied.ok()) return applied;
     }
     return absl::OkStatus();
   });

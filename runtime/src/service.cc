@@ -187,11 +187,8 @@ class ServiceRunner {
         if (!start_from.ok()) return start_from.status();
         consumer_settings.first_start_from = *start_from;
       }
-      EventRouter* router = c.router.get();
-      c.consumer = std::make_unique<EventConsumer>(
-          ctx_.database(), std::move(consumer_settings),
-          [router](pg::Transaction& txn, const events::EventEnvelope& event) { return router->Dispatch(txn, event); },
-          ctx_.metrics());
+      c.consumer =
+          std::make_unique<EventConsumer>(ctx_.database(), std::move(consumer_settings), *c.router, ctx_.metrics());
       if (auto started = c.consumer->Start(); !started.ok()) return started;
       if (c.loader) c.loader->Start();
     }

@@ -10,6 +10,7 @@
 #include "mentoring/common/v1/common.pb.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/runtime/background_job.h"
+#include "mentoring/runtime/event_consumer.h"
 #include "mentoring/runtime/event_router.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/ids.h"
@@ -122,6 +123,60 @@ TEST_F(RuntimePiecesTest, EventsGoToTheHandlerOfTheirPayloadType) {
   const std::string problems(wrong.Check().message());
   EXPECT_NE(problems.find("mentoring.common.v1.Date is not a payload"), std::string::npos) << problems;
   EXPECT_NE(problems.find("two handlers for mentoring.events.v1.MatchMade"), std::string::npos) << problems;
+}
+
+TEST_F(RuntimePiecesTest, ARunOfOneTypeGoesToItsBatchHandlerOnceAndWhatItParksIsKept) {
+  std::vector<std::vector<std::string>> calls;  // the relationship ids of each batch call
+  int closed = 0;
+  EventRouter router;
+  router
+      .OnBatch<events::v1::MatchMade>(
+          [&](pg::Transaction&, const std::vector<EventRouter::Item<events::v1::MatchMade>>& made)
+              -> absl::StatusOr<std::vector<absl::Status>> {
+            std::vector<std::string> ids;
+            std::vector<absl::Status> outcome;
+            for (const auto& [event, m] : made) {
+              ids.push_back(m.relationship_id());
+              // "late" stands for an event whose prerequisite has not arrived.
+              outcome.push_back(m.relationship_id() == "late" ? EventConsumer::Park("not yet") : absl::OkStatus());
+            }
+            calls.push_back(ids);
+            return outcome;
+          })
+      .On<events::v1::RelationshipClosed>([&](pg::Transaction&, const events::EventEnvelope&, const auto&) {
+        ++closed;
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(router.Check().ok());
+  auto made = [](const std::string& relationship_id) {
+    auto event = events::NewEvent("matching", "relationship", relationship_id, 1, SystemClock::Instance());
+    event.mutable_match_made()->set_relationship_id(relationship_id);
+    return event;
+  };
+  auto closing = events::NewEvent("matching", "relationship", "r0", 2, SystemClock::Instance());
+  closing.mutable_relationship_closed()->set_relationship_id("r0");
+  const auto seen_before = made("seen-before");
+  const auto twice = made("r2");
+  EventConsumer consumer(pool_, {.name = "batch-test"}, router, registry_);
+  ASSERT_TRUE(consumer.Apply(seen_before).ok());
+  calls.clear();
+
+  ASSERT_TRUE(consumer.ApplyBatch({made("r1"), twice, seen_before, twice, made("late"), closing, made("r3")}).ok());
+  // The run before the closure in one call, without the event seen before or the second
+  // copy; then the closure through its own handler; then the run after it. After that,
+  // only retries of the parked one, alone (it is due at once).
+  ASSERT_GE(calls.size(), 2u);
+  EXPECT_EQ(calls[0], (std::vector<std::string>{"r1", "r2", "late"}));
+  EXPECT_EQ(calls[1], (std::vector<std::string>{"r3"}));
+  for (size_t i = 2; i < calls.size(); ++i) EXPECT_EQ(calls[i], (std::vector<std::string>{"late"}));
+  EXPECT_EQ(closed, 1);
+  auto parked = pool_.Exec("SELECT reason FROM parked_events WHERE consumer = 'batch-test'");
+  ASSERT_TRUE(parked.ok());
+  ASSERT_EQ(parked->rows(), 1);
+  EXPECT_EQ(parked->Text(0, 0), "not yet");
+  auto consumed = pool_.Exec("SELECT count(*) FROM consumed_events WHERE consumer = 'batch-test'");
+  ASSERT_TRUE(consumed.ok());
+  EXPECT_EQ(consumed->Text(0, 0), "6");  // seen-before, r1, r2, late (parked), the closure, r3
 }
 
 TEST_F(RuntimePiecesTest, AReadModelLoadIsRedoneUntilItCompletesAndItsStartIsKept) {

@@ -22,6 +22,13 @@ void ScheduleChanges::ChangedMeeting(v1::Meeting meeting, std::optional<events::
   changed_meetings_.push_back(std::move(meeting));
 }
 
+void ScheduleChanges::SetTraceparent(std::string traceparent) {
+  for (auto& event : events_) {
+    if (event.traceparent().empty()) event.set_traceparent(traceparent);
+  }
+  traceparent_ = std::move(traceparent);
+}
+
 absl::Status ScheduleChanges::Flush(pg::Transaction& txn) {
   if (auto inserted = series_store_.InsertMany(txn, new_series_); !inserted.ok()) return inserted;
   for (const auto& series : changed_series_) {
@@ -41,7 +48,7 @@ absl::Status ScheduleChanges::Flush(pg::Transaction& txn) {
       if (next == first->end())
         return absl::InternalError("an event about a series that is not stored: " + event.aggregate_id());
       event.set_sequence(next->second++);
-      if (!traceparent_.empty()) event.set_traceparent(traceparent_);
+      if (event.traceparent().empty()) event.set_traceparent(traceparent_);
     }
     if (auto appended = Outbox::AppendMany(txn, std::move(events_), clock_); !appended.ok()) return appended;
   }

@@ -32,8 +32,10 @@ class ScheduleChanges {
   void ChangedMeeting(v1::Meeting meeting, std::optional<events::v1::EventEnvelope> event);
   // Someone whose calendar changed without a meeting of theirs in this set.
   void Touch(const std::string& person_id) { people_.insert(person_id); }
-  // A trace to continue in the events (the request that caused them).
-  void SetTraceparent(std::string traceparent) { traceparent_ = std::move(traceparent); }
+  // A trace to continue in the events (the request or event that caused them): the events
+  // added so far without one, and those added later unless another is set. A batch sets
+  // each cause's trace after adding what it caused.
+  void SetTraceparent(std::string traceparent);
 
   bool empty() const {
     return new_series_.empty() && changed_series_.empty() && new_meetings_.empty() && changed_meetings_.empty();

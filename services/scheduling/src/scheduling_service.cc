@@ -58,8 +58,7 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
           [&people](auto& txn, const auto& event, const auto& erased) { return people.OnErased(txn, event, erased); });
   // The relationships' lifecycle, from matching.
   service.Consume({"matching"})
-      .On<events::v1::MatchMade>(
-          [&series](auto& txn, const auto& e, const auto& p) { return series.OnMatchMade(txn, e, p); })
+      .OnBatch<events::v1::MatchMade>([&series](auto& txn, const auto& made) { return series.OnMatchMade(txn, made); })
       .On<events::v1::RelationshipPaused>(
           [&series](auto& txn, const auto& e, const auto& p) { return series.OnPaused(txn, e, p); })
       .On<events::v1::RelationshipResumed>(

@@ -3,6 +3,9 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <set>
+
 #include "meeting_rules.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/event_consumer.h"
@@ -14,21 +17,26 @@
 namespace mentoring::scheduling {
 namespace {
 
+using People = std::map<std::string, PersonSchedule>;
+
+}  // namespace
+
 // The two people's availability, or the issue that stops planning for them.
-struct Pair {
+struct SeriesApp::Pair {
   std::optional<WeeklyAvailability> organiser, attendee;
   std::optional<v1::PlanningIssue> issue;
 };
 
-absl::StatusOr<Pair> LoadPair(pg::Transaction& txn, const std::string& organiser_id, const std::string& attendee_id) {
-  auto people = PeopleStore::Get(txn, {organiser_id, attendee_id});
-  if (!people.ok()) return people.status();
-  Pair pair;
+namespace {
+
+// From people already read; parks when one of them is not in the read model yet (it is
+// still loading, or the profile event is behind): better to wait than plan without them.
+absl::StatusOr<SeriesApp::Pair> PairOf(const People& people, const std::string& organiser_id,
+                                       const std::string& attendee_id) {
+  SeriesApp::Pair pair;
   for (const std::string* id : {&organiser_id, &attendee_id}) {
-    auto person = people->find(*id);
-    // Not in the read model yet (it is still loading, or the profile event is behind):
-    // wait for it rather than plan without them.
-    if (person == people->end()) return EventConsumer::Park("person " + *id + " is not in the directory yet");
+    auto person = people.find(*id);
+    if (person == people.end()) return EventConsumer::Park("person " + *id + " is not in the directory yet");
     if (person->second.erased) {
       v1::PlanningIssue issue;
       issue.set_kind(v1::PLANNING_ISSUE_KIND_UNKNOWN_PERSON);
@@ -48,6 +56,13 @@ absl::StatusOr<Pair> LoadPair(pg::Transaction& txn, const std::string& organiser
     (*id == organiser_id ? pair.organiser : pair.attendee) = std::move(*availability);
   }
   return pair;
+}
+
+absl::StatusOr<SeriesApp::Pair> LoadPair(pg::Transaction& txn, const std::string& organiser_id,
+                                         const std::string& attendee_id) {
+  auto people = PeopleStore::Get(txn, {organiser_id, attendee_id});
+  if (!people.ok()) return people.status();
+  return PairOf(*people, organiser_id, attendee_id);
 }
 
 absl::CivilDay WindowEnd(const SchedulingOptions& options, absl::Time now) {
@@ -79,30 +94,70 @@ absl::Status SeriesApp::Save(pg::Transaction& txn, const RelationshipRecord& rel
   return changes.Flush(txn);
 }
 
-absl::Status SeriesApp::OnMatchMade(pg::Transaction& txn, const events::v1::EventEnvelope& event,
-                                    const events::v1::MatchMade& made) {
-  auto relationship = Fresh(txn, event, made.relationship_id());
-  if (!relationship.ok()) return relationship.status();
-  if (!*relationship) return absl::OkStatus();
-  RelationshipRecord& r = **relationship;
-  r.matching_sequence = event.sequence();
-  r.state = RelationshipState::kActive;
-  r.mentee_id = made.mentee_id();
-  r.mentor_id = made.mentor_id();
-  r.programme_id = made.programme_id();
-  r.terms = made.terms();
+absl::StatusOr<std::vector<absl::Status>> SeriesApp::OnMatchMade(
+    pg::Transaction& txn, const std::vector<EventRouter::Item<events::v1::MatchMade>>& made) {
+  // A cohort's matches arrive by the thousand: everything is read in two statements and
+  // written in a few, whatever the number of events.
+  std::vector<std::string> relationship_ids, people_ids;
+  for (const auto& [event, m] : made) {
+    relationship_ids.push_back(m.relationship_id());
+    people_ids.push_back(m.mentee_id());
+    people_ids.push_back(m.mentor_id());
+  }
+  auto locked = RelationshipStore::FindManyForUpdate(txn, relationship_ids);
+  if (!locked.ok()) return locked.status();
+  auto people = PeopleStore::Get(txn, people_ids);
+  if (!people.ok()) return people.status();
+  std::map<std::string, RelationshipRecord> relationships;
+  for (auto& r : *locked) relationships.emplace(r.relationship_id, std::move(r));
+
   ScheduleChanges changes(series_, meetings_, clock_);
-  if (auto started = StartSeries(txn, r, changes); !started.ok()) return started;
-  return Save(txn, r, changes, event);
+  std::set<std::string> changed;
+  std::vector<absl::Status> outcome;
+  for (const auto& [event, m] : made) {
+    auto kept = relationships.find(m.relationship_id());
+    if (kept != relationships.end() && kept->second.matching_sequence >= event.sequence()) {
+      outcome.push_back(absl::OkStatus());  // old news: a later event was applied first
+      continue;
+    }
+    RelationshipRecord r = kept != relationships.end() ? kept->second : RelationshipRecord{};
+    r.relationship_id = m.relationship_id();
+    r.matching_sequence = event.sequence();
+    r.state = RelationshipState::kActive;
+    r.mentee_id = m.mentee_id();
+    r.mentor_id = m.mentor_id();
+    r.programme_id = m.programme_id();
+    r.terms = m.terms();
+    auto pair = PairOf(*people, r.mentee_id, r.mentor_id);
+    if (!pair.ok()) {
+      outcome.push_back(pair.status());  // parked, with nothing written for it
+      continue;
+    }
+    PlanSeries(*pair, r, changes);
+    changes.SetTraceparent(event.traceparent());
+    changed.insert(r.relationship_id);
+    relationships.insert_or_assign(r.relationship_id, std::move(r));
+    outcome.push_back(absl::OkStatus());
+  }
+  std::vector<RelationshipRecord> to_save;
+  for (const auto& id : changed) to_save.push_back(relationships.at(id));
+  if (auto saved = RelationshipStore::SaveMany(txn, to_save); !saved.ok()) return saved;
+  if (auto flushed = changes.Flush(txn); !flushed.ok()) return flushed;
+  return outcome;
 }
 
 absl::Status SeriesApp::StartSeries(pg::Transaction& txn, RelationshipRecord& relationship, ScheduleChanges& changes) {
   auto pair = LoadPair(txn, relationship.mentee_id, relationship.mentor_id);
   if (!pair.ok()) return pair.status();
+  PlanSeries(*pair, relationship, changes);
+  return absl::OkStatus();
+}
+
+void SeriesApp::PlanSeries(const Pair& pair, RelationshipRecord& relationship, ScheduleChanges& changes) {
   const absl::Time now = clock_.Now();
   const std::string series_id = NewUuidV7(clock_);
   v1::MeetingSeries series;
-  if (pair->issue) {
+  if (pair.issue) {
     // Nothing can be planned for someone who is not there: the series says so.
     series.set_series_id(series_id);
     series.set_relationship_id(relationship.relationship_id);
@@ -114,22 +169,21 @@ absl::Status SeriesApp::StartSeries(pg::Transaction& txn, RelationshipRecord& re
     series.set_attendee_id(relationship.mentor_id);
     series.set_version(1);
     SetTimestamp(series.mutable_created_at(), now);
-    *series.add_issues() = *pair->issue;
+    *series.add_issues() = *pair.issue;
   } else {
-    const SeriesPlanner planner(*pair->organiser, *pair->attendee, relationship.terms.meeting_minutes());
+    const SeriesPlanner planner(*pair.organiser, *pair.attendee, relationship.terms.meeting_minutes());
     series = NewCadenceSeries(series_id, relationship.relationship_id, relationship.mentee_id, relationship.mentor_id,
                               relationship.terms, planner, now);
     PlannedStretch stretch = PlanThrough(series, planner, WindowEnd(options_, now), now + kFirstMeetingLead);
     for (const auto& occurrence : stretch.occurrences) {
       v1::Meeting meeting = NewMeeting(series, NewUuidV7(clock_), relationship.next_occurrence++, occurrence.starts_at,
-                                       occurrence.moved, pair->attendee->zone_name(), options_.timings, now);
+                                       occurrence.moved, pair.attendee->zone_name(), options_.timings, now);
       *meeting.mutable_series_date() = ToDate(occurrence.series_date);
       changes.NewMeeting(std::move(meeting));
     }
   }
   relationship.current_series_id = series_id;
   changes.NewSeries(std::move(series));
-  return absl::OkStatus();
 }
 
 absl::Status SeriesApp::StopSeries(pg::Transaction& txn, RelationshipRecord& relationship, v1::ChangeReason reason,
@@ -237,11 +291,18 @@ absl::StatusOr<JobProgress> SeriesApp::ExtendWindows() {
     for (const auto& series : *due) ids.push_back(series.relationship_id());
     auto relationships = RelationshipStore::FindManyForUpdate(txn, ids);
     if (!relationships.ok()) return relationships.status();
+    std::vector<std::string> people_ids;
+    for (const auto& series : *due) {
+      people_ids.push_back(series.organiser_id());
+      people_ids.push_back(series.attendee_id());
+    }
+    auto people = PeopleStore::Get(txn, people_ids);
+    if (!people.ok()) return people.status();
     for (v1::MeetingSeries& series : *due) {
       auto r = std::find_if(relationships->begin(), relationships->end(),
                             [&](const auto& x) { return x.relationship_id == series.relationship_id(); });
       if (r == relationships->end()) continue;
-      auto pair = LoadPair(txn, series.organiser_id(), series.attendee_id());
+      auto pair = PairOf(*people, series.organiser_id(), series.attendee_id());
       if (!pair.ok() || pair->issue) continue;  // planned again when the person is back or the series replaced
       const SeriesPlanner planner(*pair->organiser, *pair->attendee, series.meeting_minutes());
       PlannedStretch stretch = PlanThrough(series, planner, through, now + kFirstMeetingLead);

@@ -12,6 +12,7 @@
 #include "mentoring/events/v1/envelope.pb.h"
 #include "mentoring/runtime/background_job.h"
 #include "mentoring/runtime/clock.h"
+#include "mentoring/runtime/event_router.h"
 #include "mentoring/runtime/postgres.h"
 #include "relationship_store.h"
 #include "schedule_changes.h"
@@ -22,6 +23,8 @@ namespace mentoring::scheduling {
 
 class SeriesApp {
  public:
+  struct Pair;  // the two people's availability, or why nothing can be planned for them
+
   SeriesApp(pg::Pool& pool, const SeriesStore& series, const MeetingStore& meetings, const Clock& clock,
             const SchedulingOptions& options)
       : pool_(pool), series_(series), meetings_(meetings), clock_(clock), options_(options) {}
@@ -29,8 +32,10 @@ class SeriesApp {
   // matching's events, applied in the consumer's transaction. Each is applied once, and an
   // event older than what was applied for its relationship does nothing; an amendment or a
   // resume for a relationship whose match.made has not arrived yet is parked.
-  absl::Status OnMatchMade(pg::Transaction& txn, const events::v1::EventEnvelope& event,
-                           const events::v1::MatchMade& made);
+  // match.made comes in batches (see EventRouter::OnBatch); an event whose people are not
+  // in the read model yet is parked.
+  absl::StatusOr<std::vector<absl::Status>> OnMatchMade(
+      pg::Transaction& txn, const std::vector<EventRouter::Item<events::v1::MatchMade>>& made);
   absl::Status OnPaused(pg::Transaction& txn, const events::v1::EventEnvelope& event,
                         const events::v1::RelationshipPaused& paused);
   absl::Status OnResumed(pg::Transaction& txn, const events::v1::EventEnvelope& event,
@@ -56,6 +61,7 @@ class SeriesApp {
                                                           const std::string& relationship_id);
   // A new cadence series for the relationship's terms, planned through the window.
   absl::Status StartSeries(pg::Transaction& txn, RelationshipRecord& relationship, ScheduleChanges& changes);
+  void PlanSeries(const Pair& pair, RelationshipRecord& relationship, ScheduleChanges& changes);
   // Ends the relationship's cadence series and cancels its meetings ahead (and the ad-hoc
   // ones ahead), by the system.
   absl::Status StopSeries(pg::Transaction& txn, RelationshipRecord& relationship, v1::ChangeReason reason,

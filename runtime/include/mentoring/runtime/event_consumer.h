@@ -12,8 +12,11 @@
 //
 // Events are applied in batches: what one poll brings (up to max_batch) is applied in one
 // transaction, each event still recorded once and behind its own savepoint (so a parked
-// event is undone alone). When a handler fails, the batch is rolled back and its events are
-// applied one at a time, with the retry and park rules above.
+// event is undone alone). A run of consecutive events whose type has a batch handler (see
+// EventRouter::OnBatch) is recorded in one statement and handed over in one call, with no
+// savepoints (such handlers write nothing for what they park). When a handler fails, the
+// batch is rolled back and its events are applied one at a time, with the retry and park
+// rules above.
 #include <absl/status/status.h>
 #include <absl/synchronization/notification.h>
 #include <absl/time/time.h>
@@ -26,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "mentoring/runtime/event_router.h"
 #include "mentoring/runtime/events.h"
 #include "mentoring/runtime/kafka.h"
 #include "mentoring/runtime/postgres.h"
@@ -49,6 +53,8 @@ struct ConsumerSettings {
 class EventConsumer {
  public:
   EventConsumer(pg::Pool& pool, ConsumerSettings settings, EventHandler handler, prometheus::Registry& registry);
+  // Events go to `router`'s handlers, runs of one type to its batch handlers.
+  EventConsumer(pg::Pool& pool, ConsumerSettings settings, const EventRouter& router, prometheus::Registry& registry);
   ~EventConsumer();
 
   absl::Status Start();
@@ -78,6 +84,10 @@ class EventConsumer {
   void ApplyOneUntilDone(const events::EventEnvelope& event);
   // Inside `txn`: records the event, runs its handler behind a savepoint, parks it when told.
   absl::Status ApplyIn(pg::Transaction& txn, const events::EventEnvelope& event, Outcome& outcome);
+  // Inside `txn`: records a run of events of one type at once and hands the new ones to
+  // their batch handler, parking what it parks.
+  absl::Status ApplyRunIn(pg::Transaction& txn, const std::vector<const events::EventEnvelope*>& run, Outcome& outcome);
+  absl::Status ParkIn(pg::Transaction& txn, const events::EventEnvelope& event, const absl::Status& why);
   void Count(const Outcome& outcome);
   void RetryParked();
   void RefreshLag();
@@ -85,6 +95,7 @@ class EventConsumer {
   pg::Pool& pool_;
   ConsumerSettings settings_;
   EventHandler handler_;
+  const EventRouter* router_ = nullptr;  // when set, runs of a batch-handled type go to it
   kafka::HandlePtr rk_;
   absl::Notification stop_;
   std::thread thread_;
