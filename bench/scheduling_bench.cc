@@ -6,6 +6,8 @@
 //                    topic to its end, then the real scheduling service binary started on
 //                    it, timed from its start to the last series and meeting committed.
 //                    Reports events/s of both, series/s and meetings/s, and the ratio.
+//   --mode=feed-person : for bench/scheduling.sh's feed run on a running suite: ten more
+//                    relationships for one person, planned by the running service.
 //   --mode=sweep   : MEETINGS meetings of which DUE are past their end plus the grace
 //                    period; one MeetingSweeper pass after another until nothing is due
 //                    (marking and outbox rows included, Kafka publishing excluded), then
@@ -454,6 +456,54 @@ int Sweep(Config& config, const std::string& host, const std::string& port) {
   return failures == 0 ? 0 : 1;
 }
 
+// ---------------------------------------------------------------- feed-person
+
+// For the feed benchmark on a running suite: a person of the directory with no series gets
+// ten relationships (match.made on the live topic, as matching would send them) with people of
+// their own time zone, and the series are waited for. Prints PERSON_ID=... for the script.
+int FeedPerson(Config& config, const std::string& bootstrap) {
+  const std::string url = config.RequiredString("DATABASE_URL");
+  const std::string topic = config.String("TOPIC", "mentoring.matching.v1");
+  const int series = static_cast<int>(config.Int("SERIES", 10, 1, 1000));
+  if (auto checked = config.Check(); !checked.ok()) {
+    std::fprintf(stderr, "scheduling_bench: %s\n", std::string(checked.message()).c_str());
+    return 2;
+  }
+  pg::Pool pool({.conninfo = url, .size = 1});
+  // The zone with the most people; its person in the fewest relationships first (none,
+  // unless every one has been used by an earlier run), to be the one with many series.
+  auto people = pool.Exec(
+      "SELECT p.person_id FROM people p WHERE NOT p.erased AND p.time_zone = (SELECT time_zone FROM people WHERE "
+      "NOT erased GROUP BY time_zone ORDER BY count(*) DESC, time_zone LIMIT 1) ORDER BY (SELECT count(*) FROM "
+      "relationships r WHERE p.person_id IN (r.mentee_id, r.mentor_id)), p.person_id");
+  if (!people.ok() || people->rows() < 2) {
+    std::fprintf(stderr, "scheduling_bench: no people in the scheduling read model (is the demo loaded?)\n");
+    return 1;
+  }
+  const std::string person(people->Text(0, 0));
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (int i = 0; i < series; ++i)
+    pairs.emplace_back(std::string(people->Text(1 + i % (people->rows() - 1), 0)), person);
+  auto before = pool.Exec("SELECT count(*) FROM relationships WHERE mentor_id = $1", {person});
+  if (!before.ok()) return 1;
+  const int64_t wanted = std::stoll(std::string(before->Text(0, 0))) + series;
+  if (auto produced = ProduceMatches(bootstrap, topic, pairs); !produced.ok()) {
+    std::fprintf(stderr, "producing: %s\n", produced.ToString().c_str());
+    return 1;
+  }
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    auto now = pool.Exec("SELECT count(*) FROM relationships WHERE mentor_id = $1 AND current_series_id IS NOT NULL",
+                         {person});
+    if (now.ok() && std::stoll(std::string(now->Text(0, 0))) >= wanted) {
+      std::printf("PERSON_ID=%s\n", person.c_str());
+      return 0;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  std::fprintf(stderr, "scheduling_bench: the series did not appear within a minute\n");
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -464,6 +514,7 @@ int main(int argc, char** argv) {
   const std::string bootstrap = config.String("KAFKA_BOOTSTRAP", "");
   if (mode == "consume") return Consume(config, host, port, bootstrap);
   if (mode == "sweep") return Sweep(config, host, port);
-  std::fprintf(stderr, "scheduling_bench: --mode is consume or sweep\n");
+  if (mode == "feed-person") return FeedPerson(config, bootstrap);
+  std::fprintf(stderr, "scheduling_bench: --mode is consume, sweep or feed-person\n");
   return 2;
 }
