@@ -28,6 +28,7 @@ cat <<SUMMARY
 The suite is up.
   profiles   gRPC 127.0.0.1:$PROFILES_GRPC_PORT   metrics http://127.0.0.1:$PROFILES_ADMIN_PORT/metrics
   matching   gRPC 127.0.0.1:$MATCHING_GRPC_PORT   metrics http://127.0.0.1:$MATCHING_ADMIN_PORT/metrics
+  scheduling gRPC 127.0.0.1:$SCHEDULING_GRPC_PORT   metrics http://127.0.0.1:$SCHEDULING_ADMIN_PORT/metrics
   evaluation gRPC 127.0.0.1:$EVALUATION_GRPC_PORT   metrics http://127.0.0.1:$EVALUATION_ADMIN_PORT/metrics
   gateway    HTTP http://127.0.0.1:$GATEWAY_HTTP_PORT   (OpenAPI at /openapi.json; tokens: build/tools/mint_token --user)
   stack      $("$repo_root/deploy/stack.sh" env)
