@@ -6,8 +6,10 @@
 //
 // With --matching-target it then sets up a demo programme in the matching service: everyone
 // who offers expertise enrolls as a mentor, everyone with goals as a mentee, the cohort is
-// matched optimally and the draft published (so relationships exist to look at). A
-// programme of that name already there is left alone.
+// matched optimally and the draft published (so relationships exist to look at), and both
+// people accept all but the last two agreements: those relationships start, and the
+// scheduling service plans their meetings; the last two stay proposed, to show that state.
+// A programme of that name already there is left alone.
 //
 // Usage: demo_loader --target=127.0.0.1:50061 --file=deploy/demo/people.jsonl
 //                    --secret-file=.stack/services/internal-token.secret
@@ -47,7 +49,28 @@ grpc::Status UntilKnown(Call call) {
   return status;
 }
 
-int LoadDemoProgramme(const std::string& target, const std::string& token,
+// Both people accept the relationship's agreement, each as themselves.
+grpc::Status AcceptAsBoth(mv1::MatchingService::Stub& stub, const InternalTokenSigner& signer,
+                          const std::string& admin_token, const std::string& relationship_id) {
+  mv1::GetRelationshipRequest get;
+  get.set_relationship_id(relationship_id);
+  mv1::Relationship relationship;
+  auto status =
+      stub.GetRelationship(OutboundContext(absl::Seconds(10), admin_token, nullptr).get(), get, &relationship);
+  if (!status.ok()) return status;
+  for (const std::string& person_id : {relationship.mentee_id(), relationship.mentor_id()}) {
+    auto token = signer.Sign({person_id, {roles::kEmployee}});
+    if (!token.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, std::string(token.status().message()));
+    mv1::AcceptAgreementRequest accept;
+    accept.set_relationship_id(relationship_id);
+    accept.set_agreement_version(relationship.agreement().version());
+    status = stub.AcceptAgreement(OutboundContext(absl::Seconds(10), *token, nullptr).get(), accept, &relationship);
+    if (!status.ok()) return status;
+  }
+  return grpc::Status::OK;
+}
+
+int LoadDemoProgramme(const std::string& target, const InternalTokenSigner& signer, const std::string& token,
                       const std::vector<profiles::v1::Person>& people) {
   auto stub = mv1::MatchingService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   mv1::ListProgrammesResponse existing;
@@ -126,9 +149,21 @@ int LoadDemoProgramme(const std::string& target, const std::string& token,
     std::fprintf(stderr, "demo_loader: publishing the draft failed: %s\n", status.error_message().c_str());
     return 1;
   }
-  std::printf("demo_loader: programme '%s': %d mentors, %d mentees enrolled; %d matched (optimal: %s), %d unmatched\n",
-              kDemoProgramme, mentors, mentees, published.pairs_size(), draft.stats().proven_optimal() ? "yes" : "no",
-              published.unmatched_size());
+  constexpr int kLeftProposed = 2;
+  int accepted = 0;
+  for (int i = 0; i + kLeftProposed < published.relationship_ids_size(); ++i) {
+    if (auto status = AcceptAsBoth(*stub, signer, token, published.relationship_ids(i)); !status.ok()) {
+      std::fprintf(stderr, "demo_loader: accepting relationship %s failed: %s\n", published.relationship_ids(i).c_str(),
+                   status.error_message().c_str());
+      return 1;
+    }
+    ++accepted;
+  }
+  std::printf(
+      "demo_loader: programme '%s': %d mentors, %d mentees enrolled; %d matched (optimal: %s), %d unmatched; %d "
+      "agreements accepted by both (their meetings are planned), the rest proposed\n",
+      kDemoProgramme, mentors, mentees, published.pairs_size(), draft.stats().proven_optimal() ? "yes" : "no",
+      published.unmatched_size(), accepted);
   return 0;
 }
 
@@ -221,5 +256,5 @@ int main(int argc, char** argv) {
     ++created;
   }
   std::printf("demo_loader: %d people created, %d already there\n", created, kept);
-  return matching_target.empty() ? 0 : LoadDemoProgramme(matching_target, *token, loaded);
+  return matching_target.empty() ? 0 : LoadDemoProgramme(matching_target, signer, *token, loaded);
 }
