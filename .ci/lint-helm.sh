@@ -96,7 +96,12 @@ CHECKS=(
   # the gateway's wiring with the default values (RS256 keys from a ConfigMap)
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_PROFILES_ADDR: "mentoring-profiles:50061"$'
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_MATCHING_ADDR: "mentoring-matching:50062"$'
+  'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_SCHEDULING_ADDR: "mentoring-scheduling:50063"$'
   'defaults|ConfigMap|mentoring-gateway|1|^  GATEWAY_EVALUATION_ADDR: "mentoring-evaluation:50064"$'
+  # scheduling: on by default, its read model of people loaded from profiles
+  'defaults|ConfigMap|mentoring-scheduling|1|^  SCHEDULING_PROFILES_ADDR: "mentoring-profiles:50061"$'
+  'defaults|ConfigMap|mentoring-scheduling|1|^  SCHEDULING_GRPC_LISTEN: "0.0.0.0:50063"$'
+  'defaults|Deployment|mentoring-scheduling|1|^ +name: mentoring-scheduling-db$'
   # evaluation: on by default, reading goals from profiles
   'defaults|ConfigMap|mentoring-evaluation|1|^  EVALUATION_PROFILES_ADDR: "mentoring-profiles:50061"$'
   'defaults|ConfigMap|mentoring-evaluation|1|^  EVALUATION_GRPC_LISTEN: "0.0.0.0:50064"$'
@@ -185,6 +190,7 @@ BAD=(
   "bad-gateway-no-profiles|gateway.enabled needs profiles.enabled|--set profiles.enabled=false"
   "bad-gateway-no-matching|gateway.enabled needs matching.enabled|--set matching.enabled=false"
   "bad-gateway-no-evaluation|gateway.enabled needs evaluation.enabled|--set evaluation.enabled=false"
+  "bad-gateway-no-scheduling|gateway.enabled needs scheduling.enabled|--set scheduling.enabled=false"
   "bad-gateway-no-issuer|gateway.jwt.issuer|--set gateway.jwt.issuer="
   "bad-gateway-typo|Additional property rateLimit is not allowed|--set gateway.rateLimit=10"
   "bad-gateway-body|gateway.maxBodyBytes|--set gateway.maxBodyBytes=100"
@@ -193,7 +199,7 @@ BAD=(
   "bad-ingress-tls-no-host|needs gateway.ingress.host|--set gateway.ingress.enabled=true,gateway.ingress.tlsSecret=api-tls"
   "bad-mtls-no-secret|shared.mtls.enabled needs shared.mtls.secretName|--set shared.mtls.enabled=true"
   "bad-dev-short-token|devSecrets.internalToken of at least 32 bytes|--set devSecrets.create=true,devSecrets.internalToken=dev"
-  "bad-dev-short-jwt|devSecrets.jwtHs256Secret of at least 32 bytes|--set devSecrets.create=true,devSecrets.internalToken=${DEV_TOKEN},devSecrets.databaseUrls.profiles=p,devSecrets.databaseUrls.matching=m,devSecrets.databaseUrls.evaluation=e,gateway.jwt.hs256Secret.name=jwt,devSecrets.jwtHs256Secret=short"
+  "bad-dev-short-jwt|devSecrets.jwtHs256Secret of at least 32 bytes|--set devSecrets.create=true,devSecrets.internalToken=${DEV_TOKEN},devSecrets.databaseUrls.profiles=p,devSecrets.databaseUrls.matching=m,devSecrets.databaseUrls.scheduling=s,devSecrets.databaseUrls.evaluation=e,gateway.jwt.hs256Secret.name=jwt,devSecrets.jwtHs256Secret=short"
 )
 for combo in "${BAD[@]}"; do
   IFS='|' read -r name expected rest <<<"${combo}"

@@ -103,9 +103,9 @@ the value. Field types are checked by values.schema.json.
 {{- end -}}
 {{- $gw := .Values.gateway -}}
 {{- if $gw.enabled -}}
-{{- range $needed := list "profiles" "matching" "evaluation" -}}
+{{- range $needed := list "profiles" "matching" "scheduling" "evaluation" -}}
 {{- if not (index $.Values $needed).enabled -}}
-{{- fail (printf "gateway.enabled needs %s.enabled: the gateway routes to profiles, matching and evaluation (GATEWAY_PROFILES_ADDR, GATEWAY_MATCHING_ADDR, GATEWAY_EVALUATION_ADDR); disable the gateway or enable %s" $needed $needed) -}}
+{{- fail (printf "gateway.enabled needs %s.enabled: the gateway routes to profiles, matching, scheduling and evaluation (GATEWAY_PROFILES_ADDR, GATEWAY_MATCHING_ADDR, GATEWAY_SCHEDULING_ADDR, GATEWAY_EVALUATION_ADDR); disable the gateway or enable %s" $needed $needed) -}}
 {{- end -}}
 {{- end -}}
 {{- if not $gw.httpPort -}}{{- fail "gateway.httpPort is required: it is the gateway's HTTP/JSON API" -}}{{- end -}}
@@ -156,6 +156,10 @@ SHUTDOWN_GRACE: {{ printf "%ds" (int $s.shutdownGraceSeconds) | quote }}
 {{- /* matching keeps a read model of people, fetched from profiles over gRPC */}}
 MATCHING_PROFILES_ADDR: {{ include "mentoring.grpcAddr" (dict "root" $root "key" "profiles") | quote }}
 {{- end }}
+{{- if eq .key "scheduling" }}
+{{- /* scheduling keeps a read model of people's zones and availability, loaded from profiles */}}
+SCHEDULING_PROFILES_ADDR: {{ include "mentoring.grpcAddr" (dict "root" $root "key" "profiles") | quote }}
+{{- end }}
 {{- if eq .key "evaluation" }}
 {{- /* evaluation reads the mentee's goals from profiles and sets their status there */}}
 EVALUATION_PROFILES_ADDR: {{ include "mentoring.grpcAddr" (dict "root" $root "key" "profiles") | quote }}
@@ -183,6 +187,7 @@ EVALUATION_PROFILES_ADDR: {{ include "mentoring.grpcAddr" (dict "root" $root "ke
 {{- $gw := .Values.gateway -}}
 GATEWAY_PROFILES_ADDR: {{ include "mentoring.grpcAddr" (dict "root" . "key" "profiles") | quote }}
 GATEWAY_MATCHING_ADDR: {{ include "mentoring.grpcAddr" (dict "root" . "key" "matching") | quote }}
+GATEWAY_SCHEDULING_ADDR: {{ include "mentoring.grpcAddr" (dict "root" . "key" "scheduling") | quote }}
 GATEWAY_EVALUATION_ADDR: {{ include "mentoring.grpcAddr" (dict "root" . "key" "evaluation") | quote }}
 GATEWAY_JWT_ISSUER: {{ $gw.jwt.issuer | quote }}
 GATEWAY_JWT_AUDIENCE: {{ $gw.jwt.audience | quote }}
