@@ -145,6 +145,9 @@ absl::StatusOr<Viewer> ViewerOf(const Caller& caller, const std::string& organis
 v1::Meeting AdminView(v1::Meeting meeting) {
   meeting.clear_agenda();
   meeting.clear_open_action_items();
+  // Who said held and who said not held is the pair's: an admin sees the meeting's state
+  // and that the two disagreed, never which of them said what.
+  meeting.clear_check_ins();
   return meeting;
 }
 

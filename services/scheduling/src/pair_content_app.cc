@@ -2,6 +2,7 @@
 
 #include <absl/strings/str_cat.h>
 
+#include "feed_store.h"
 #include "meeting_rules.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
@@ -63,6 +64,9 @@ absl::StatusOr<v1::Meeting> PairContentApp::SetAgenda(const CallContext& call, c
     meeting->set_version(meeting->version() + 1);
     SetTimestamp(meeting->mutable_updated_at(), clock_.Now());
     if (auto saved = meetings_.Save(txn, *meeting); !saved.ok()) return saved;
+    // The calendars show the meeting's SEQUENCE, which moved: their ETags move with it.
+    if (auto touched = FeedStore::Touch(txn, {meeting->organiser_id(), meeting->attendee_id()}); !touched.ok())
+      return touched;
     meeting->set_agenda(request.agenda());
     return meeting;
   });

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "feed_store.h"
 #include "mentoring/runtime/errors.h"
@@ -67,7 +68,9 @@ absl::Status PeopleApp::OnErased(pg::Transaction& txn, const events::v1::EventEn
   const std::string& person_id = erased.person_id();
   auto agendas_gone = EraseWrittenBy(txn, person_id);
   if (!agendas_gone.ok()) return agendas_gone.status();
-  // Their meetings no longer have an agenda (and nobody is reminded about it).
+  // Their meetings no longer have an agenda (and nobody is reminded about it). The other
+  // person's calendar shows those meetings' SEQUENCE, which moves: so does its ETag.
+  std::set<std::string> calendars;
   for (const std::string& meeting_id : *agendas_gone) {
     auto meeting = meetings_.GetForUpdate(txn, meeting_id);
     if (!meeting.ok()) continue;
@@ -75,7 +78,10 @@ absl::Status PeopleApp::OnErased(pg::Transaction& txn, const events::v1::EventEn
     meeting->set_agenda_missing_published(true);
     meeting->set_version(meeting->version() + 1);
     if (auto saved = meetings_.Save(txn, *meeting); !saved.ok()) return saved;
+    calendars.insert(meeting->organiser_id());
+    calendars.insert(meeting->attendee_id());
   }
+  if (auto touched = FeedStore::Touch(txn, calendars); !touched.ok()) return touched;
   if (auto revoked = FeedStore::Revoke(txn, person_id); !revoked.ok()) return revoked.status();
   return PeopleStore::Erase(txn, person_id);
 }

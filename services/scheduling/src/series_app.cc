@@ -3,6 +3,7 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -301,9 +302,22 @@ absl::StatusOr<JobProgress> SeriesApp::ExtendWindows() {
     for (v1::MeetingSeries& series : *due) {
       auto r = std::find_if(relationships->begin(), relationships->end(),
                             [&](const auto& x) { return x.relationship_id == series.relationship_id(); });
-      if (r == relationships->end()) continue;
       auto pair = PairOf(*people, series.organiser_id(), series.attendee_id());
-      if (!pair.ok() || pair->issue) continue;  // planned again when the person is back or the series replaced
+      if (r == relationships->end() || !pair.ok() || pair->issue) {
+        // Nothing can be planned now (a person erased, or not in the read model). The series
+        // still moves past this window: left behind, it would stay first in line and the
+        // job would take it again and again, never reaching the others. It says why when
+        // the reason is known; a re-plan or a new series picks it up again.
+        *series.mutable_planned_through() = ToDate(through);
+        if (pair.ok() && pair->issue &&
+            std::none_of(series.issues().begin(), series.issues().end(),
+                         [&](const v1::PlanningIssue& i) { return i.kind() == pair->issue->kind(); })) {
+          *series.add_issues() = *pair->issue;
+        }
+        series.set_version(series.version() + 1);
+        changes.ChangedSeries(series);
+        continue;
+      }
       const SeriesPlanner planner(*pair->organiser, *pair->attendee, series.meeting_minutes());
       PlannedStretch stretch = PlanThrough(series, planner, through, now + kFirstMeetingLead);
       for (const auto& occurrence : stretch.occurrences) {
