@@ -174,18 +174,18 @@ TEST_F(HrImportTest, ReadsJsonLines) {
 TEST_F(HrImportTest, ReadsWhatSpreadsheetsSave) {
   const std::string t = Tag();
   const std::string bom = "\xEF\xBB\xBF" + std::string(kHeader) + "S1" + t + ",,Zo\xC3\xAB Bom,s1" + t +
-                          "@example.com,5,Europe/Paris,active,Eng\r\n";
+                          "@example.com,5,Europe/Paris,active,R\xC3\xA9seau\r\n";
   ImportReport with_bom;
   ASSERT_TRUE(Import(bom, &with_bom, false, profiles::v1::IMPORT_FORMAT_CSV, 2).ok());
   EXPECT_EQ(with_bom.created(), 1) << with_bom.DebugString();
-  EXPECT_EQ(Scalar("SELECT display_name FROM people WHERE hr_employee_id = 'S1" + t + "'"), "Zo\xC3\xAB Bom");
+  EXPECT_EQ(Scalar("SELECT department FROM people WHERE hr_employee_id = 'S1" + t + "'"), "R\xC3\xA9seau");
 
-  const std::string semicolons = "employee_id;display_name;email;level;time_zone;title\r\nS2" + t + ";Semi Colon;s2" +
-                                 t + "@example.com;6;Europe/Berlin;Head, Sales\r\n";
+  const std::string semicolons = "employee_id;display_name;email;level;time_zone;department\r\nS2" + t +
+                                 ";Semi Colon;s2" + t + "@example.com;6;Europe/Berlin;Sales, EMEA\r\n";
   ImportReport with_semicolons;
   ASSERT_TRUE(Import(semicolons, &with_semicolons).ok());
   EXPECT_EQ(with_semicolons.created(), 1) << with_semicolons.DebugString();
-  EXPECT_EQ(Scalar("SELECT title FROM people WHERE hr_employee_id = 'S2" + t + "'"), "Head, Sales");
+  EXPECT_EQ(Scalar("SELECT department FROM people WHERE hr_employee_id = 'S2" + t + "'"), "Sales, EMEA");
 }
 
 TEST_F(HrImportTest, AFileThatIsNotUtf8IsRefusedNamingTheLine) {

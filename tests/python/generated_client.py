@@ -65,7 +65,7 @@ def main(base_url, token, work_dir, employee_id):
     person = created.parsed
     got = get_person.sync_detailed(client=client, person_id=person.person_id)
     found = search_people.sync_detailed(client=client, department="Human Resources")
-    missing = get_person.sync_detailed(client=client, person_id="no-such-person")
+    missing = get_person.sync_detailed(client=client, person_id="00000000-0000-7000-8000-000000000000")  # well-formed, nobody
     error = missing.parsed.error if missing.parsed is not None else None
     print(json.dumps({
         "warnings": warnings,
