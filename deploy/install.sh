@@ -2,7 +2,10 @@
 # Installs everything this project needs on a Debian 12 machine, so that a new
 # machine (a developer's or CI's) can build, test and run the local stack:
 #   1. the Debian packages (compilers, clang with libFuzzer, C++ libraries, PostgreSQL 15,
-#      Redis 7, kcat, Java 17, Maven), installed only when dpkg says they are missing;
+#      Redis 7, kcat, Java 17, Maven), installed only when dpkg says they are missing. The
+#      PostgreSQL and Redis packages come for their binaries: the stack runs its own servers
+#      under $STACK_DIR, so the system-wide servers the packages would start are kept from
+#      starting while they install, and stopped and disabled whenever found running;
 #   2. the Apache Kafka broker's jars, from Maven Central through the small
 #      deploy/kafka/pom.xml, copied into $STACK_DIR/kafka/libs (skipped when that
 #      folder already holds the jars of the pom's current content);
@@ -26,7 +29,7 @@ apt_packages=(
   libabsl-dev librdkafka-dev libhiredis-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev prometheus-cpp-dev
   libboost-dev liblemon-dev libical-dev libjwt-dev
-  postgresql redis-server kcat openjdk-17-jre-headless maven python3 python3-venv
+  postgresql-15 redis-server kcat  # 15 by name: deploy/stack.sh runs /usr/lib/postgresql/15/bin openjdk-17-jre-headless maven python3 python3-venv
   python3-scipy  # bench/cohort.sh: the dense linear_sum_assignment baseline
   clang libclang-rt-14-dev  # deploy/fuzz.sh: clang with libFuzzer (libclang_rt.fuzzer*.a) and the sanitizers
   clang-format  # deploy/format.sh: the one C++ format (.clang-format), checked in CI
@@ -57,9 +60,57 @@ install_apt_packages() {
   fi
   log "Debian packages missing: ${missing[*]}"
   "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  # Packages start their services on install (invoke-rc.d, deb-systemd-invoke) unless
+  # policy-rc.d says no (101); a policy already in place is the machine's, and kept.
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# deploy/install.sh: no service starts while it installs packages\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    added_policy=1
+  fi
+  local installed=0
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" || installed=$?
+  ((added_policy == 0)) || "${sudo[@]}" rm -f "$policy"
+  ((installed == 0)) || die "apt-get install failed (exit $installed)"
   mapfile -t missing < <(missing_apt_packages)
   ((${#missing[@]} == 0)) || die "apt-get finished but these are still not installed: ${missing[*]}"
+}
+
+# The system-wide PostgreSQL and Redis servers the Debian packages set up: the project never
+# uses them (deploy/stack.sh runs its own under $STACK_DIR), so none keeps running or starts
+# at boot. Only the packages' own servers are touched: PostgreSQL clusters under
+# /etc/postgresql (pg_lsclusters) and the redis-server service, never a stack's.
+stop_system_servers() {
+  local sudo=() ver cluster status unit
+  ((EUID == 0)) || sudo=(sudo)
+  if [[ -d /run/systemd/system ]]; then
+    for unit in postgresql redis-server; do
+      if systemctl is-enabled --quiet "$unit" 2>/dev/null || systemctl is-active --quiet "$unit" 2>/dev/null; then
+        log "stopping and disabling the system-wide $unit service (the stack runs its own)"
+        "${sudo[@]}" systemctl disable --now --quiet "$unit"
+      fi
+    done
+  fi
+  # Without systemd (or a cluster started by hand): the clusters and the init script.
+  if command -v pg_lsclusters >/dev/null; then
+    while read -r ver cluster _ status _; do
+      [[ $status == online* ]] || continue
+      log "stopping the system-wide PostgreSQL cluster $ver/$cluster (the stack runs its own)"
+      "${sudo[@]}" pg_ctlcluster "$ver" "$cluster" stop
+    done < <(pg_lsclusters -h 2>/dev/null)
+  fi
+  if [[ -x /etc/init.d/redis-server ]] && /etc/init.d/redis-server status >/dev/null 2>&1; then
+    log "stopping the system-wide redis-server (the stack runs its own)"
+    "${sudo[@]}" /etc/init.d/redis-server stop >/dev/null
+  fi
+  if [[ ! -d /run/systemd/system ]] && command -v update-rc.d >/dev/null; then
+    for unit in postgresql redis-server; do
+      if compgen -G "/etc/rc[2-5].d/S*$unit" >/dev/null; then
+        "${sudo[@]}" update-rc.d "$unit" disable >/dev/null 2>&1 || true
+      fi
+    done
+  fi
 }
 
 # Copies the broker's jars named by deploy/kafka/pom.xml into $kafka_libs. A stamp
@@ -110,6 +161,7 @@ install_python_env() {
 }
 
 install_apt_packages
+stop_system_servers
 install_kafka_jars
 install_python_env
 log "done"

@@ -4,7 +4,10 @@
 # and metrics port on loopback (next free one if taken), a log and a PID file under
 # $STACK_DIR/services, and the shared internal-token secret (made once, kept in
 # $STACK_DIR/services/internal-token.secret). Where they listen is written to
-# $STACK_DIR/services.env.
+# $STACK_DIR/services.env. Services start in the order of the dependency table below (a
+# service after those it calls) and stop in reverse. `start` run again (deploy/up.sh after a
+# build) restarts, in that order, every running service whose binary has changed since it
+# started, and every service that calls one restarted, so that the new code runs.
 # Usage: deploy/services.sh start|stop|status [SERVICE...]   (default: every built service)
 set -euo pipefail
 
@@ -19,7 +22,7 @@ services_env="$stack_dir/services.env"
 # service -> default gRPC port and metrics port
 declare -A grpc_port=([profiles]=50061 [matching]=50062 [scheduling]=50063 [evaluation]=50064 [gateway]=50060)
 declare -A admin_port=([profiles]=9461 [matching]=9462 [scheduling]=9463 [evaluation]=9464 [gateway]=9460)
-all_services=(profiles matching scheduling evaluation gateway)  # in the order they start
+all_services=(profiles matching scheduling evaluation gateway)
 # service -> the services it calls (their addresses are passed as <SERVICE>_<NEEDED>_ADDR)
 declare -A needs=([matching]="profiles" [scheduling]="profiles" [evaluation]="profiles"
                   [gateway]="profiles matching scheduling evaluation")
@@ -31,11 +34,34 @@ binary_of() {
   if [[ $1 == gateway ]]; then echo "$build_dir/gateway/gateway"; else echo "$build_dir/services/$1/$1_service"; fi
 }
 
+# Every service after the services it calls (from the needs table; ties in all_services order).
+start_order() {
+  local -A placed=()
+  local order=() s up ready progress=1
+  while ((progress)); do
+    progress=0
+    for s in "${all_services[@]}"; do
+      [[ -n ${placed[$s]:-} ]] && continue
+      ready=1
+      for up in ${needs[$s]:-}; do [[ -n ${placed[$up]:-} ]] || ready=0; done
+      ((ready)) || continue
+      placed[$s]=1
+      order+=("$s")
+      progress=1
+    done
+  done
+  ((${#order[@]} == ${#all_services[@]})) || die "the needs table has a cycle"
+  printf '%s\n' "${order[@]}"
+}
+
 built_services() {
   local s
-  for s in "${all_services[@]}"; do [[ -x $(binary_of "$s") ]] && echo "$s"; done
+  for s in $(start_order); do [[ -x $(binary_of "$s") ]] && echo "$s"; done
   return 0
 }
+
+# What identifies the binary a service runs (recorded when it starts).
+binary_id() { sha256sum "$(binary_of "$1")" | cut -d' ' -f1; }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -87,6 +113,7 @@ start_one() {  # service
     "${upper}_PORT_FILE=$port_file" \
     setsid "$(binary_of "$s")" >>"$run_dir/$s.log" 2>&1 9>&- &
   echo $! >"$run_dir/$s.pid"
+  binary_id "$s" >"$run_dir/$s.binary"
   for _ in $(seq 1 300); do
     [[ -f $port_file ]] && break
     kill -0 "$!" 2>/dev/null || { tail -n 20 "$run_dir/$s.log" >&2; die "$s exited during start (log: $run_dir/$s.log)"; }
@@ -106,8 +133,18 @@ stop_one() {  # service
     log "$1 did not drain in 30 s: killing"
     kill -KILL "$pid"
   fi
-  rm -f "$run_dir/$1.pid" "$run_dir/$1.ports"
+  rm -f "$run_dir/$1.pid" "$run_dir/$1.ports" "$run_dir/$1.binary"
   log "$1 stopped"
+}
+
+# Whether a running service must restart: its binary changed since it started (or nobody
+# recorded which it started), or a service it calls was restarted just now.
+stale() {  # service, restarted services...
+  local s=$1 up
+  shift
+  [[ -f $run_dir/$s.binary && $(<"$run_dir/$s.binary") == "$(binary_id "$s")" ]] || return 0
+  for up in ${needs[$s]:-}; do [[ " $* " == *" $up "* ]] && return 0; done
+  return 1
 }
 
 write_services_env() {
@@ -134,7 +171,15 @@ main() {
     start)
       [[ -f $env_file ]] || die "no $env_file: run deploy/stack.sh up first"
       ((${#targets[@]})) || die "no service is built: run cmake --build $build_dir"
-      for s in "${targets[@]}"; do start_one "$s"; done
+      local restarted=()
+      for s in "${targets[@]}"; do
+        if pid_of "$s" >/dev/null && stale "$s" "${restarted[@]}"; then
+          log "$s runs an older binary (or calls a service restarted just now): restarting"
+          stop_one "$s"
+          restarted+=("$s")
+        fi
+        start_one "$s"
+      done
       write_services_env
       ;;
     stop)

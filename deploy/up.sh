@@ -3,7 +3,9 @@
 # loopback with a demo organisation and a matched demo programme loaded. Installs what is missing, builds, starts
 # PostgreSQL, Redis and Kafka (deploy/stack.sh), starts every built service
 # (deploy/services.sh), loads deploy/demo/people.jsonl and a demo programme whose
-# cohort is matched and published. Safe to run again.
+# cohort is matched and published. Safe to run again: after a code change it rebuilds and
+# restarts, in dependency order, the services whose binaries changed and those that call
+# them, so the new code runs.
 # Usage: deploy/up.sh        (BUILD_DIR and STACK_DIR may be set; defaults build/ and .stack/)
 set -euo pipefail
 

@@ -142,11 +142,18 @@ std::variant<GatewayApp::Admitted, HttpResponse> GatewayApp::Admit(const HttpReq
     // Fixed words, never the path: it may hold a capability (or anything a client sent).
     const bool not_allowed = match.status().code() == absl::StatusCode::kFailedPrecondition;
     const int status = not_allowed ? 405 : 404;
-    return Json(status,
-                ErrorBody(not_allowed ? absl::Status(absl::StatusCode::kUnimplemented, "method not allowed")
-                                      : absl::NotFoundError("no such resource"),
-                          request_id, status),
-                request_id);
+    HttpResponse refused =
+        Json(status,
+             ErrorBody(not_allowed ? absl::Status(absl::StatusCode::kUnimplemented, "method not allowed")
+                                   : absl::NotFoundError("no such resource"),
+                       request_id, status),
+             request_id);
+    // RFC 9110: a 405 says which methods the resource does take.
+    if (not_allowed) {
+      refused.headers.emplace_back("Allow",
+                                   absl::StrJoin(routes_.AllowedVerbs(SplitTarget(request.target).first), ", "));
+    }
+    return refused;
   }
   const Route& route = *match->route;
   // A capability route proves itself by its path (the service checks it): a bearer token,

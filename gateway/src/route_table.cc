@@ -4,6 +4,7 @@
 #include <absl/strings/str_split.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "mentoring/api/v1/http.pb.h"
@@ -211,8 +212,8 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(
   return table;
 }
 
-absl::StatusOr<RouteMatch> RouteTable::Match(std::string_view verb, std::string_view path) const {
-  if (path.empty() || path[0] != '/') return absl::NotFoundError("no such resource");
+void RouteTable::ForEachRouteOf(std::string_view path, const std::function<bool(RouteMatch)>& visit) const {
+  if (path.empty() || path[0] != '/') return;
   std::string_view rest = path.substr(1);
   std::string custom_verb;
   const size_t last_slash = rest.rfind('/');
@@ -222,7 +223,6 @@ absl::StatusOr<RouteMatch> RouteTable::Match(std::string_view verb, std::string_
     rest = rest.substr(0, colon);
   }
   const std::vector<absl::string_view> pieces = absl::StrSplit(absl::string_view(rest.data(), rest.size()), '/');
-  bool path_known = false;
   for (const Route& route : routes_) {
     if (route.segments.size() != pieces.size() || route.custom_verb != custom_verb) continue;
     RouteMatch match{&route, {}};
@@ -237,12 +237,31 @@ absl::StatusOr<RouteMatch> RouteTable::Match(std::string_view verb, std::string_
         fits = segment.literal == pieces[i];
       }
     }
-    if (!fits) continue;
-    path_known = true;
-    if (route.verb == verb) return match;
+    if (fits && !visit(std::move(match))) return;
   }
+}
+
+absl::StatusOr<RouteMatch> RouteTable::Match(std::string_view verb, std::string_view path) const {
+  std::optional<RouteMatch> found;
+  bool path_known = false;
+  ForEachRouteOf(path, [&](RouteMatch match) {
+    path_known = true;
+    if (match.route->verb != verb) return true;
+    found = std::move(match);
+    return false;
+  });
+  if (found) return *std::move(found);
   if (path_known) return absl::FailedPreconditionError("method not allowed");
   return absl::NotFoundError("no such resource");
+}
+
+std::vector<std::string> RouteTable::AllowedVerbs(std::string_view path) const {
+  std::set<std::string> verbs;
+  ForEachRouteOf(path, [&](RouteMatch match) {
+    verbs.insert(match.route->verb);
+    return true;
+  });
+  return {verbs.begin(), verbs.end()};
 }
 
 }  // namespace mentoring::gateway

@@ -6,6 +6,7 @@
 #include <absl/status/statusor.h>
 #include <google/protobuf/descriptor.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,10 +64,15 @@ class RouteTable {
   // NOT_FOUND when no route has this path; FAILED_PRECONDITION (HTTP 405) when routes have
   // the path but not the verb.
   absl::StatusOr<RouteMatch> Match(std::string_view verb, std::string_view path) const;
+  // The verbs some route takes at this path, sorted: a 405's Allow header.
+  std::vector<std::string> AllowedVerbs(std::string_view path) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  // Calls `visit` with each route whose template fits `path`, until it returns false.
+  void ForEachRouteOf(std::string_view path, const std::function<bool(RouteMatch)>& visit) const;
+
   std::vector<Route> routes_;
 };
 

@@ -1,5 +1,6 @@
 #include "transcoder.h"
 
+#include <absl/strings/ascii.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
@@ -37,6 +38,13 @@ int JsonDepth(std::string_view json) {
     }
   }
   return deepest;
+}
+
+// "{}" with any whitespace around and inside.
+bool IsEmptyJsonObject(std::string_view body) {
+  const absl::string_view text = absl::StripAsciiWhitespace(absl::string_view(body.data(), body.size()));
+  return text.size() >= 2 && text.front() == '{' && text.back() == '}' &&
+         absl::StripAsciiWhitespace(text.substr(1, text.size() - 2)).empty();
 }
 
 // The message holding the last field of `path`, creating the messages on the way.
@@ -139,12 +147,12 @@ bool IsQueryParameter(const FieldDescriptor& field) {
   return !field.is_repeated() && (type == "google.protobuf.Timestamp" || type == "google.protobuf.Duration");
 }
 
-absl::StatusOr<std::string> PercentDecode(std::string_view text) {
+absl::StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '%') {
-      out.push_back(text[i]);
+      out.push_back(plus_is_space && text[i] == '+' ? ' ' : text[i]);
       continue;
     }
     int value = 0;
@@ -157,11 +165,20 @@ absl::StatusOr<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
+absl::StatusOr<std::string> QueryDecode(std::string_view text) { return PercentDecode(text, true); }
+
 absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::string_view body, Message& request,
                           const TranscodeLimits& limits) {
   const Route& route = *match.route;
   if (!body.empty() && route.body.empty()) {
-    return errors::InvalidArgument("body", "no_body", "this route takes no request body");
+    // Many clients send a JSON object with every POST: an empty one carries nothing. A GET
+    // takes no body at all.
+    if (route.verb == "GET" || !IsEmptyJsonObject(body)) {
+      return errors::InvalidArgument(
+          "body", "no_body",
+          route.verb == "GET" ? "this route takes no request body" : "this route takes no request body (none, or {})");
+    }
+    body = {};
   }
   if (!body.empty()) {
     if (JsonDepth(body) > limits.max_json_depth) {
@@ -184,8 +201,8 @@ absl::Status BuildRequest(const RouteMatch& match, std::string_view query, std::
     for (absl::string_view pair :
          absl::StrSplit(absl::string_view(query.data(), query.size()), '&', absl::SkipEmpty())) {
       std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-      auto name = PercentDecode(kv[0]);
-      auto value = PercentDecode(kv.size() > 1 ? kv[1] : "");
+      auto name = QueryDecode(kv[0]);
+      auto value = QueryDecode(kv.size() > 1 ? kv[1] : "");
       if (!name.ok() || !value.ok()) return errors::InvalidArgument("query", "percent_encoding", "invalid % escape");
       if (!errors::IsUtf8(*name) || !errors::IsUtf8(*value)) {
         return errors::InvalidArgument(errors::ValidUtf8(*name), "utf8", "must be UTF-8 once %-decoded");

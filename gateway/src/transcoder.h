@@ -29,7 +29,11 @@ bool IsQueryParameter(const google::protobuf::FieldDescriptor& field);
 // The response body (protobuf JSON mapping; default values omitted).
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
-// "%2F" → "/", "+" kept (it is a path, not a form). Invalid escapes are INVALID_ARGUMENT.
-absl::StatusOr<std::string> PercentDecode(std::string_view text);
+// "%2F" → "/", "+" kept (in a path "+" is itself; a query passes plus_is_space). Invalid
+// escapes are INVALID_ARGUMENT.
+absl::StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
+// A query string's name or value as browsers and clients (Python requests, curl
+// --data-urlencode) write it: "+" is a space ("Human+Resources"), "%2B" a plus.
+absl::StatusOr<std::string> QueryDecode(std::string_view text);
 
 }  // namespace mentoring::gateway

@@ -5,6 +5,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <set>
 
 #include "mentoring/api/v1/http.pb.h"
@@ -96,6 +97,14 @@ TEST(Routes, PathsBindFieldsAndCustomVerbs) {
   EXPECT_EQ(table.Match("GET", "/v1/people//").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(Routes, AllowedVerbsAreWhatA405Offers) {
+  const RouteTable table = Table();
+  EXPECT_EQ(table.AllowedVerbs("/v1/people/abc"), (std::vector<std::string>{"GET", "PUT"}));
+  EXPECT_EQ(table.AllowedVerbs("/v1/people"), (std::vector<std::string>{"GET", "POST"}));
+  EXPECT_EQ(table.AllowedVerbs("/v1/people/abc:erase"), (std::vector<std::string>{"POST"}));
+  EXPECT_TRUE(table.AllowedVerbs("/v1/nothing/here").empty());
+}
+
 TEST(Routes, TemplatesThatNameNoFieldAreRefused) {
   EXPECT_FALSE(ParseRoute("GET", "/v1/people/{nope}", *profiles::v1::GetPersonRequest::descriptor()).ok());
   EXPECT_FALSE(ParseRoute("GET", "v1/people", *profiles::v1::GetPersonRequest::descriptor()).ok());
@@ -127,6 +136,37 @@ TEST(Transcoding, BodyQueryAndPathBuildTheRequest) {
   matching::v1::CreateProgrammeRequest programme;
   ASSERT_TRUE(BuildRequest(*create, "", R"({"name": "Cohort", "type": "PROGRAMME_TYPE_REVERSE"})", programme).ok());
   EXPECT_EQ(programme.programme().name(), "Cohort");  // body: "programme"
+}
+
+TEST(Transcoding, APlusInTheQueryIsASpaceAndAnEscapedPlusAPlus) {
+  // What browsers and Python requests send for "Human Resources" and "C++".
+  const RouteTable table = Table();
+  auto search = table.Match("GET", "/v1/people");
+  profiles::v1::SearchPeopleRequest request;
+  ASSERT_TRUE(BuildRequest(*search, "department=Human+Resources&skill=C%2B%2B", "", request).ok());
+  EXPECT_EQ(request.department(), "Human Resources");
+  EXPECT_EQ(request.skill(), "C++");
+  // In a path, "+" is itself.
+  auto get = table.Match("GET", "/v1/people/a+b");
+  profiles::v1::GetPersonRequest person;
+  ASSERT_TRUE(BuildRequest(*get, "", "", person).ok());
+  EXPECT_EQ(person.person_id(), "a+b");
+}
+
+TEST(Transcoding, APostWithoutABodyTakesNoneOrAnEmptyObject) {
+  // Many clients send a JSON object with every POST.
+  const RouteTable table = Table();
+  auto erase = table.Match("POST", "/v1/people/p-1:erase");
+  ASSERT_TRUE(erase.ok());
+  ASSERT_TRUE(erase->route->body.empty());
+  for (const char* body : {"", "{}", " { }\r\n"}) {
+    profiles::v1::ErasePersonRequest request;
+    EXPECT_TRUE(BuildRequest(*erase, "", body, request).ok()) << "'" << body << "'";
+    EXPECT_EQ(request.person_id(), "p-1");
+  }
+  profiles::v1::ErasePersonRequest request;
+  EXPECT_EQ(RuleOf(BuildRequest(*erase, "", R"({"personId": "p-2"})", request)), "body/no_body");
+  EXPECT_EQ(RuleOf(BuildRequest(*erase, "", "[]", request)), "body/no_body");
 }
 
 TEST(Transcoding, AnEnumInTheQueryMayOmitItsTypePrefix) {
@@ -189,7 +229,9 @@ TEST(OpenApi, ListsExactlyTheRoutesServed) {
   for (const auto& route : table.routes()) {
     std::string verb = route.verb;
     for (auto& c : verb) c = static_cast<char>(std::tolower(c));
-    served.emplace(verb, route.path_template);
+    // A variable is named by its field: {person.person_id} is {person_id} (generated clients
+    // take no dotted names).
+    served.emplace(verb, std::regex_replace(route.path_template, std::regex(R"(\{[a-z_]+\.)"), "{"));
   }
   EXPECT_EQ(documented, served);
   const auto& schemas =
@@ -197,6 +239,82 @@ TEST(OpenApi, ListsExactlyTheRoutesServed) {
   EXPECT_TRUE(schemas.contains("mentoring.profiles.v1.Person"));
   EXPECT_TRUE(schemas.contains("mentoring.matching.v1.MatchDraft"));
   EXPECT_TRUE(schemas.contains("Error"));
+}
+
+const google::protobuf::Struct& At(const google::protobuf::Struct& object, std::initializer_list<std::string> path) {
+  const google::protobuf::Struct* current = &object;
+  for (const auto& name : path) {
+    const auto it = current->fields().find(name);
+    if (it == current->fields().end()) {
+      ADD_FAILURE() << "no " << name;
+      static const google::protobuf::Struct kEmpty;
+      return kEmpty;
+    }
+    current = &it->second.struct_value();
+  }
+  return *current;
+}
+
+std::set<std::string> ParameterNames(const google::protobuf::Struct& operation) {
+  std::set<std::string> names;
+  for (const auto& p : operation.fields().at("parameters").list_value().values()) {
+    names.insert(p.struct_value().fields().at("name").string_value());
+  }
+  return names;
+}
+
+// What a client generated from the document needs to know: the error body as sent, the
+// headers, the upload's media types, the protos' comments, and answers that may grow.
+TEST(OpenApi, DescribesWhatIsReallySent) {
+  google::protobuf::Struct document;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(OpenApiDocument(Table(), "Mentoring", "1"), &document).ok());
+  const auto& schemas = At(document, {"components", "schemas"});
+  const auto& error = At(schemas, {"Error", "properties", "error", "properties"});
+  for (const char* field : {"code", "status", "message", "reason", "requestId", "fieldViolations"}) {
+    EXPECT_TRUE(error.fields().contains(field)) << field;
+  }
+  // Answers are open (a field added later is no error); what is sent stays closed.
+  EXPECT_FALSE(At(schemas, {"mentoring.profiles.v1.Person"}).fields().contains("additionalProperties"));
+  EXPECT_FALSE(At(schemas, {"mentoring.profiles.v1.Person"}).fields().at("properties").struct_value().fields().empty());
+  EXPECT_FALSE(At(schemas, {"mentoring.profiles.v1.PersonInput"}).fields().at("additionalProperties").bool_value());
+  EXPECT_FALSE(
+      At(schemas, {"mentoring.profiles.v1.BatchGetPeopleRequest"}).fields().at("additionalProperties").bool_value());
+  const auto& create = At(document, {"paths", "/v1/people", "post"});
+  EXPECT_EQ(At(create, {"requestBody", "content", "application/json", "schema"}).fields().at("$ref").string_value(),
+            "#/components/schemas/mentoring.profiles.v1.PersonInput");
+
+  const auto& update = At(document, {"paths", "/v1/people/{person_id}", "put"});
+  EXPECT_TRUE(ParameterNames(update).contains("If-Match"));
+  EXPECT_TRUE(ParameterNames(update).contains("X-Request-Id"));
+  EXPECT_TRUE(At(update, {"responses"}).fields().contains("412"));
+  EXPECT_TRUE(ParameterNames(create).contains("Idempotency-Key"));
+  EXPECT_FALSE(ParameterNames(create).contains("If-Match"));
+  const auto& get = At(document, {"paths", "/v1/people/{person_id}", "get"});
+  EXPECT_FALSE(ParameterNames(get).contains("Idempotency-Key"));
+  const auto& ok = At(get, {"responses", "200", "headers"});
+  for (const char* header : {"ETag", "X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining"}) {
+    EXPECT_TRUE(ok.fields().contains(header)) << header;
+  }
+  EXPECT_TRUE(At(get, {"responses", "429", "headers"}).fields().contains("Retry-After"));
+  EXPECT_TRUE(At(get, {"responses", "default", "headers"}).fields().contains("X-Request-Id"));
+
+  const auto& import = At(document, {"paths", "/v1/people:import", "post"});
+  const auto& media = At(import, {"requestBody", "content"});
+  for (const char* type : {"text/csv", "application/x-ndjson"}) EXPECT_TRUE(media.fields().contains(type)) << type;
+
+  // Descriptions are the protos' comments: a method's, a message's, a field's.
+  const auto& erase = At(document, {"paths", "/v1/people/{person_id}:erase", "post"});
+  EXPECT_EQ(erase.fields().at("description").string_value(),
+            "Removes the person's personal data (GDPR erasure) and publishes profile.erased.");
+  EXPECT_NE(At(schemas, {"mentoring.profiles.v1.Goal"}).fields().at("description").string_value().find("private"),
+            std::string::npos);
+  bool full_sync = false;
+  for (const auto& p : import.fields().at("parameters").list_value().values()) {
+    if (p.struct_value().fields().at("name").string_value() != "full_sync") continue;
+    full_sync = true;
+    EXPECT_NE(p.struct_value().fields().at("description").string_value().find("deactivated"), std::string::npos);
+  }
+  EXPECT_TRUE(full_sync);
 }
 
 }  // namespace

@@ -119,6 +119,36 @@ TEST(Logging, JsonEscapingKeepsLinesValid) {
   EXPECT_EQ(out, "quote\\\" slash\\\\ newline\\n tab\\t bell\\u0007 ok-\xc3\xa9 bad-\\ufffd");
 }
 
+// The logger's rule for UTF-8 is the error mapping's (errors::IsUtf8): overlong forms,
+// UTF-16 surrogates and code points past U+10FFFF are not UTF-8, and a log line must not
+// pass them on to a JSON reader that rejects them.
+TEST(Logging, EscapesWhatTheErrorMappingRejectsAsUtf8) {
+  const std::vector<std::string> not_utf8 = {
+      "\xC0\xAF",          // "/" written in two bytes (overlong)
+      "\xE0\x80\xAF",      // "/" in three bytes (overlong)
+      "\xF0\x80\x80\xAF",  // "/" in four bytes (overlong)
+      "\xED\xA0\x80",      // U+D800, a high surrogate
+      "\xED\xBF\xBF",      // U+DFFF, a low surrogate
+      "\xF4\x90\x80\x80",  // past U+10FFFF
+  };
+  for (const auto& bytes : not_utf8) {
+    ASSERT_FALSE(errors::IsUtf8(bytes));
+    std::string out;
+    AppendJsonEscaped("a" + bytes + "b", out);
+    EXPECT_TRUE(errors::IsUtf8(out)) << out;
+    EXPECT_EQ(out.find(bytes), std::string::npos) << "passed on as it was";
+    EXPECT_EQ(out.substr(0, 7), "a\\ufffd");
+    EXPECT_EQ(out.back(), 'b');
+  }
+  // Their well-formed neighbours pass through.
+  for (const std::string bytes :
+       {"\xC2\x80", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF"}) {
+    std::string out;
+    AppendJsonEscaped(bytes, out);
+    EXPECT_EQ(out, bytes);
+  }
+}
+
 TEST(Events, EveryPayloadHasATypeNamedAggregateDotVerb) {
   const auto* oneof = events::EventEnvelope::descriptor()->FindOneofByName("payload");
   ASSERT_NE(oneof, nullptr);

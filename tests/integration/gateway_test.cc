@@ -24,19 +24,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-class GatewayTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    stack_ = new GatewayStack();
-    started_ = stack_->Start();
-  }
-  static void TearDownTestSuite() { delete stack_; }
-  void SetUp() override { ASSERT_TRUE(started_.ok()) << started_; }
-  static int Port() { return stack_->port(); }
-
-  static inline absl::Status started_;
-  static inline GatewayStack* stack_ = nullptr;
-};
+class GatewayTest : public GatewayStackSuite {};
 
 TEST_F(GatewayTest, ServesTheOpenApiDocumentOfItsRoutes) {
   const Reply reply = Call(Port(), http::verb::get, "/openapi.json");

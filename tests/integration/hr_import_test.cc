@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/grpc_status.h"
 
 namespace mentoring::testing {
 namespace {
@@ -165,6 +167,43 @@ TEST_F(HrImportTest, ReadsJsonLines) {
   ImportReport report;
   ASSERT_TRUE(Import(file, &report, false, profiles::v1::IMPORT_FORMAT_JSON_LINES, 3).ok());
   EXPECT_EQ(report.created(), 1) << report.DebugString();
+}
+
+// What spreadsheets save: "CSV UTF-8" (a byte-order mark first) from Excel or Google Sheets,
+// ';'-separated from a European locale, and plain "CSV", which is Windows-1252.
+TEST_F(HrImportTest, ReadsWhatSpreadsheetsSave) {
+  const std::string t = Tag();
+  const std::string bom = "\xEF\xBB\xBF" + std::string(kHeader) + "S1" + t + ",,Zo\xC3\xAB Bom,s1" + t +
+                          "@example.com,5,Europe/Paris,active,R\xC3\xA9seau\r\n";
+  ImportReport with_bom;
+  ASSERT_TRUE(Import(bom, &with_bom, false, profiles::v1::IMPORT_FORMAT_CSV, 2).ok());
+  EXPECT_EQ(with_bom.created(), 1) << with_bom.DebugString();
+  EXPECT_EQ(Scalar("SELECT department FROM people WHERE hr_employee_id = 'S1" + t + "'"), "R\xC3\xA9seau");
+
+  const std::string semicolons = "employee_id;display_name;email;level;time_zone;department\r\nS2" + t +
+                                 ";Semi Colon;s2" + t + "@example.com;6;Europe/Berlin;Sales, EMEA\r\n";
+  ImportReport with_semicolons;
+  ASSERT_TRUE(Import(semicolons, &with_semicolons).ok());
+  EXPECT_EQ(with_semicolons.created(), 1) << with_semicolons.DebugString();
+  EXPECT_EQ(Scalar("SELECT department FROM people WHERE hr_employee_id = 'S2" + t + "'"), "Sales, EMEA");
+}
+
+TEST_F(HrImportTest, AFileThatIsNotUtf8IsRefusedNamingTheLine) {
+  const std::string t = Tag();
+  const std::string windows_1252 = std::string(kHeader) + "W1" + t + ",,Zoe Fine,w1" + t +
+                                   "@example.com,5,Europe/Paris,active,Eng\n"
+                                   "W2" +
+                                   t + ",,Jos\xE9 Cp,w2" + t + "@example.com,5,Europe/Paris,active,Eng\n";
+  ImportReport report;
+  const grpc::Status status = Import(windows_1252, &report);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  const auto details = errors::DetailsOf(status);
+  ASSERT_EQ(details.field_violations_size(), 1);
+  EXPECT_EQ(details.field_violations(0).rule(), "utf8");
+  EXPECT_NE(details.field_violations(0).description().find("line 3"), std::string::npos);
+  EXPECT_NE(details.field_violations(0).description().find("\"CSV UTF-8\""), std::string::npos);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM people WHERE hr_employee_id LIKE 'W_" + t + "'"), "0")
+      << "nothing of a refused file is imported";
 }
 
 TEST_F(HrImportTest, AnEmployeeCannotImport) {

@@ -14,15 +14,8 @@ namespace {
 
 namespace http = boost::beast::http;
 
-class ObservabilityTest : public ::testing::Test {
+class ObservabilityTest : public GatewayStackSuite {
  protected:
-  static void SetUpTestSuite() {
-    stack_ = new GatewayStack();
-    started_ = stack_->Start();
-  }
-  static void TearDownTestSuite() { delete stack_; }
-  void SetUp() override { ASSERT_TRUE(started_.ok()) << started_; }
-
   static std::string Metrics(ServiceProcess& process) { return HttpGet(process.admin_port(), "/metrics"); }
 
   // Polls `process`'s metrics until `series` is at least `at_least` (metrics of a call are
@@ -35,9 +28,6 @@ class ObservabilityTest : public ::testing::Test {
     }
     return value;
   }
-
-  static inline GatewayStack* stack_ = nullptr;
-  static inline absl::Status started_;
 };
 
 TEST_F(ObservabilityTest, AClientsTraceAndRequestIdReachTheServicesLogLines) {

@@ -56,6 +56,7 @@ Reply Call(int port, http::verb verb, const std::string& target, const std::stri
   reply.retry_after = std::string(response[http::field::retry_after]);
   reply.etag = std::string(response[http::field::etag]);
   reply.content_type = std::string(response[http::field::content_type]);
+  reply.allow = std::string(response[http::field::allow]);
   (void)google::protobuf::util::JsonStringToMessage(reply.body, &reply.json);
   return reply;
 }

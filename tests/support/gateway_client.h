@@ -4,6 +4,7 @@
 // profiles and matching services, and the gateway in front of them, as child processes).
 #include <absl/status/status.h>
 #include <google/protobuf/struct.pb.h>
+#include <gtest/gtest.h>
 
 #include <boost/beast/http/verb.hpp>
 #include <functional>
@@ -26,6 +27,7 @@ struct Reply {
   std::string retry_after;
   std::string etag;
   std::string content_type;
+  std::string allow;              // a 405's Allow header
   google::protobuf::Struct json;  // the body, when it is a JSON object
 };
 
@@ -82,6 +84,24 @@ class GatewayStack {
   ServiceProcess* scheduling_ = nullptr;
   ServiceProcess* evaluation_ = nullptr;
   ServiceProcess* gateway_ = nullptr;
+};
+
+// A test suite whose tests share one GatewayStack, started before the first of them.
+class GatewayStackSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    stack_ = new GatewayStack();
+    started_ = stack_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(started_.ok()) << started_; }
+  static int Port() { return stack_->port(); }
+
+  static inline absl::Status started_;
+  static inline GatewayStack* stack_ = nullptr;
 };
 
 }  // namespace mentoring::testing

@@ -7,7 +7,9 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "mentoring/runtime/errors.h"
 #include "person_rules.h"
@@ -70,7 +72,23 @@ std::vector<std::string> SplitList(const std::string& text) {
 }  // namespace
 
 void ImportRecordReader::Feed(std::string_view chunk, std::vector<ImportRecord>& out) {
-  for (char c : chunk) {
+  if (!past_bom_) {
+    // Excel's and Google Sheets' "CSV UTF-8" start with a byte-order mark: no data. It may
+    // arrive split across chunks, so the first bytes wait until they can be told apart.
+    static constexpr std::string_view kBom = "\xEF\xBB\xBF";
+    const size_t take = std::min(chunk.size(), kBom.size() - lead_.size());
+    lead_.append(chunk.substr(0, take));
+    chunk.remove_prefix(take);
+    if (lead_.size() < kBom.size() && kBom.starts_with(lead_)) return;  // the chunk is used up
+    past_bom_ = true;
+    if (lead_ != kBom) FeedBytes(lead_, out);
+    lead_.clear();
+  }
+  FeedBytes(chunk, out);
+}
+
+void ImportRecordReader::FeedBytes(std::string_view bytes, std::vector<ImportRecord>& out) {
+  for (char c : bytes) {
     if (format_ == v1::IMPORT_FORMAT_CSV) {
       FeedCsv(c, out);
     } else if (c == '\n') {
@@ -84,7 +102,12 @@ void ImportRecordReader::Feed(std::string_view chunk, std::vector<ImportRecord>&
 }
 
 void ImportRecordReader::Finish(std::vector<ImportRecord>& out) {
+  if (!past_bom_) {  // fewer bytes than a byte-order mark, all of them the start of one
+    past_bom_ = true;
+    FeedBytes(std::exchange(lead_, {}), out);
+  }
   if (format_ == v1::IMPORT_FORMAT_CSV) {
+    if (delimiter_ == 0) FeedCsvHeaderLine('\n', out);  // a file that is only a header
     if (in_quotes_ && !quote_in_quoted_) {
       out.push_back({record_line_, {}, "unterminated quoted field"});
       return;
@@ -95,7 +118,31 @@ void ImportRecordReader::Finish(std::vector<ImportRecord>& out) {
   }
 }
 
+void ImportRecordReader::CheckUtf8(std::string_view text) {
+  if (first_non_utf8_line_ == 0 && !errors::IsUtf8(absl::string_view(text.data(), text.size()))) {
+    first_non_utf8_line_ = record_line_;
+  }
+}
+
+void ImportRecordReader::FeedCsvHeaderLine(char c, std::vector<ImportRecord>& out) {
+  // The header line is held until it ends, then read with the delimiter it shows: ';' when
+  // it has a ';' and no ',' outside quotes (what spreadsheets save in European locales).
+  header_line_ += c;
+  if (c == '"') header_quoted_ = !header_quoted_;
+  if (c != '\n' || header_quoted_) return;
+  if (absl::StripAsciiWhitespace(header_line_).empty()) return;  // blank lines before the header
+  bool comma = false, semicolon = false, quoted = false;
+  for (char h : header_line_) {
+    if (h == '"') quoted = !quoted;
+    comma |= !quoted && h == ',';
+    semicolon |= !quoted && h == ';';
+  }
+  delimiter_ = semicolon && !comma ? ';' : ',';
+  for (char h : std::exchange(header_line_, {})) FeedCsv(h, out);
+}
+
 void ImportRecordReader::FeedCsv(char c, std::vector<ImportRecord>& out) {
+  if (delimiter_ == 0) return FeedCsvHeaderLine(c, out);
   if (in_quotes_) {
     if (quote_in_quoted_) {
       quote_in_quoted_ = false;
@@ -113,14 +160,15 @@ void ImportRecordReader::FeedCsv(char c, std::vector<ImportRecord>& out) {
       return;
     }
   }
+  if (c == delimiter_) {
+    fields_.push_back(std::move(field_));
+    field_.clear();
+    record_has_content_ = true;
+    return;
+  }
   switch (c) {
     case '"':
       in_quotes_ = true;
-      record_has_content_ = true;
-      break;
-    case ',':
-      fields_.push_back(std::move(field_));
-      field_.clear();
       record_has_content_ = true;
       break;
     case '\r':
@@ -140,6 +188,7 @@ void ImportRecordReader::EndCsvRecord(std::vector<ImportRecord>& out) {
   fields_.push_back(std::move(field_));
   field_.clear();
   record_has_content_ = false;
+  for (const auto& field : fields_) CheckUtf8(field);
   if (header_.empty()) {
     for (auto& name : fields_) header_.push_back(Lower(Trimmed(name)));
   } else {
@@ -159,6 +208,7 @@ void ImportRecordReader::EndJsonLine(std::vector<ImportRecord>& out) {
   std::string text = Trimmed(json_line_);
   json_line_.clear();
   if (text.empty()) return;
+  CheckUtf8(text);
   ImportRecord record{record_line_, {}, ""};
   google::protobuf::Struct object;
   if (auto parsed = google::protobuf::util::JsonStringToMessage(text, &object); !parsed.ok()) {

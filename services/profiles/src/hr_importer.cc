@@ -1,6 +1,7 @@
 #include "hr_importer.h"
 
 #include <absl/strings/escaping.h>
+#include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -17,6 +18,17 @@ namespace {
 constexpr size_t kStageBatch = 1000;
 constexpr int kApplyBatch = 500;
 constexpr int kMaxReportedErrors = 1000;
+
+// A file that is not UTF-8 is refused whole: guessing its encoding would store misspelt
+// names. Spreadsheets save UTF-8 when asked to ("CSV UTF-8"); their plain "CSV" is
+// Windows-1252 (or another code page), which is what usually ends up here.
+absl::Status NotUtf8(int64_t line) {
+  return errors::InvalidArgument("file", "utf8",
+                                 absl::StrCat("line ", line,
+                                              " is not UTF-8 text (a spreadsheet's plain \"CSV\" is saved in a "
+                                              "Windows code page): save the file as \"CSV UTF-8\" and import it "
+                                              "again; nothing was imported"));
+}
 
 }  // namespace
 
@@ -54,6 +66,7 @@ void HrImporter::Fail(const HrRow& row, const std::string& field, const std::str
 
 absl::Status HrImporter::AddChunk(std::string_view data) {
   reader_.Feed(data, records_);
+  if (const int64_t line = reader_.first_non_utf8_line(); line != 0) return NotUtf8(line);
   for (auto& record : records_) {
     report_.set_rows(report_.rows() + 1);
     HrRow row = MapHrRecord(record);

@@ -64,6 +64,71 @@ TEST(ImportRecordReader, ReadsJsonLines) {
   EXPECT_EQ(records[2].fields.at("employee_id"), "E2");
 }
 
+TEST(ImportRecordReader, SkipsTheByteOrderMarkSpreadsheetsWriteFirst) {
+  // Excel's and Google Sheets' "CSV UTF-8": EF BB BF, then the header.
+  const std::string file =
+      "\xEF\xBB\xBF"
+      "employee_id,email\nE1,e1@example.com\n";
+  for (size_t chunk : {1u, 2u, 4u, 4096u}) {
+    const auto records = ReadAll(v1::IMPORT_FORMAT_CSV, file, chunk);
+    ASSERT_EQ(records.size(), 1u) << chunk;
+    EXPECT_EQ(records[0].fields.count("employee_id"), 1u) << "chunk " << chunk << ": the header's first column";
+    EXPECT_EQ(records[0].line, 2);
+  }
+  const auto json = ReadAll(v1::IMPORT_FORMAT_JSON_LINES, "\xEF\xBB\xBF{\"employee_id\":\"E1\"}\n", 1);
+  ASSERT_EQ(json.size(), 1u);
+  EXPECT_TRUE(json[0].malformed.empty());
+  // Bytes that only start like a mark are data.
+  const auto not_a_bom = ReadAll(v1::IMPORT_FORMAT_CSV, "\xEF\xBB,b\nx,y\n", 1);
+  ASSERT_EQ(not_a_bom.size(), 1u);
+  EXPECT_EQ(not_a_bom[0].fields.at("\xEF\xBB"), "x");
+}
+
+TEST(ImportRecordReader, ASemicolonHeaderWithoutCommasMakesSemicolonTheDelimiter) {
+  // What a spreadsheet saves in a European locale; values may hold commas.
+  const std::string file =
+      "\n\"employee_id\";email;title\r\nE1;e1@example.com;Head, Sales\r\nE2;e2@example.com;\"A;B\"\r\n";
+  for (size_t chunk : {1u, 5u, 4096u}) {
+    const auto records = ReadAll(v1::IMPORT_FORMAT_CSV, file, chunk);
+    ASSERT_EQ(records.size(), 2u) << chunk;
+    EXPECT_EQ(records[0].line, 3);
+    EXPECT_EQ(records[0].fields.at("employee_id"), "E1");
+    EXPECT_EQ(records[0].fields.at("title"), "Head, Sales");
+    EXPECT_EQ(records[1].fields.at("title"), "A;B");
+  }
+  // A comma outside quotes keeps the comma: the semicolons are then inside values.
+  const auto commas = ReadAll(v1::IMPORT_FORMAT_CSV, "employee_id,languages\nE1,en;fr\n", 4096);
+  ASSERT_EQ(commas.size(), 1u);
+  EXPECT_EQ(commas[0].fields.at("languages"), "en;fr");
+  // A ';' inside a quoted header name does not count.
+  const auto quoted = ReadAll(v1::IMPORT_FORMAT_CSV, "employee_id,\"a;b\"\nE1,x\n", 4096);
+  ASSERT_EQ(quoted.size(), 1u);
+  EXPECT_EQ(quoted[0].fields.at("a;b"), "x");
+}
+
+TEST(ImportRecordReader, NamesTheFirstLineThatIsNotUtf8) {
+  // Excel's plain "CSV" is Windows-1252: "Jos\xE9" is José there, and not UTF-8.
+  const std::string file = "employee_id,display_name\nE1,Zo\xC3\xAB\nE2,Jos\xE9\nE3,Ren\xE9\n";
+  for (size_t chunk : {1u, 3u, 4096u}) {
+    ImportRecordReader reader(v1::IMPORT_FORMAT_CSV);
+    std::vector<ImportRecord> out;
+    for (size_t i = 0; i < file.size(); i += chunk) reader.Feed(std::string_view(file).substr(i, chunk), out);
+    reader.Finish(out);
+    EXPECT_EQ(reader.first_non_utf8_line(), 3) << chunk;
+  }
+  ImportRecordReader utf8(v1::IMPORT_FORMAT_CSV);
+  std::vector<ImportRecord> out;
+  utf8.Feed("employee_id,display_name\nE1,Zo\xC3\xAB\n", out);
+  utf8.Finish(out);
+  EXPECT_EQ(utf8.first_non_utf8_line(), 0);
+  ImportRecordReader header(v1::IMPORT_FORMAT_CSV);
+  header.Feed("employee_id,Pr\xE9nom\nE1,x\n", out);
+  EXPECT_EQ(header.first_non_utf8_line(), 1);
+  ImportRecordReader json(v1::IMPORT_FORMAT_JSON_LINES);
+  json.Feed("{\"a\":\"b\"}\n{\"a\":\"\xE9\"}\n", out);
+  EXPECT_EQ(json.first_non_utf8_line(), 2);
+}
+
 ImportRecord Good() {
   return {2,
           {{"employee_id", "E1"},
