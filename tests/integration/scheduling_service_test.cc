@@ -464,6 +464,37 @@ class SchedulingServiceTest : public ::testing::Test {
     return sched_[0]->CancelMeeting(ContextAs(caller).get(), request, out);
   }
 
+  // HR moves `person` to `zone` in profiles (a time zone is HR's field: a person's own
+  // edit keeps the one HR gave them). Read as the person: HR does not see their goals'
+  // text, which the whole-profile update must carry.
+  static absl::Status MoveToZone(const Person& person, const std::string& zone) {
+    profiles::v1::GetPersonRequest get;
+    get.set_person_id(person.person_id());
+    Person current;
+    if (auto s = Check(profiles_stub_->GetPerson(ContextAs(As(person.person_id())).get(), get, &current), "get");
+        !s.ok()) {
+      return s;
+    }
+    current.set_time_zone(zone);
+    profiles::v1::UpdatePersonRequest update;
+    *update.mutable_person() = current;
+    update.set_expected_version(current.version());
+    Person updated;
+    return Check(profiles_stub_->UpdatePerson(ContextAs(HrCaller()).get(), update, &updated), "update");
+  }
+
+  // Polls the pair's meetings until every one is shown in the organiser's `zone`.
+  static std::vector<sv1::Meeting> ShownIn(const Pair& pair, const std::string& zone) {
+    std::vector<sv1::Meeting> meetings;
+    const bool shown = Eventually([&] {
+      meetings = Meetings(pair, As(pair.mentee.person_id()));
+      return std::all_of(meetings.begin(), meetings.end(),
+                         [&](const auto& m) { return m.organiser_time_zone() == zone; });
+    });
+    EXPECT_TRUE(shown) << "scheduling never showed the meetings in the mentee's new zone " << zone;
+    return meetings;
+  }
+
   static inline absl::Status started_;
   static inline ScratchDatabase* profiles_db_ = nullptr;
   static inline ScratchDatabase* matching_db_ = nullptr;
@@ -984,30 +1015,13 @@ TEST_F(SchedulingServiceTest, ANewTimeZoneInProfilesReplansFarMeetingsAndFlagsNe
   // The mentee moves to Los Angeles, keeping their local hours: 09:00-12:00 there is
   // 17:00-20:00 in London, where only 17:00-18:00 is the mentor's.
   constexpr char kNewZone[] = "America/Los_Angeles";
-  profiles::v1::GetPersonRequest get;
-  get.set_person_id(pair.mentee.person_id());
-  Person current;
-  // Read as the mentee (HR does not see their goals' text, which the update must carry).
-  ASSERT_TRUE(profiles_stub_->GetPerson(ContextAs(As(pair.mentee.person_id())).get(), get, &current).ok());
-  Person changed = current;
-  changed.set_time_zone(kNewZone);
-  profiles::v1::UpdatePersonRequest update;
-  *update.mutable_person() = changed;
-  update.set_expected_version(current.version());
-  Person updated;
-  // HR's field: a person's own edit keeps the zone HR gave them.
-  const auto updated_status = profiles_stub_->UpdatePerson(ContextAs(HrCaller()).get(), update, &updated);
-  ASSERT_TRUE(updated_status.ok()) << updated_status.error_message();
+  ASSERT_TRUE(MoveToZone(pair.mentee, kNewZone).ok());
   // Not a test of the setup: the first meeting no longer suits the mentee, and it is near.
   ASSERT_FALSE(Inside(StartOf(before[0]), kMeetingMinutes, kNewZone, kMenteeHours));
   ASSERT_LT(StartOf(before[0]) - now, absl::Hours(kNoticeHours));
 
-  std::vector<sv1::Meeting> after;
-  const bool replanned = Eventually([&] {
-    after = Meetings(pair, As(pair.mentee.person_id()));
-    return std::all_of(after.begin(), after.end(), [&](const auto& m) { return m.organiser_time_zone() == kNewZone; });
-  });
-  ASSERT_TRUE(replanned) << "scheduling never re-planned for the mentee's new zone";
+  const std::vector<sv1::Meeting> after = ShownIn(pair, kNewZone);
+  ASSERT_FALSE(HasFailure());
   ASSERT_EQ(after.size(), before.size());
   const auto series = Series(pair, As(pair.mentor.person_id()));
   ASSERT_EQ(series.size(), 1u);
@@ -1058,6 +1072,51 @@ TEST_F(SchedulingServiceTest, ANewTimeZoneInProfilesReplansFarMeetingsAndFlagsNe
     EXPECT_TRUE(rescheduled[0].meeting_rescheduled().requested_by().empty());
     EXPECT_FALSE(rescheduled[0].meeting_rescheduled().late());
   }
+}
+
+// A zone with the same clock as the old one: every meeting keeps its time, near or far, and
+// nothing moves or needs a look; the meetings (and the calendar, whose TZID is the
+// organiser's zone) now read in the new zone.
+TEST_F(SchedulingServiceTest, ANewTimeZoneWithTheSameClockKeepsEveryMeetingAndShowsTheNewZone) {
+  EventCollector events(events::TopicFor("scheduling"));
+  auto pairs = Cohort("samezone", 1);
+  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  const Pair& pair = (*pairs)[0];
+  const auto before = Meetings(pair, As(pair.mentee.person_id()));
+  ASSERT_GE(before.size(), 3u);
+  absl::Time now = Now();
+  if (StartOf(before[0]) - now > absl::Hours(12)) now = AdvanceTo(StartOf(before[0]) - absl::Hours(12));
+  ASSERT_LT(StartOf(before[0]) - now, absl::Hours(kNoticeHours)) << "one meeting near, the rest far";
+
+  constexpr char kNewZone[] = "America/Toronto";  // New York's offsets and clock changes
+  ASSERT_TRUE(MoveToZone(pair.mentee, kNewZone).ok());
+  const std::vector<sv1::Meeting> after = ShownIn(pair, kNewZone);
+  ASSERT_FALSE(HasFailure());
+  ASSERT_EQ(after.size(), before.size());
+  const auto series = Series(pair, As(pair.mentee.person_id()));
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].time_zone(), kNewZone);
+  for (size_t i = 0; i < after.size(); ++i) {
+    SCOPED_TRACE(Show(before[i]) + " -> " + Show(after[i]));
+    EXPECT_EQ(StartOf(after[i]), StartOf(before[i]));
+    EXPECT_EQ(after[i].state(), sv1::MEETING_STATE_SCHEDULED);
+    EXPECT_FALSE(after[i].needs_attention());
+    EXPECT_EQ(after[i].reschedules_size(), 0);
+    EXPECT_GT(after[i].version(), before[i].version()) << "a change the calendar must pick up";
+  }
+  const auto received = Published(events, {pair.series_id});
+  for (const auto& m : after) EXPECT_TRUE(About(received, "meeting.rescheduled", m.meeting_id()).empty());
+
+  sv1::CreateCalendarFeedRequest make;
+  make.set_person_id(pair.mentee.person_id());
+  sv1::CalendarFeed feed;
+  ASSERT_TRUE(sched_[0]->CreateCalendarFeed(ContextAs(As(pair.mentee.person_id())).get(), make, &feed).ok());
+  sv1::GetCalendarFeedRequest get;
+  get.set_token(feed.token());
+  sv1::CalendarFeedContent content;
+  ASSERT_TRUE(sched_[1]->GetCalendarFeed(ContextAs(Caller{"anonymous", {}}).get(), get, &content).ok());
+  EXPECT_NE(content.ics().find(std::string("TZID=") + kNewZone), std::string::npos) << content.ics().substr(0, 600);
+  EXPECT_EQ(content.ics().find(kMenteeZone), std::string::npos) << "the old zone is gone from the calendar";
 }
 
 }  // namespace

@@ -316,6 +316,13 @@ absl::Status SeriesApp::Replan(pg::Transaction& txn, const std::string& person_i
         meeting.set_attention_reason(v1::CHANGE_REASON_AVAILABILITY_CHANGED);
         meeting.set_version(meeting.version() + 1);
         changes.ChangedMeeting(std::move(meeting), std::nullopt);
+      } else if (zones_shown_changed) {
+        // It stays where it is (the new zone keeps its time, or it is near and still fits),
+        // yet it is now read in the new zones: saved like the unchanged case above. Without
+        // this, a move to a zone with the same clock (New York to Toronto) left every meeting
+        // showing, and its calendar entry's TZID naming, the organiser's old zone.
+        meeting.set_version(meeting.version() + 1);
+        changes.ChangedMeeting(std::move(meeting), std::nullopt);
       }
     }
     series->set_version(series->version() + 1);
