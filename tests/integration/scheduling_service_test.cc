@@ -7,10 +7,10 @@
 // meeting and one meeting.agenda_missing per late agenda however many replicas sweep; a
 // late cancellation says late; closure cancels what is ahead for good, through replays and
 // duplicates; pair-only text stays with the pair (never in an event or a calendar feed);
-// and a new time zone in profiles re-plans far meetings and flags near ones.
+// and a new time zone in profiles re-plans far meetings and flags near ones (or, a zone
+// with the same clock, keeps every meeting and shows the new zone).
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_join.h>
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <functional>
