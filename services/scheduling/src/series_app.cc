@@ -83,7 +83,7 @@ absl::Status SeriesApp::OnMatchMade(pg::Transaction& txn, const events::v1::Even
                                     const events::v1::MatchMade& made) {
   auto relationship = Fresh(txn, event, made.relationship_id());
   if (!relationship.ok()) return relationship.status();
-  if (!*relationship) return absl::OkStatus();
+  if (!*relationship) return LearnPeople(txn, event, made);
   RelationshipRecord& r = **relationship;
   r.matching_sequence = event.sequence();
   r.state = RelationshipState::kActive;
@@ -94,6 +94,25 @@ absl::Status SeriesApp::OnMatchMade(pg::Transaction& txn, const events::v1::Even
   ScheduleChanges changes(series_, meetings_, clock_);
   if (auto started = StartSeries(txn, r, changes); !started.ok()) return started;
   return Save(txn, r, changes, event);
+}
+
+absl::Status SeriesApp::LearnPeople(pg::Transaction& txn, const events::v1::EventEnvelope& event,
+                                    const events::v1::MatchMade& made) {
+  // A relationship seen first through a later event (paused, closed) knows its state but
+  // not its people. Without them a resume or an amendment that comes after is parked for
+  // good (it waits for a match.made that has already been and gone), so the people, the
+  // programme and the first terms are kept from this stale match.made; its state and plan
+  // stay what the later event made them.
+  auto relationship = RelationshipStore::FindForUpdate(txn, made.relationship_id());
+  if (!relationship.ok()) return relationship.status();
+  if (!*relationship || (*relationship)->knows_people()) return absl::OkStatus();
+  RelationshipRecord& r = **relationship;
+  r.mentee_id = made.mentee_id();
+  r.mentor_id = made.mentor_id();
+  r.programme_id = made.programme_id();
+  if (r.terms.agreement_version() == 0) r.terms = made.terms();
+  ScheduleChanges nothing(series_, meetings_, clock_);
+  return Save(txn, r, nothing, event);
 }
 
 absl::Status SeriesApp::StartSeries(pg::Transaction& txn, RelationshipRecord& relationship, ScheduleChanges& changes) {
@@ -133,10 +152,13 @@ absl::Status SeriesApp::StartSeries(pg::Transaction& txn, RelationshipRecord& re
 }
 
 absl::Status SeriesApp::StopSeries(pg::Transaction& txn, RelationshipRecord& relationship, v1::ChangeReason reason,
-                                   ScheduleChanges& changes) {
+                                   ScheduleChanges& changes, bool with_adhoc) {
   const absl::Time now = clock_.Now();
   for (const std::string* series_id : {&relationship.current_series_id, &relationship.adhoc_series_id}) {
     if (series_id->empty()) continue;
+    // A meeting the pair booked on its own is no part of the cadence a new agreement
+    // replaces: before, an amendment cancelled it with the cadence's meetings.
+    if (series_id == &relationship.adhoc_series_id && !with_adhoc) continue;
     // Meetings first, then their series: every writer locks in that order.
     auto ahead = meetings_.ScheduledOfSeriesForUpdate(txn, *series_id, now);
     if (!ahead.ok()) return ahead.status();
@@ -167,8 +189,9 @@ absl::Status SeriesApp::EndPlanning(pg::Transaction& txn, const events::v1::Even
   r.state = state;
   ScheduleChanges changes(series_, meetings_, clock_);
   // A relationship first seen here (its match.made is behind) has nothing planned; its
-  // state is recorded, so the match.made, older, changes nothing when it comes.
-  if (auto stopped = StopSeries(txn, r, reason, changes); !stopped.ok()) return stopped;
+  // state is recorded, so the match.made, older, only tells who its people are when it
+  // comes (LearnPeople).
+  if (auto stopped = StopSeries(txn, r, reason, changes, /*with_adhoc=*/true); !stopped.ok()) return stopped;
   return Save(txn, r, changes, event);
 }
 
@@ -201,7 +224,9 @@ absl::Status SeriesApp::OnResumed(pg::Transaction& txn, const events::v1::EventE
   r.state = RelationshipState::kActive;
   r.terms = resumed.terms();
   ScheduleChanges changes(series_, meetings_, clock_);
-  if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes); !stopped.ok()) return stopped;
+  if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes, /*with_adhoc=*/false);
+      !stopped.ok())
+    return stopped;
   if (auto started = StartSeries(txn, r, changes); !started.ok()) return started;
   return Save(txn, r, changes, event);
 }
@@ -218,7 +243,9 @@ absl::Status SeriesApp::OnAmended(pg::Transaction& txn, const events::v1::EventE
   ScheduleChanges changes(series_, meetings_, clock_);
   // A paused relationship keeps the new terms for when it resumes.
   if (r.state == RelationshipState::kActive) {
-    if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes); !stopped.ok()) return stopped;
+    if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes, /*with_adhoc=*/false);
+        !stopped.ok())
+      return stopped;
     if (auto started = StartSeries(txn, r, changes); !started.ok()) return started;
   }
   return Save(txn, r, changes, event);
