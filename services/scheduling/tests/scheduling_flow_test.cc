@@ -544,6 +544,30 @@ TEST_F(SchedulingFlowTest, AlumniHaveNoCadenceButBookAdHocMeetingsAndAPausedPair
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(SchedulingFlowTest, AnAmendmentReplacesTheCadenceButKeepsWhatThePairBooked) {
+  const Pair p = Matched("booked", Terms("FREQ=WEEKLY"));
+  v1::BookMeetingRequest book;
+  book.set_relationship_id(p.id);
+  SetTimestamp(book.mutable_starts_at(), absl::FromCivil(absl::CivilMinute(2027, 3, 10, 13, 0), Zone(kLondon)));
+  auto booked = meetings_.BookMeeting(Call(As(p.mentee)), book);
+  ASSERT_TRUE(booked.ok()) << booked.status();
+  const std::string cadence_series = StoredRelationship(p.id).current_series_id;
+
+  DeliverMatching(Amended(p, Terms("FREQ=WEEKLY;INTERVAL=2", 48, 2), 2));
+  EXPECT_EQ(StoredMeeting(booked->meeting_id()).state(), v1::MEETING_STATE_SCHEDULED);
+  EXPECT_THAT(PublishedAbout(booked->meeting_id(), "meeting.cancelled"), IsEmpty());
+  for (const v1::Meeting& m : MeetingsOf(p.id)) {
+    if (m.series_id() == cadence_series) {
+      EXPECT_EQ(m.state(), v1::MEETING_STATE_CANCELLED);
+    }
+  }
+  // Stopping to meet is another matter: a pause cancels it too.
+  DeliverMatching(Paused(p, 3));
+  EXPECT_EQ(StoredMeeting(booked->meeting_id()).state(), v1::MEETING_STATE_CANCELLED);
+  EXPECT_EQ(StoredMeeting(booked->meeting_id()).cancel_reason(), v1::CHANGE_REASON_RELATIONSHIP_PAUSED);
+  EXPECT_THAT(Scheduled(p), IsEmpty());
+}
+
 TEST_F(SchedulingFlowTest, TheSameMatchMadeTwiceIsAppliedOnce) {
   const Pair p = NewPair("twice");
   const EventEnvelope made = DeliverMatching(MatchMade(p, Terms("FREQ=MONTHLY")));
@@ -589,6 +613,29 @@ TEST_F(SchedulingFlowTest, EventsAheadOfTheirMatchMadeAreParkedOrRecordedAsDocum
   EXPECT_THAT(MeetingsOf(closed.id), IsEmpty());
   EXPECT_EQ(StoredRelationship(closed.id).state, RelationshipState::kClosed);
   EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM meeting_series WHERE relationship_id = '", closed.id, "'")), "0");
+
+  // Paused seen first, then its older match.made, then the resume: the match.made plans
+  // nothing (the pause is newer) but tells who the people are, so the resume plans.
+  const Pair resumed = NewPair("resumed");
+  DeliverMatching(Paused(resumed, 2));
+  DeliverMatching(MatchMade(resumed, Terms("FREQ=WEEKLY")));
+  EXPECT_THAT(MeetingsOf(resumed.id), IsEmpty());
+  EXPECT_EQ(StoredRelationship(resumed.id).state, RelationshipState::kPaused);
+  DeliverMatching(Resumed(resumed, Terms("FREQ=MONTHLY", 48, 2), 3));
+  EXPECT_EQ(Count("SELECT count(*) FROM parked_events"), "0");
+  EXPECT_THAT(Scheduled(resumed), SizeIs(3));
+  EXPECT_EQ(StoredSeries(StoredRelationship(resumed.id).current_series_id).cadence_rrule(), "FREQ=MONTHLY");
+  // Paused, then an amendment (parked: who are the people?), then the match.made: the
+  // amendment is applied after it and kept for the resume.
+  const Pair kept = NewPair("kept");
+  DeliverMatching(Paused(kept, 2));
+  DeliverMatching(Amended(kept, Terms("FREQ=MONTHLY", 48, 2), 3));
+  EXPECT_EQ(Count("SELECT count(*) FROM parked_events"), "1");
+  DeliverMatching(MatchMade(kept, Terms("FREQ=WEEKLY")));
+  EXPECT_EQ(Count("SELECT count(*) FROM parked_events"), "0");
+  EXPECT_EQ(StoredRelationship(kept.id).terms.agreement_version(), 2);
+  EXPECT_EQ(StoredRelationship(kept.id).matching_sequence, 3);
+  EXPECT_THAT(MeetingsOf(kept.id), IsEmpty());
 
   // A match.made before profiles told the read model about the mentor waits for them: it
   // is parked and applied after the next event this consumer applies once they are known.
