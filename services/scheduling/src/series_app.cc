@@ -321,8 +321,17 @@ absl::Status SeriesApp::Replan(pg::Transaction& txn, const std::string& person_i
                                        meeting.attendee_time_zone() != pair->attendee->zone_name();
       meeting.set_organiser_time_zone(pair->organiser->zone_name());
       meeting.set_attendee_time_zone(pair->attendee->zone_name());
+      // A meeting flagged by an earlier change that fits both people again where it is
+      // needs nobody's attention now (before, the flag stayed until someone moved it).
+      const bool unflagged = meeting.needs_attention() &&
+                             meeting.attention_reason() == v1::CHANGE_REASON_AVAILABILITY_CHANGED &&
+                             planner.Fits(starts);
+      if (unflagged) {
+        meeting.set_needs_attention(false);
+        meeting.set_attention_reason(v1::CHANGE_REASON_UNSPECIFIED);
+      }
       if (planner.Fits(starts) && !zone_moved) {
-        if (zones_shown_changed) {
+        if (zones_shown_changed || unflagged) {
           meeting.set_version(meeting.version() + 1);
           changes.ChangedMeeting(std::move(meeting), std::nullopt);
         }
@@ -343,7 +352,7 @@ absl::Status SeriesApp::Replan(pg::Transaction& txn, const std::string& person_i
         meeting.set_attention_reason(v1::CHANGE_REASON_AVAILABILITY_CHANGED);
         meeting.set_version(meeting.version() + 1);
         changes.ChangedMeeting(std::move(meeting), std::nullopt);
-      } else if (zones_shown_changed) {
+      } else if (zones_shown_changed || unflagged) {
         // It stays where it is (the new zone keeps its time, or it is near and still fits),
         // yet it is now read in the new zones: saved like the unchanged case above. Without
         // this, a move to a zone with the same clock (New York to Toronto) left every meeting
