@@ -723,6 +723,41 @@ TEST_F(SchedulingFlowTest, ANewZoneOrNewWindowsReplanBeyondTheNoticeAndFlagWhatI
   }
 }
 
+TEST_F(SchedulingFlowTest, AMoveThatKeepsAMeetingsTimeStillShowsTheNewZoneAndClearsItsFlag) {
+  const Pair p = Matched("back", Terms("FREQ=WEEKLY", /*notice_hours=*/48));
+  const std::vector<v1::Meeting> before = Scheduled(p);
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 3, 6, 12, 0, 0), absl::UTCTimeZone()));
+  const v1::Meeting& near = before[1];
+  ASSERT_LT(StartOf(near), clock_.Now() + absl::Hours(48));
+  MovePerson(p.mentee, "America/New_York", Weekdays(9, 17));
+  ASSERT_TRUE(StoredMeeting(near.meeting_id()).needs_attention());
+
+  // Back in London: the near meeting fits again where it is. It stays, shown in London
+  // time, no longer flagged; the far ones return to 09:00 London.
+  MovePerson(p.mentee, kLondon, Weekdays(9, 17));
+  const v1::Meeting back = StoredMeeting(near.meeting_id());
+  EXPECT_EQ(StartOf(back), StartOf(near));
+  EXPECT_FALSE(back.needs_attention());
+  EXPECT_EQ(back.organiser_time_zone(), kLondon);
+  for (size_t i = 2; i < before.size(); ++i) {
+    const v1::Meeting m = StoredMeeting(before[i].meeting_id());
+    EXPECT_EQ(StartOf(m), StartOf(before[i])) << m.occurrence();
+    EXPECT_EQ(m.organiser_time_zone(), kLondon);
+    EXPECT_FALSE(m.needs_attention());
+  }
+
+  // Dublin keeps London's clock: every meeting keeps its time, and shows the new zone.
+  const size_t moves = Published("meeting.rescheduled").size();
+  MovePerson(p.mentee, "Europe/Dublin", Weekdays(9, 17));
+  EXPECT_EQ(Published("meeting.rescheduled").size(), moves);
+  for (size_t i = 1; i < before.size(); ++i) {
+    const v1::Meeting m = StoredMeeting(before[i].meeting_id());
+    EXPECT_EQ(StartOf(m), StartOf(before[i])) << m.occurrence();
+    EXPECT_EQ(m.organiser_time_zone(), "Europe/Dublin") << m.occurrence();
+  }
+  EXPECT_EQ(StoredSeries(before[0].series_id()).time_zone(), "Europe/Dublin");
+}
+
 TEST_F(SchedulingFlowTest, AnErasureRemovesWhatThePersonWroteAndKeepsWhatTheOtherWrote) {
   const Pair p = Matched("erase", Terms("FREQ=WEEKLY"));
   const std::vector<v1::Meeting> m = Scheduled(p);
