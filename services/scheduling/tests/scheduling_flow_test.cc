@@ -1102,5 +1102,23 @@ TEST_F(SchedulingFlowTest, EveryListPagesWithoutRepeatingOrSkippingWhileRowsCome
   }
 }
 
+TEST_F(SchedulingFlowTest, AListRefusesAPageTokenItDidNotGive) {
+  const Pair p = Matched("tokens", Terms("FREQ=WEEKLY"));
+  for (const std::string token : {"not-a-token", "12x/abc", "abc/def", "/"}) {
+    SCOPED_TRACE(token);
+    v1::ListMeetingsRequest meetings;
+    meetings.set_relationship_id(p.id);
+    meetings.set_page_token(token);
+    EXPECT_EQ(meetings_.ListMeetings(Call(As(p.mentee)), meetings).status().code(), absl::StatusCode::kInvalidArgument);
+    meetings.clear_relationship_id();
+    meetings.set_person_id(p.mentee);
+    EXPECT_EQ(meetings_.ListMeetings(Call(As(p.mentee)), meetings).status().code(), absl::StatusCode::kInvalidArgument);
+    v1::ListSeriesRequest series;
+    series.set_relationship_id(p.id);
+    series.set_page_token(token);
+    EXPECT_EQ(meetings_.ListSeries(Call(As(p.mentee)), series).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace mentoring::scheduling
