@@ -319,6 +319,41 @@ TEST_F(SchedulingFlowTest, TwoSweepersAtOnceMarkEachOverdueMeetingOnce) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(SchedulingFlowTest, TheSweeperReadsByIndexAndReportsItsBacklogAndLag) {
+  for (int i = 0; i < 3; ++i) Matched(absl::StrCat("backlog", i), Terms("FREQ=WEEKLY"));
+  clock_.Advance(absl::Hours(24 * 9 + 4));  // two meetings each past their grace period
+  options_.sweep_batch = 4;
+  auto progress = sweeper_.Sweep();
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  EXPECT_EQ(*progress, JobProgress::kMoreDue);
+  const auto gauge = [&](const std::string& name) {
+    for (const auto& family : sweeper_metrics_.Collect()) {
+      if (family.name == name && !family.metric.empty()) return family.metric[0].gauge.value;
+    }
+    ADD_FAILURE() << name << " not exported";
+    return -1.0;
+  };
+  EXPECT_EQ(gauge("mentoring_scheduling_missed_backlog_meetings"), 2.0);  // six due, four marked
+  // The oldest left: the second week's, missed after 8 March 10:00 (its end plus a day).
+  const absl::Time oldest = absl::FromCivil(absl::CivilSecond(2027, 3, 9, 10, 0, 0), absl::UTCTimeZone());
+  EXPECT_EQ(gauge("mentoring_scheduling_sweep_lag_seconds"), absl::ToDoubleSeconds(clock_.Now() - oldest));
+  ASSERT_TRUE(sweeper_.Sweep().ok());
+  EXPECT_EQ(gauge("mentoring_scheduling_missed_backlog_meetings"), 0.0);
+  EXPECT_EQ(gauge("mentoring_scheduling_sweep_lag_seconds"), 0.0);
+
+  // Both reads are ranges of their partial indexes, never a scan of the table (the
+  // planner is told not to scan, which it can only obey with a usable index).
+  const auto plan = [&](const std::string& query) {
+    return absl::StrJoin(testing::Query(db_.url(), "SET enable_seqscan = off; EXPLAIN " + query), "\n");
+  };
+  EXPECT_THAT(plan("SELECT body FROM meetings WHERE state = 1 AND missed_at <= now() ORDER BY missed_at LIMIT 10 "
+                   "FOR UPDATE SKIP LOCKED"),
+              ::testing::HasSubstr("meetings_missed_due"));
+  EXPECT_THAT(plan("SELECT body FROM meetings WHERE state = 1 AND agenda_pending AND agenda_due_at <= now() "
+                   "ORDER BY agenda_due_at LIMIT 10 FOR UPDATE SKIP LOCKED"),
+              ::testing::HasSubstr("meetings_agenda_due"));
+}
+
 TEST_F(SchedulingFlowTest, ChangesInsideTheNoticeAreLateAndAMovedMeetingKeepsItsIdentity) {
   const Pair p = Matched("late", Terms("FREQ=WEEKLY", /*notice_hours=*/48));
   const std::vector<v1::Meeting> m = Scheduled(p);
