@@ -1137,6 +1137,77 @@ TEST_F(SchedulingFlowTest, EveryListPagesWithoutRepeatingOrSkippingWhileRowsCome
   }
 }
 
+TEST_F(SchedulingFlowTest, WithoutACommonSlotTheSeriesSaysWhyAndNothingIsInvented) {
+  const Pair p{NewUuidV7(), Person("apart-mentee", kLondon, Weekdays(9, 12)),
+               Person("apart-mentor", "Asia/Tokyo", Weekdays(9, 12))};
+  DeliverMatching(MatchMade(p, Terms("FREQ=MONTHLY")));
+  EXPECT_THAT(MeetingsOf(p.id), IsEmpty());
+  EXPECT_THAT(Published("meeting.scheduled"), IsEmpty());
+  const std::string series_id = StoredRelationship(p.id).current_series_id;
+  for (const Caller& caller : {As(p.mentee), As(p.mentor), Admin()}) {
+    SCOPED_TRACE(caller.id);
+    v1::GetSeriesRequest get;
+    get.set_series_id(series_id);
+    auto series = meetings_.GetSeries(Call(caller), get);
+    ASSERT_TRUE(series.ok()) << series.status();
+    ASSERT_THAT(series->issues(), SizeIs(1));
+    EXPECT_EQ(series->issues(0).kind(), v1::PLANNING_ISSUE_KIND_NO_COMMON_SLOT);
+    EXPECT_FALSE(series->has_local_start_minute());
+    v1::GetScheduleSummaryRequest summary;
+    summary.set_relationship_id(p.id);
+    auto counts = meetings_.GetScheduleSummary(Call(caller), summary);
+    ASSERT_TRUE(counts.ok()) << counts.status();
+    ASSERT_THAT(counts->issues(), SizeIs(1));
+    EXPECT_EQ(counts->issues(0).kind(), v1::PLANNING_ISSUE_KIND_NO_COMMON_SLOT);
+    EXPECT_EQ(counts->scheduled(), 0);
+  }
+  // The window extender invents nothing either.
+  clock_.Advance(absl::Hours(24 * 7));
+  ASSERT_TRUE(series_.ExtendWindows().ok());
+  EXPECT_THAT(MeetingsOf(p.id), IsEmpty());
+}
+
+TEST_F(SchedulingFlowTest, AFeedTokenIsTheOwnersToRotateAndRevokeAndItsVersionIsTheETag) {
+  const Pair p = Matched("feed", Terms("FREQ=WEEKLY"));
+  v1::CreateCalendarFeedRequest create;
+  create.set_person_id(p.mentee);
+  EXPECT_EQ(feeds_.CreateCalendarFeed(Call(As(p.mentor)), create).status().code(), absl::StatusCode::kPermissionDenied);
+  auto first = FeedOf(p.mentee);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->path(), "/v1/calendar-feeds/" + first->token());
+  auto rotated = FeedOf(p.mentee);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_NE(rotated->token(), first->token());
+  EXPECT_EQ(Ics(first->token()).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(Ics(rotated->token()).ok());
+  // A token with the right id and a wrong secret is as unknown as any other.
+  const std::string forged = rotated->token().substr(0, rotated->token().find('.') + 1) + "AAAA";
+  EXPECT_EQ(Ics(forged).status().code(), absl::StatusCode::kNotFound);
+
+  // Unchanged: the same version, no body (the gateway's 304); a change moves it on.
+  v1::GetCalendarFeedRequest get;
+  get.set_token(rotated->token());
+  auto content = feeds_.GetCalendarFeed(CallContext{}, get);
+  ASSERT_TRUE(content.ok());
+  get.set_known_version(content->version());
+  auto unchanged = feeds_.GetCalendarFeed(CallContext{}, get);
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->version(), content->version());
+  EXPECT_EQ(unchanged->ics(), "");
+  ASSERT_TRUE(CancelAs(p.mentor, Scheduled(p).back().meeting_id()).ok());
+  auto changed = feeds_.GetCalendarFeed(CallContext{}, get);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_GT(changed->version(), content->version());
+  EXPECT_THAT(changed->ics(), ::testing::HasSubstr("STATUS:CANCELLED"));
+
+  v1::RevokeCalendarFeedRequest revoke;
+  revoke.set_person_id(p.mentee);
+  EXPECT_EQ(feeds_.RevokeCalendarFeed(Call(As(p.mentor)), revoke).status().code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(feeds_.RevokeCalendarFeed(Call(As(p.mentee)), revoke).ok());
+  EXPECT_EQ(Ics(rotated->token()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(feeds_.RevokeCalendarFeed(Call(As(p.mentee)), revoke).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(SchedulingFlowTest, AListRefusesAPageTokenItDidNotGive) {
   const Pair p = Matched("tokens", Terms("FREQ=WEEKLY"));
   for (const std::string token : {"not-a-token", "12x/abc", "abc/def", "/"}) {
