@@ -4,6 +4,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 
+#include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/proto_time.h"
 
 namespace mentoring::scheduling {
@@ -84,36 +85,49 @@ absl::StatusOr<MeetingPage> Page(absl::StatusOr<std::vector<v1::Meeting>> meetin
   return page;
 }
 
-pg::Params PageParams(const std::string& who, absl::Time from, absl::Time to, const std::vector<int>& states,
-                      const std::string& cursor, int limit) {
+absl::StatusOr<pg::Params> PageParams(const std::string& who, absl::Time from, absl::Time to,
+                                      const std::vector<int>& states, const std::string& cursor, int limit) {
   std::vector<std::string> state_texts;
   for (int state : states) state_texts.push_back(std::to_string(state));
   std::optional<std::string> micros, id;
   if (!cursor.empty()) {
-    std::vector<std::string> parts = absl::StrSplit(cursor, absl::MaxSplits('/', 1));
-    if (parts.size() == 2) {
-      micros = parts[0];
-      id = parts[1];
-    }
+    auto parsed = ParsePageCursor(cursor);
+    if (!parsed.ok()) return parsed.status();
+    micros = std::to_string(parsed->micros);
+    id = parsed->id;
   }
   // One more than the page, to know whether another follows.
-  return {who, Rfc3339(from), Rfc3339(to), pg::Param::TextArray(state_texts), micros, id, limit + 1};
+  return pg::Params{who, Rfc3339(from), Rfc3339(to), pg::Param::TextArray(state_texts), micros, id, limit + 1};
 }
 
 }  // namespace
+
+absl::StatusOr<PageCursor> ParsePageCursor(const std::string& token) {
+  std::vector<std::string> parts = absl::StrSplit(token, absl::MaxSplits('/', 1));
+  PageCursor cursor;
+  if (parts.size() != 2 || parts[1].empty() || !absl::SimpleAtoi(parts[0], &cursor.micros)) {
+    return errors::InvalidArgument("page_token", "page_token", "pass back a next_page_token this list returned");
+  }
+  cursor.id = std::move(parts[1]);
+  return cursor;
+}
 
 absl::StatusOr<MeetingPage> MeetingStore::OfPerson(pg::Executor& db, const std::string& person_id, absl::Time from,
                                                    absl::Time to, const std::vector<int>& states,
                                                    const std::string& cursor, int limit) const {
   static const std::string sql = PersonPageSql();
-  return Page(Many(db, sql, PageParams(person_id, from, to, states, cursor, limit)), limit);
+  auto params = PageParams(person_id, from, to, states, cursor, limit);
+  if (!params.ok()) return params.status();
+  return Page(Many(db, sql, *params), limit);
 }
 
 absl::StatusOr<MeetingPage> MeetingStore::OfRelationship(pg::Executor& db, const std::string& relationship_id,
                                                          absl::Time from, absl::Time to, const std::vector<int>& states,
                                                          const std::string& cursor, int limit) const {
   static const std::string sql = RelationshipPageSql();
-  return Page(Many(db, sql, PageParams(relationship_id, from, to, states, cursor, limit)), limit);
+  auto params = PageParams(relationship_id, from, to, states, cursor, limit);
+  if (!params.ok()) return params.status();
+  return Page(Many(db, sql, *params), limit);
 }
 
 absl::StatusOr<std::vector<v1::Meeting>> MeetingStore::MissedDueForUpdate(pg::Transaction& txn, absl::Time now,

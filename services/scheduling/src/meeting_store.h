@@ -17,6 +17,15 @@ struct MeetingPage {
   std::string next_cursor;  // empty on the last page
 };
 
+// A keyset position this service handed out as a page token: "<micros since epoch>/<id>".
+struct PageCursor {
+  int64_t micros = 0;
+  std::string id;
+};
+// INVALID_ARGUMENT (page_token) for anything else: a token that is not one of ours must not
+// quietly read the first page again (a client would loop over it for ever).
+absl::StatusOr<PageCursor> ParsePageCursor(const std::string& token);
+
 struct MeetingCounts {
   int scheduled = 0, completed = 0, missed = 0, cancelled = 0;
   int late_cancellations = 0, late_reschedules = 0, disagreements = 0;

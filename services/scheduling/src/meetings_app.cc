@@ -52,6 +52,17 @@ absl::Status CheckChangeReason(v1::ChangeReason reason) {
                                  "say why with SCHEDULE_CONFLICT, ILLNESS, WORKLOAD, TRAVEL, PERSONAL or OTHER");
 }
 
+// The agreement's cancellation notice for a meeting of `series`. An ad-hoc series has no
+// terms of its own (it is made at the first booking and outlives amendments), so its
+// meetings are held to the relationship's current agreement; before this, an ad-hoc meeting
+// cancelled or moved an hour before it started was never late.
+absl::StatusOr<int> NoticeHours(pg::Executor& db, const v1::MeetingSeries& series) {
+  if (series.kind() != v1::SERIES_KIND_AD_HOC) return series.cancellation_notice_hours();
+  auto relationship = RelationshipStore::Find(db, series.relationship_id());
+  if (!relationship.ok()) return relationship.status();
+  return *relationship ? (*relationship)->terms.cancellation_notice_hours() : 0;
+}
+
 }  // namespace
 
 absl::Status MeetingsApp::CheckAvailability(pg::Executor& db, const std::string& organiser_id,
@@ -217,12 +228,14 @@ absl::StatusOr<v1::RescheduleMeetingResponse> MeetingsApp::RescheduleMeeting(
         !fits.ok()) {
       return fits;
     }
+    auto notice_hours = NoticeHours(txn, *series);
+    if (!notice_hours.ok()) return notice_hours.status();
     ScheduleChanges changes(series_, meetings_, clock_);
     changes.SetTraceparent(call.trace.ToHeader());
     v1::RescheduleMeetingResponse response;
     const auto move = [&](v1::Meeting& m, absl::Time to, bool moved_from_series_time) {
-      Move(m, to, call.caller.id, request.reason(), IsLate(m, series->cancellation_notice_hours(), now),
-           moved_from_series_time, options_.timings, now);
+      Move(m, to, call.caller.id, request.reason(), IsLate(m, *notice_hours, now), moved_from_series_time,
+           options_.timings, now);
       *response.add_meetings() = AdminView(m);
       auto event = RescheduledEvent(m, clock_);
       changes.ChangedMeeting(m, std::move(event));
@@ -281,7 +294,9 @@ absl::StatusOr<v1::Meeting> MeetingsApp::CancelMeeting(const CallContext& call,
     auto series = series_.Get(txn, meeting->series_id());
     if (!series.ok()) return series.status();
     const absl::Time now = clock_.Now();
-    Cancel(*meeting, call.caller.id, request.reason(), IsLate(*meeting, series->cancellation_notice_hours(), now), now);
+    auto notice_hours = NoticeHours(txn, *series);
+    if (!notice_hours.ok()) return notice_hours.status();
+    Cancel(*meeting, call.caller.id, request.reason(), IsLate(*meeting, *notice_hours, now), now);
     ScheduleChanges changes(series_, meetings_, clock_);
     changes.SetTraceparent(call.trace.ToHeader());
     changes.ChangedMeeting(*meeting, CancelledEvent(*meeting, clock_));

@@ -30,6 +30,9 @@ class ScheduleChanges {
   // A changed meeting and the event that says so (none for a change no one else needs to
   // know, e.g. an agenda set).
   void ChangedMeeting(v1::Meeting meeting, std::optional<events::v1::EventEnvelope> event);
+  // A further event about a meeting this set also records as new or changed (one unit of
+  // work that says two things about it), in order before that meeting's own event.
+  void AddEvent(events::v1::EventEnvelope event) { events_.push_back(std::move(event)); }
   // Someone whose calendar changed without a meeting of theirs in this set.
   void Touch(const std::string& person_id) { people_.insert(person_id); }
   // A trace to continue in the events (the request or event that caused them): the events

@@ -118,7 +118,9 @@ absl::StatusOr<std::vector<absl::Status>> SeriesApp::OnMatchMade(
   for (const auto& [event, m] : made) {
     auto kept = relationships.find(m.relationship_id());
     if (kept != relationships.end() && kept->second.matching_sequence >= event.sequence()) {
-      outcome.push_back(absl::OkStatus());  // old news: a later event was applied first
+      // Old news: a later event was applied first. It plans nothing, but see LearnPeople.
+      if (LearnPeople(kept->second, m)) changed.insert(m.relationship_id());
+      outcome.push_back(absl::OkStatus());
       continue;
     }
     RelationshipRecord r = kept != relationships.end() ? kept->second : RelationshipRecord{};
@@ -145,6 +147,20 @@ absl::StatusOr<std::vector<absl::Status>> SeriesApp::OnMatchMade(
   if (auto saved = RelationshipStore::SaveMany(txn, to_save); !saved.ok()) return saved;
   if (auto flushed = changes.Flush(txn); !flushed.ok()) return flushed;
   return outcome;
+}
+
+bool SeriesApp::LearnPeople(RelationshipRecord& relationship, const events::v1::MatchMade& made) {
+  // A relationship seen first through a later event (paused, closed) knows its state but
+  // not its people. Without them a resume or an amendment that comes after is parked for
+  // good (it waits for a match.made that has already been and gone), so the people, the
+  // programme and the first terms are kept from this stale match.made; its state and plan
+  // stay what the later event made them.
+  if (relationship.knows_people()) return false;
+  relationship.mentee_id = made.mentee_id();
+  relationship.mentor_id = made.mentor_id();
+  relationship.programme_id = made.programme_id();
+  if (relationship.terms.agreement_version() == 0) relationship.terms = made.terms();
+  return true;
 }
 
 absl::Status SeriesApp::StartSeries(pg::Transaction& txn, RelationshipRecord& relationship, ScheduleChanges& changes) {
@@ -188,10 +204,13 @@ void SeriesApp::PlanSeries(const Pair& pair, RelationshipRecord& relationship, S
 }
 
 absl::Status SeriesApp::StopSeries(pg::Transaction& txn, RelationshipRecord& relationship, v1::ChangeReason reason,
-                                   ScheduleChanges& changes) {
+                                   ScheduleChanges& changes, bool with_adhoc) {
   const absl::Time now = clock_.Now();
   for (const std::string* series_id : {&relationship.current_series_id, &relationship.adhoc_series_id}) {
     if (series_id->empty()) continue;
+    // A meeting the pair booked on its own is no part of the cadence a new agreement
+    // replaces: before, an amendment cancelled it with the cadence's meetings.
+    if (series_id == &relationship.adhoc_series_id && !with_adhoc) continue;
     // Meetings first, then their series: every writer locks in that order.
     auto ahead = meetings_.ScheduledOfSeriesForUpdate(txn, *series_id, now);
     if (!ahead.ok()) return ahead.status();
@@ -222,8 +241,9 @@ absl::Status SeriesApp::EndPlanning(pg::Transaction& txn, const events::v1::Even
   r.state = state;
   ScheduleChanges changes(series_, meetings_, clock_);
   // A relationship first seen here (its match.made is behind) has nothing planned; its
-  // state is recorded, so the match.made, older, changes nothing when it comes.
-  if (auto stopped = StopSeries(txn, r, reason, changes); !stopped.ok()) return stopped;
+  // state is recorded, so the match.made, older, only tells who its people are when it
+  // comes (LearnPeople).
+  if (auto stopped = StopSeries(txn, r, reason, changes, /*with_adhoc=*/true); !stopped.ok()) return stopped;
   return Save(txn, r, changes, event);
 }
 
@@ -256,7 +276,9 @@ absl::Status SeriesApp::OnResumed(pg::Transaction& txn, const events::v1::EventE
   r.state = RelationshipState::kActive;
   r.terms = resumed.terms();
   ScheduleChanges changes(series_, meetings_, clock_);
-  if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes); !stopped.ok()) return stopped;
+  if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes, /*with_adhoc=*/false);
+      !stopped.ok())
+    return stopped;
   if (auto started = StartSeries(txn, r, changes); !started.ok()) return started;
   return Save(txn, r, changes, event);
 }
@@ -273,7 +295,9 @@ absl::Status SeriesApp::OnAmended(pg::Transaction& txn, const events::v1::EventE
   ScheduleChanges changes(series_, meetings_, clock_);
   // A paused relationship keeps the new terms for when it resumes.
   if (r.state == RelationshipState::kActive) {
-    if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes); !stopped.ok()) return stopped;
+    if (auto stopped = StopSeries(txn, r, v1::CHANGE_REASON_AGREEMENT_CHANGED, changes, /*with_adhoc=*/false);
+        !stopped.ok())
+      return stopped;
     if (auto started = StartSeries(txn, r, changes); !started.ok()) return started;
   }
   return Save(txn, r, changes, event);
@@ -369,8 +393,17 @@ absl::Status SeriesApp::Replan(pg::Transaction& txn, const std::string& person_i
                                        meeting.attendee_time_zone() != pair->attendee->zone_name();
       meeting.set_organiser_time_zone(pair->organiser->zone_name());
       meeting.set_attendee_time_zone(pair->attendee->zone_name());
+      // A meeting flagged by an earlier change that fits both people again where it is
+      // needs nobody's attention now (before, the flag stayed until someone moved it).
+      const bool unflagged = meeting.needs_attention() &&
+                             meeting.attention_reason() == v1::CHANGE_REASON_AVAILABILITY_CHANGED &&
+                             planner.Fits(starts);
+      if (unflagged) {
+        meeting.set_needs_attention(false);
+        meeting.set_attention_reason(v1::CHANGE_REASON_UNSPECIFIED);
+      }
       if (planner.Fits(starts) && !zone_moved) {
-        if (zones_shown_changed) {
+        if (zones_shown_changed || unflagged) {
           meeting.set_version(meeting.version() + 1);
           changes.ChangedMeeting(std::move(meeting), std::nullopt);
         }
@@ -389,6 +422,13 @@ absl::Status SeriesApp::Replan(pg::Transaction& txn, const std::string& person_i
         // Too near to move without breaking the notice, or nowhere to go: the pair decides.
         meeting.set_needs_attention(true);
         meeting.set_attention_reason(v1::CHANGE_REASON_AVAILABILITY_CHANGED);
+        meeting.set_version(meeting.version() + 1);
+        changes.ChangedMeeting(std::move(meeting), std::nullopt);
+      } else if (zones_shown_changed || unflagged) {
+        // It stays where it is (the new zone keeps its time, or it is near and still fits),
+        // yet it is now read in the new zones: saved like the unchanged case above. Without
+        // this, a move to a zone with the same clock (New York to Toronto) left every meeting
+        // showing, and its calendar entry's TZID naming, the organiser's old zone.
         meeting.set_version(meeting.version() + 1);
         changes.ChangedMeeting(std::move(meeting), std::nullopt);
       }

@@ -62,10 +62,14 @@ class SeriesApp {
   // A new cadence series for the relationship's terms, planned through the window.
   absl::Status StartSeries(pg::Transaction& txn, RelationshipRecord& relationship, ScheduleChanges& changes);
   void PlanSeries(const Pair& pair, RelationshipRecord& relationship, ScheduleChanges& changes);
-  // Ends the relationship's cadence series and cancels its meetings ahead (and the ad-hoc
-  // ones ahead), by the system.
+  // Ends the relationship's cadence series and cancels its meetings ahead, by the system;
+  // the ad-hoc ones ahead too when `with_adhoc` (the relationship stops meeting), not when
+  // a new agreement only replaces the cadence.
   absl::Status StopSeries(pg::Transaction& txn, RelationshipRecord& relationship, v1::ChangeReason reason,
-                          ScheduleChanges& changes);
+                          ScheduleChanges& changes, bool with_adhoc);
+  // A match.made older than what was applied plans nothing, but a relationship first seen
+  // through a later event learns its people from it: true when it did.
+  static bool LearnPeople(RelationshipRecord& relationship, const events::v1::MatchMade& made);
   // Applies a lifecycle change that ends what is planned: pause, close, alumni.
   absl::Status EndPlanning(pg::Transaction& txn, const events::v1::EventEnvelope& event,
                            const std::string& relationship_id, RelationshipState state, v1::ChangeReason reason);

@@ -1,7 +1,6 @@
 #include "series_store.h"
 
-#include <absl/strings/str_split.h>
-
+#include "meeting_store.h"
 #include "mentoring/runtime/proto_time.h"
 
 namespace mentoring::scheduling {
@@ -57,11 +56,10 @@ absl::StatusOr<std::vector<v1::MeetingSeries>> SeriesStore::OfRelationship(pg::E
                                                                            const std::string& after, int limit) const {
   std::string micros = "0", id;
   if (!after.empty()) {
-    std::vector<std::string> parts = absl::StrSplit(after, absl::MaxSplits('/', 1));
-    if (parts.size() == 2) {
-      micros = parts[0];
-      id = parts[1];
-    }
+    auto cursor = ParsePageCursor(after);
+    if (!cursor.ok()) return cursor.status();
+    micros = std::to_string(cursor->micros);
+    id = cursor->id;
   }
   return Many(db, kOfRelationship, {relationship_id, after, micros, id, limit});
 }

@@ -1,6 +1,7 @@
 #include "sweeper.h"
 
 #include "meeting_rules.h"
+#include "mentoring/runtime/proto_time.h"
 #include "schedule_changes.h"
 
 namespace mentoring::scheduling {
@@ -32,6 +33,17 @@ absl::StatusOr<MeetingSweeper::Marked> MeetingSweeper::SweepOnce() {
     marked.missed = static_cast<int>(due->size());
     ScheduleChanges changes(series_, meetings_, clock_);
     for (v1::Meeting& meeting : *due) {
+      // A meeting whose agenda was due and absent gets its meeting.agenda_missing here
+      // when this pass takes it first (a sweeper that was down past both times, or another
+      // replica marking it missed while this one's agenda pass ran): the agenda pass only
+      // reads scheduled meetings, so without this whether the event went out depended on
+      // which pass, of which replica, reached the meeting first.
+      if (!meeting.has_agenda() && !meeting.agenda_missing_published() &&
+          FromTimestamp(meeting.agenda_due_at()) <= now) {
+        meeting.set_agenda_missing_published(true);
+        changes.AddEvent(AgendaMissingEvent(meeting, clock_));
+        ++marked.agendas;
+      }
       MarkMissed(meeting, now);
       auto event = MissedEvent(meeting, clock_);
       changes.ChangedMeeting(std::move(meeting), std::move(event));
@@ -42,7 +54,7 @@ absl::StatusOr<MeetingSweeper::Marked> MeetingSweeper::SweepOnce() {
   auto agendas = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
     auto due = meetings_.AgendaDueForUpdate(txn, now, options_.sweep_batch);
     if (!due.ok()) return due.status();
-    marked.agendas = static_cast<int>(due->size());
+    marked.agendas += static_cast<int>(due->size());
     ScheduleChanges changes(series_, meetings_, clock_);
     for (v1::Meeting& meeting : *due) {
       meeting.set_agenda_missing_published(true);
@@ -69,7 +81,7 @@ absl::StatusOr<JobProgress> MeetingSweeper::Sweep() {
   auto marked = SweepOnce();
   if (!marked.ok()) return marked.status();
   if (auto refreshed = RefreshBacklog(); !refreshed.ok()) return refreshed;
-  const bool full = marked->missed == options_.sweep_batch || marked->agendas == options_.sweep_batch;
+  const bool full = marked->missed == options_.sweep_batch || marked->agendas >= options_.sweep_batch;
   return full ? JobProgress::kMoreDue : JobProgress::kDone;
 }
 
