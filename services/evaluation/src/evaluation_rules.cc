@@ -283,29 +283,6 @@ bool SameDate(const common::v1::Date& a, const common::v1::Date& b) {
   return a.year() == b.year() && a.month() == b.month() && a.day() == b.day();
 }
 
-std::string PageToken(const PageKey& last) { return absl::WebSafeBase64Escape(absl::StrCat(last.key, ":", last.id)); }
-
-absl::StatusOr<std::optional<PageKey>> ParsePageToken(const std::string& token) {
-  if (token.empty()) return std::optional<PageKey>();
-  std::string text;
-  PageKey key;
-  const auto bad = errors::InvalidArgument("page_token", "page_token", "pass the next_page_token of the previous page");
-  if (!absl::WebSafeBase64Unescape(token, &text)) return bad;
-  const size_t colon = text.find(':');
-  if (colon == std::string::npos || !absl::SimpleAtoi(text.substr(0, colon), &key.key)) return bad;
-  key.id = text.substr(colon + 1);
-  if (key.id.empty() || !errors::IsUtf8(key.id)) return bad;
-  return std::optional<PageKey>(std::move(key));
-}
-
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested == 0) return 50;
-  if (requested < 1 || requested > 200) {
-    return errors::InvalidArgument("page_size", "range_1_200", "must be between 1 and 200");
-  }
-  return requested;
-}
-
 int64_t Micros(absl::Time time) { return absl::ToUnixMicros(time); }
 
 }  // namespace mentoring::evaluation

@@ -16,6 +16,7 @@
 #include "mentoring/evaluation/v1/evaluation.pb.h"
 #include "mentoring/evaluation/v1/evaluation_records.pb.h"
 #include "mentoring/runtime/identity.h"
+#include "mentoring/runtime/paging.h"
 #include "mentoring/runtime/proto_time.h"
 
 namespace mentoring::evaluation {
@@ -115,17 +116,8 @@ std::optional<absl::CivilDay> DayOf(const common::v1::Date& date);  // nullopt w
 std::string DateText(const common::v1::Date& date);                 // "2027-03-01", or "" when unset
 bool SameDate(const common::v1::Date& a, const common::v1::Date& b);
 
-// Lists page by a key and an id (a time in microseconds, a meeting number...): the token is
-// the last item's, opaque to clients.
-struct PageKey {
-  int64_t key = 0;
-  std::string id;
-};
-std::string PageToken(const PageKey& last);
-// nullopt for the first page; INVALID_ARGUMENT for a token this service did not give.
-absl::StatusOr<std::optional<PageKey>> ParsePageToken(const std::string& token);
-// 1..200, default 50.
-absl::StatusOr<int> PageSize(int requested);
+// Lists page by a key and an id (a time in microseconds, a meeting number...): see
+// mentoring/runtime/paging.h (PageKey, PageToken, ParsePageToken, PageSize: 1..200, 50).
 int64_t Micros(absl::Time time);
 
 }  // namespace mentoring::evaluation

@@ -11,6 +11,10 @@ constexpr char kSave[] =
 constexpr char kDelete[] = "DELETE FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = $3";
 constexpr char kOfProgramme[] =
     "SELECT body FROM enrollments WHERE programme_id = $1 AND ($2 = 0 OR role = $2) ORDER BY role, person_id";
+// Pages by (role, person_id).
+constexpr char kPageOfProgramme[] =
+    "SELECT body, role::bigint, person_id FROM enrollments WHERE programme_id = $1 AND ($2 = 0 OR role = $2) "
+    "AND ($3::bigint IS NULL OR (role, person_id) > ($3::smallint, $4)) ORDER BY role, person_id LIMIT $5";
 constexpr char kFind[] = "SELECT body FROM enrollments WHERE programme_id = $1 AND person_id = $2 AND role = $3";
 constexpr char kDeleteAllOf[] = "DELETE FROM enrollments WHERE person_id = $1 RETURNING programme_id";
 
@@ -38,6 +42,15 @@ absl::StatusOr<std::vector<v1::Enrollment>> EnrollmentStore::OfProgramme(pg::Exe
   auto rows = db.Exec(kOfProgramme, {programme_id, static_cast<int>(role)});
   if (!rows.ok()) return rows.status();
   return pg::ParseColumnRows<v1::Enrollment>(*rows, 0, kWhat);
+}
+
+absl::StatusOr<Page<v1::Enrollment>> EnrollmentStore::PageOfProgramme(pg::Executor& db, const std::string& programme_id,
+                                                                      v1::ParticipantRole role,
+                                                                      const std::optional<PageKey>& after,
+                                                                      int size) const {
+  auto rows = db.Exec(kPageOfProgramme, pg::PageParams({programme_id, static_cast<int>(role)}, after, size));
+  if (!rows.ok()) return rows.status();
+  return pg::PageOfRows<v1::Enrollment>(*rows, size, kWhat);
 }
 
 absl::StatusOr<std::optional<v1::Enrollment>> EnrollmentStore::Find(pg::Executor& db, const std::string& programme_id,

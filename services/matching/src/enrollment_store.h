@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "mentoring/matching/v1/matching.pb.h"
-#include "mentoring/runtime/postgres.h"
+#include "mentoring/runtime/store.h"
 
 namespace mentoring::matching {
 
@@ -23,6 +23,10 @@ class EnrollmentStore {
   // The programme's enrollments in `role` (UNSPECIFIED: every role), by role then person id.
   absl::StatusOr<std::vector<v1::Enrollment>> OfProgramme(pg::Executor& db, const std::string& programme_id,
                                                           v1::ParticipantRole role) const;
+  // The same, a page of `size` after `after`.
+  absl::StatusOr<Page<v1::Enrollment>> PageOfProgramme(pg::Executor& db, const std::string& programme_id,
+                                                       v1::ParticipantRole role, const std::optional<PageKey>& after,
+                                                       int size) const;
   absl::StatusOr<std::optional<v1::Enrollment>> Find(pg::Executor& db, const std::string& programme_id,
                                                      const std::string& person_id, v1::ParticipantRole role) const;
   // Deletes every enrollment of the person; returns the programmes they were enrolled in

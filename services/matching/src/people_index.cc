@@ -221,6 +221,12 @@ int PeopleIndex::IndexOf(const std::string& person_id) const {
   return it != people_.end() && it->person_id() == person_id ? static_cast<int>(it - people_.begin()) : -1;
 }
 
+int PeopleIndex::FirstIndexAfter(const std::string& person_id) const {
+  auto it = std::upper_bound(people_.begin(), people_.end(), person_id,
+                             [](const std::string& id, const auto& p) { return id < p.person_id(); });
+  return static_cast<int>(it - people_.begin());
+}
+
 profiles::v1::Person MatchingFactsOf(const profiles::v1::Person& person) {
   profiles::v1::Person facts = person;
   facts.clear_display_name();

@@ -90,6 +90,8 @@ class PeopleIndex {
   int size() const { return static_cast<int>(people_.size()); }
   // -1 when unknown.
   int IndexOf(const std::string& person_id) const;
+  // The first index whose person id sorts after `person_id` (size() when none), known or not.
+  int FirstIndexAfter(const std::string& person_id) const;
   const Candidate& at(int index) const { return candidates_[index]; }
   const profiles::v1::Person& person(int index) const { return people_[index]; }
   const std::string& id(int index) const { return people_[index].person_id(); }

@@ -3,6 +3,7 @@
 #include "matching_rules.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
+#include "mentoring/runtime/paging.h"
 #include "relationship_changes.h"
 
 namespace mentoring::matching {
@@ -98,11 +99,16 @@ absl::StatusOr<v1::WithdrawEnrollmentResponse> ProgrammesApp::WithdrawEnrollment
 absl::StatusOr<v1::ListEnrollmentsResponse> ProgrammesApp::ListEnrollments(const CallContext& call,
                                                                            const v1::ListEnrollmentsRequest& request) {
   if (auto allowed = RequireAdmin(call.caller); !allowed.ok()) return allowed;
+  auto size = PageSize(request.page_size(), {.fallback = 100, .max = 500});
+  if (!size.ok()) return size.status();
+  auto after = ParsePageToken(request.page_token());
+  if (!after.ok()) return after.status();
   if (auto programme = programmes_.Get(pool_, request.programme_id()); !programme.ok()) return programme.status();
-  auto enrollments = enrollments_.OfProgramme(pool_, request.programme_id(), request.role());
-  if (!enrollments.ok()) return enrollments.status();
+  auto page = enrollments_.PageOfProgramme(pool_, request.programme_id(), request.role(), *after, *size);
+  if (!page.ok()) return page.status();
   v1::ListEnrollmentsResponse response;
-  for (auto& enrollment : *enrollments) *response.add_enrollments() = std::move(enrollment);
+  for (auto& enrollment : page->items) *response.add_enrollments() = std::move(enrollment);
+  response.set_next_page_token(page->next_page_token);
   return response;
 }
 

@@ -5,6 +5,7 @@
 #include "explanations.h"
 #include "matching_rules.h"
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/paging.h"
 #include "recommender.h"
 
 namespace mentoring::matching {
@@ -14,31 +15,54 @@ constexpr int kMaxRecommendations = 50;
 // A mentor pool is recounted at least this often: seats change with every accept anywhere.
 constexpr absl::Duration kPoolLifetime = absl::Seconds(2);
 
+// A page token's key as a position in this index's ranking.
+std::optional<RankedAfter> CursorIn(const PeopleIndex& index, const std::optional<PageKey>& after) {
+  if (!after) return std::nullopt;
+  return RankedAfter{static_cast<int32_t>(after->key), index.FirstIndexAfter(after->id)};
+}
+
+// Keeps `limit` of what was asked one more than; when that one came, the token of the page
+// after the last kept.
+std::string TrimToPage(google::protobuf::RepeatedPtrField<v1::Recommendation>& recommendations, int limit) {
+  if (recommendations.size() <= limit) return "";
+  recommendations.DeleteSubrange(limit, recommendations.size() - limit);
+  const v1::Recommendation& last = recommendations.Get(limit - 1);
+  return PageToken({last.score(), last.person_id()});
+}
+
 }  // namespace
 
-absl::StatusOr<std::pair<v1::Programme, int>> RecommendationsApp::Admit(const CallContext& call,
-                                                                        const v1::RecommendRequest& request) {
+absl::StatusOr<RecommendationsApp::Admitted> RecommendationsApp::Admit(const CallContext& call,
+                                                                       const v1::RecommendRequest& request) {
   if (request.person_id().empty()) return errors::InvalidArgument("person_id", "required", "name the person");
   if (request.limit() < 0 || request.limit() > kMaxRecommendations) {
     return errors::InvalidArgument("limit", "range_0_50", "must be between 1 and 50 (0: the default, 10)");
+  }
+  auto after = ParsePageToken(request.page_token());
+  if (!after.ok()) return after.status();
+  if (*after && ((*after)->key < INT32_MIN || (*after)->key > INT32_MAX)) {
+    return errors::InvalidArgument("page_token", "page_token", "pass the next_page_token of the previous page");
   }
   if (auto allowed = RequireSelfOrAdmin(call.caller, request.person_id(), "recommendations"); !allowed.ok()) {
     return allowed;
   }
   auto programme = programmes_.Get(pool_, request.programme_id());
   if (!programme.ok()) return programme.status();
-  return std::pair(std::move(*programme), request.limit() == 0 ? kDefaultRecommendations : request.limit());
+  return Admitted{std::move(*programme), request.limit() == 0 ? kDefaultRecommendations : request.limit(),
+                  std::move(*after)};
 }
 
 absl::StatusOr<v1::RecommendResponse> RecommendationsApp::RecommendMentors(const CallContext& call,
                                                                            const v1::RecommendRequest& request) {
   auto admitted = Admit(call, request);
   if (!admitted.ok()) return admitted.status();
-  const auto& [programme, limit] = *admitted;
+  const auto& [programme, limit, after] = *admitted;
   v1::RecommendResponse response;
-  auto recommendations = MentorsFor(programme, request.person_id(), limit, &response);
+  // One more than the page tells whether another follows.
+  auto recommendations = MentorsFor(programme, request.person_id(), limit + 1, &response, "", after);
   if (!recommendations.ok()) return recommendations.status();
   for (auto& r : *recommendations) *response.add_recommendations() = std::move(r);
+  response.set_next_page_token(TrimToPage(*response.mutable_recommendations(), limit));
   return response;
 }
 
@@ -46,7 +70,7 @@ absl::StatusOr<v1::RecommendResponse> RecommendationsApp::RecommendMentees(const
                                                                            const v1::RecommendRequest& request) {
   auto admitted = Admit(call, request);
   if (!admitted.ok()) return admitted.status();
-  const auto& [programme, limit] = *admitted;
+  const auto& [programme, limit, after] = *admitted;
   // The programme's mentees, each under their own context.
   auto people = directory_.Current(pool_);
   if (!people.ok()) return people.status();
@@ -66,17 +90,19 @@ absl::StatusOr<v1::RecommendResponse> RecommendationsApp::RecommendMentees(const
   const PairScorer scorer(PolicyOf(programme), index);
   auto context_of = [&](int32_t mentee) -> const MenteeContext& { return (*contexts)[position[mentee]]; };
   v1::RecommendResponse response;
-  for (const Ranked& ranked : TopMentees(scorer, mentor, candidates, context_of, limit)) {
+  for (const Ranked& ranked : TopMentees(scorer, mentor, candidates, context_of, limit + 1, CursorIn(index, after))) {
     FillRecommendation(scorer.Explain(ranked.person, mentor, context_of(ranked.person)), index.id(ranked.person),
                        response.add_recommendations());
   }
+  response.set_next_page_token(TrimToPage(*response.mutable_recommendations(), limit));
   return response;
 }
 
 absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsApp::MentorsFor(const v1::Programme& programme,
                                                                                const std::string& mentee_id, int limit,
                                                                                v1::RecommendResponse* diagnostics,
-                                                                               const std::string& being_replaced) {
+                                                                               const std::string& being_replaced,
+                                                                               const std::optional<PageKey>& after) {
   auto people = directory_.Current(pool_);
   if (!people.ok()) return people.status();
   const PeopleIndex& index = **people;
@@ -90,10 +116,11 @@ absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsApp::MentorsFor(c
   const MenteeContext& context = contexts->front();
   const PairScorer scorer(PolicyOf(programme), index);
   std::vector<v1::Recommendation> out;
-  for (const Ranked& ranked : TopMentors(scorer, mentee, mentors, context, limit)) {
+  for (const Ranked& ranked : TopMentors(scorer, mentee, mentors, context, limit, CursorIn(index, after))) {
     FillRecommendation(scorer.Explain(mentee, ranked.person, context), index.id(ranked.person), &out.emplace_back());
   }
-  if (out.empty() && diagnostics != nullptr) {
+  // Why nobody qualifies, on the first page only (a later one is empty when all were given).
+  if (out.empty() && diagnostics != nullptr && !after) {
     FillRuledOut(RejectionCounts(scorer, mentee, mentors, context), diagnostics->mutable_ruled_out());
   }
   return out;

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/runtime/call_context.h"
 #include "mentoring/runtime/clock.h"
+#include "mentoring/runtime/paging.h"
 #include "mentoring/runtime/postgres.h"
 #include "programme_store.h"
 #include "relationship_store.h"
@@ -35,14 +37,22 @@ class RecommendationsApp {
   // The best `limit` mentors with a free seat for the mentee in the programme. When there
   // is none and `diagnostics` is given, its ruled_out says which rules excluded whom. The
   // open relationship `being_replaced` (a rematch) leaves its focus areas open.
+  // `after` (a page token's key: the last score and person id given) asks for the ones
+  // ranked after it.
   absl::StatusOr<std::vector<v1::Recommendation>> MentorsFor(const v1::Programme& programme,
                                                              const std::string& mentee_id, int limit,
                                                              v1::RecommendResponse* diagnostics,
-                                                             const std::string& being_replaced = "");
+                                                             const std::string& being_replaced = "",
+                                                             const std::optional<PageKey>& after = std::nullopt);
 
  private:
-  // The programme and the limit asked for, once the caller may ask.
-  absl::StatusOr<std::pair<v1::Programme, int>> Admit(const CallContext& call, const v1::RecommendRequest& request);
+  struct Admitted {
+    v1::Programme programme;
+    int limit = 0;                 // the page size
+    std::optional<PageKey> after;  // where the page starts
+  };
+  // The programme, the page asked for, once the caller may ask.
+  absl::StatusOr<Admitted> Admit(const CallContext& call, const v1::RecommendRequest& request);
 
   // The programme's enrolled mentors with a free seat, as PeopleIndex indexes: cached per
   // programme, rebuilt when the roster or the people snapshot changed, or after 2 s (seats).

@@ -32,24 +32,30 @@ class BestK {
   std::vector<Ranked> heap_;
 };
 
+bool OnThisPage(const Ranked& candidate, const std::optional<RankedAfter>& after) {
+  if (!after) return true;
+  return candidate.score < after->score || (candidate.score == after->score && candidate.person >= after->first_index);
+}
+
 }  // namespace
 
 std::vector<Ranked> TopMentors(const PairScorer& scorer, int32_t mentee, std::span<const int32_t> mentors,
-                               const MenteeContext& context, int k) {
+                               const MenteeContext& context, int k, const std::optional<RankedAfter>& after) {
   BestK best(k);
   for (int32_t mentor : mentors) {
     const int32_t score = scorer.Score(mentee, mentor, context);
-    if (score != kNotAllowed) best.Offer({mentor, score});
+    if (score != kNotAllowed && OnThisPage({mentor, score}, after)) best.Offer({mentor, score});
   }
   return best.Take();
 }
 
 std::vector<Ranked> TopMentees(const PairScorer& scorer, int32_t mentor, std::span<const int32_t> mentees,
-                               const std::function<const MenteeContext&(int32_t)>& context_of, int k) {
+                               const std::function<const MenteeContext&(int32_t)>& context_of, int k,
+                               const std::optional<RankedAfter>& after) {
   BestK best(k);
   for (int32_t mentee : mentees) {
     const int32_t score = scorer.Score(mentee, mentor, context_of(mentee));
-    if (score != kNotAllowed) best.Offer({mentee, score});
+    if (score != kNotAllowed && OnThisPage({mentee, score}, after)) best.Offer({mentee, score});
   }
   return best.Take();
 }

@@ -16,12 +16,24 @@ constexpr char kOpenOfMentees[] = "SELECT body FROM relationships WHERE state IN
 constexpr char kInvolvingForUpdate[] =
     "SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) AND ($2 OR state IN (1, 2, 3)) "
     "ORDER BY relationship_id FOR UPDATE";
-constexpr char kInvolving[] =
-    "SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) AND ($2 OR state IN (1, 2, 3)) "
-    "ORDER BY created_at, relationship_id";
-constexpr char kOfProgramme[] =
-    "SELECT body FROM relationships WHERE programme_id = $1 AND ($2 OR state IN (1, 2, 3)) "
-    "ORDER BY created_at, relationship_id";
+// Pages by (created_at, relationship_id), the key in microseconds: $3 the last one's (NULL
+// on the first page), $4 its id, $5 the rows asked for.
+constexpr char kPageTail[] =
+    " AND ($3::bigint IS NULL OR (created_at, relationship_id) > "
+    "('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4)) "
+    "ORDER BY created_at, relationship_id LIMIT $5";
+constexpr char kPageColumns[] =
+    "SELECT body, (extract(epoch FROM created_at) * 1000000)::bigint, relationship_id FROM relationships ";
+const std::string& InvolvingSql() {
+  static const std::string sql =
+      std::string(kPageColumns) + "WHERE (mentee_id = $1 OR mentor_id = $1) AND ($2 OR state IN (1, 2, 3))" + kPageTail;
+  return sql;
+}
+const std::string& OfProgrammeSql() {
+  static const std::string sql =
+      std::string(kPageColumns) + "WHERE programme_id = $1 AND ($2 OR state IN (1, 2, 3))" + kPageTail;
+  return sql;
+}
 
 constexpr char kLockTimeout[] = "SET LOCAL lock_timeout = '10s'";
 constexpr char kAddPersonLocks[] =
@@ -79,16 +91,22 @@ absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::InvolvingForUpd
   return Many(txn, kInvolvingForUpdate, {person_id, include_closed});
 }
 
-absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::Involving(pg::Executor& db,
-                                                                           const std::string& person_id,
-                                                                           bool include_closed) const {
-  return Many(db, kInvolving, {person_id, include_closed});
+absl::StatusOr<Page<v1::Relationship>> RelationshipStore::Involving(pg::Executor& db, const std::string& person_id,
+                                                                    bool include_closed,
+                                                                    const std::optional<PageKey>& after,
+                                                                    int size) const {
+  auto rows = db.Exec(InvolvingSql(), pg::PageParams({person_id, include_closed}, after, size));
+  if (!rows.ok()) return rows.status();
+  return pg::PageOfRows<v1::Relationship>(*rows, size, "relationship");
 }
 
-absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::OfProgramme(pg::Executor& db,
-                                                                             const std::string& programme_id,
-                                                                             bool include_closed) const {
-  return Many(db, kOfProgramme, {programme_id, include_closed});
+absl::StatusOr<Page<v1::Relationship>> RelationshipStore::OfProgramme(pg::Executor& db, const std::string& programme_id,
+                                                                      bool include_closed,
+                                                                      const std::optional<PageKey>& after,
+                                                                      int size) const {
+  auto rows = db.Exec(OfProgrammeSql(), pg::PageParams({programme_id, include_closed}, after, size));
+  if (!rows.ok()) return rows.status();
+  return pg::PageOfRows<v1::Relationship>(*rows, size, "relationship");
 }
 
 }  // namespace mentoring::matching

@@ -41,12 +41,13 @@ class RelationshipStore : public pg::DocumentTable<v1::Relationship> {
   // `include_closed`), locked, by id.
   absl::StatusOr<std::vector<v1::Relationship>> InvolvingForUpdate(pg::Transaction& txn, const std::string& person_id,
                                                                    bool include_closed) const;
-  // The same unlocked, oldest first.
-  absl::StatusOr<std::vector<v1::Relationship>> Involving(pg::Executor& db, const std::string& person_id,
-                                                          bool include_closed) const;
-  // A programme's relationships (the open ones unless `include_closed`), oldest first.
-  absl::StatusOr<std::vector<v1::Relationship>> OfProgramme(pg::Executor& db, const std::string& programme_id,
-                                                            bool include_closed) const;
+  // The same unlocked, a page of `size` after `after`, oldest first.
+  absl::StatusOr<Page<v1::Relationship>> Involving(pg::Executor& db, const std::string& person_id, bool include_closed,
+                                                   const std::optional<PageKey>& after, int size) const;
+  // A programme's relationships (the open ones unless `include_closed`), a page, oldest first.
+  absl::StatusOr<Page<v1::Relationship>> OfProgramme(pg::Executor& db, const std::string& programme_id,
+                                                     bool include_closed, const std::optional<PageKey>& after,
+                                                     int size) const;
 };
 
 }  // namespace mentoring::matching

@@ -4,6 +4,7 @@
 
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/outbox.h"
+#include "mentoring/runtime/paging.h"
 #include "relationship_changes.h"
 
 namespace mentoring::matching {
@@ -37,21 +38,26 @@ absl::StatusOr<v1::Relationship> RelationshipsApp::GetRelationship(const CallCon
 
 absl::StatusOr<v1::ListRelationshipsResponse> RelationshipsApp::ListRelationships(
     const CallContext& call, const v1::ListRelationshipsRequest& request) {
-  absl::StatusOr<std::vector<v1::Relationship>> relationships;
+  auto size = PageSize(request.page_size(), {.fallback = 100, .max = 500});
+  if (!size.ok()) return size.status();
+  auto after = ParsePageToken(request.page_token());
+  if (!after.ok()) return after.status();
+  absl::StatusOr<Page<v1::Relationship>> page;
   if (!request.person_id().empty()) {
     if (auto allowed = RequireSelfOrAdmin(call.caller, request.person_id(), "relationships"); !allowed.ok()) {
       return allowed;
     }
-    relationships = relationships_.Involving(pool_, request.person_id(), request.include_closed());
+    page = relationships_.Involving(pool_, request.person_id(), request.include_closed(), *after, *size);
   } else if (!request.programme_id().empty()) {
     if (auto allowed = RequireAdmin(call.caller); !allowed.ok()) return allowed;
-    relationships = relationships_.OfProgramme(pool_, request.programme_id(), request.include_closed());
+    page = relationships_.OfProgramme(pool_, request.programme_id(), request.include_closed(), *after, *size);
   } else {
     return errors::InvalidArgument("person_id", "required", "name a person or a programme");
   }
-  if (!relationships.ok()) return relationships.status();
+  if (!page.ok()) return page.status();
   v1::ListRelationshipsResponse response;
-  for (auto& r : *relationships) {
+  response.set_next_page_token(page->next_page_token);
+  for (auto& r : page->items) {
     auto view = ViewFor(r, call.caller, v1::RELATIONSHIP_VIEW_UNSPECIFIED);
     if (!view.ok()) continue;
     ApplyView(*view, r);

@@ -11,9 +11,12 @@ constexpr char kOtherPendingOfMenteeForUpdate[] =
     "SELECT body FROM requests WHERE mentee_id = $1 AND state = 1 AND request_id <> $2 FOR UPDATE";
 constexpr char kInvolvingForUpdate[] =
     "SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND (NOT $2 OR state = 1) FOR UPDATE";
+// Pages by (created_at, request_id), the key in microseconds.
 constexpr char kInvolving[] =
-    "SELECT body FROM requests WHERE (mentee_id = $1 OR mentor_id = $1) AND (NOT $2 OR state = 1) "
-    "ORDER BY created_at, request_id";
+    "SELECT body, (extract(epoch FROM created_at) * 1000000)::bigint, request_id FROM requests "
+    "WHERE (mentee_id = $1 OR mentor_id = $1) AND (NOT $2 OR state = 1) AND ($3::bigint IS NULL OR "
+    "(created_at, request_id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4)) "
+    "ORDER BY created_at, request_id LIMIT $5";
 
 }  // namespace
 
@@ -51,10 +54,13 @@ absl::StatusOr<std::vector<v1::MentorshipRequest>> RequestStore::InvolvingForUpd
   return Many(txn, kInvolvingForUpdate, {person_id, pending_only});
 }
 
-absl::StatusOr<std::vector<v1::MentorshipRequest>> RequestStore::Involving(pg::Executor& db,
-                                                                           const std::string& person_id,
-                                                                           bool pending_only) const {
-  return Many(db, kInvolving, {person_id, pending_only});
+absl::StatusOr<Page<v1::MentorshipRequest>> RequestStore::Involving(pg::Executor& db, const std::string& person_id,
+                                                                    bool pending_only,
+                                                                    const std::optional<PageKey>& after,
+                                                                    int size) const {
+  auto rows = db.Exec(kInvolving, pg::PageParams({person_id, pending_only}, after, size));
+  if (!rows.ok()) return rows.status();
+  return pg::PageOfRows<v1::MentorshipRequest>(*rows, size, "request");
 }
 
 }  // namespace mentoring::matching

@@ -27,9 +27,10 @@ class RequestStore : public pg::DocumentTable<v1::MentorshipRequest> {
   absl::StatusOr<std::vector<v1::MentorshipRequest>> InvolvingForUpdate(pg::Transaction& txn,
                                                                         const std::string& person_id,
                                                                         bool pending_only) const;
-  // The same unlocked, oldest first.
-  absl::StatusOr<std::vector<v1::MentorshipRequest>> Involving(pg::Executor& db, const std::string& person_id,
-                                                               bool pending_only) const;
+  // The same unlocked, a page of `size` after `after`, oldest first.
+  absl::StatusOr<Page<v1::MentorshipRequest>> Involving(pg::Executor& db, const std::string& person_id,
+                                                        bool pending_only, const std::optional<PageKey>& after,
+                                                        int size) const;
 };
 
 }  // namespace mentoring::matching

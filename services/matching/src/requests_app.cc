@@ -5,6 +5,7 @@
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/outbox.h"
+#include "mentoring/runtime/paging.h"
 #include "relationship_changes.h"
 
 namespace mentoring::matching {
@@ -188,10 +189,15 @@ absl::StatusOr<v1::ListRequestsResponse> RequestsApp::ListRequests(const CallCon
                                                                    const v1::ListRequestsRequest& request) {
   if (request.person_id().empty()) return errors::InvalidArgument("person_id", "required", "name the person");
   if (auto allowed = RequireSelfOrAdmin(call.caller, request.person_id(), "requests"); !allowed.ok()) return allowed;
-  auto requests = requests_.Involving(pool_, request.person_id(), request.pending_only());
-  if (!requests.ok()) return requests.status();
+  auto size = PageSize(request.page_size());
+  if (!size.ok()) return size.status();
+  auto after = ParsePageToken(request.page_token());
+  if (!after.ok()) return after.status();
+  auto page = requests_.Involving(pool_, request.person_id(), request.pending_only(), *after, *size);
+  if (!page.ok()) return page.status();
   v1::ListRequestsResponse response;
-  for (auto& r : *requests) {
+  response.set_next_page_token(page->next_page_token);
+  for (auto& r : page->items) {
     if (call.caller.id != r.mentee_id() && call.caller.id != r.mentor_id()) RedactRequest(r);
     *response.add_requests() = std::move(r);
   }

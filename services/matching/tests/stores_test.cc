@@ -249,16 +249,18 @@ TEST_F(MatchingStoresTest, RelationshipsAreListedOldestFirstOpenOnesUnlessClosed
   ASSERT_TRUE(
       relationships_.InsertProposed(pool_, Relationship("", NewUuidV7(), "person", v1::RELATIONSHIP_STATE_ACTIVE))
           .ok());
-  auto ids_of = [](const absl::StatusOr<std::vector<v1::Relationship>>& rs) {
+  auto ids_of = [](const absl::StatusOr<Page<v1::Relationship>>& page) {
     std::vector<std::string> out;
-    for (const auto& r : *rs) out.push_back(r.relationship_id());
+    for (const auto& r : page->items) out.push_back(r.relationship_id());
     return out;
   };
-  EXPECT_THAT(ids_of(relationships_.OfProgramme(pool_, programme.programme_id(), false)), ElementsAre(ids[0], ids[2]));
-  EXPECT_THAT(ids_of(relationships_.OfProgramme(pool_, programme.programme_id(), true)),
+  EXPECT_THAT(ids_of(relationships_.OfProgramme(pool_, programme.programme_id(), false, std::nullopt, 10)),
+              ElementsAre(ids[0], ids[2]));
+  EXPECT_THAT(ids_of(relationships_.OfProgramme(pool_, programme.programme_id(), true, std::nullopt, 10)),
               ElementsAre(ids[0], ids[1], ids[2]));
-  EXPECT_EQ(relationships_.Involving(pool_, "person", false)->size(), 3u);  // as mentee and as mentor
-  EXPECT_EQ(relationships_.Involving(pool_, "person", true)->size(), 4u);
+  // as mentee and as mentor
+  EXPECT_EQ(relationships_.Involving(pool_, "person", false, std::nullopt, 10)->items.size(), 3u);
+  EXPECT_EQ(relationships_.Involving(pool_, "person", true, std::nullopt, 10)->items.size(), 4u);
   InTransaction([&](pg::Transaction& txn) -> absl::Status {
     auto locked = relationships_.InvolvingForUpdate(txn, "person", false);
     if (!locked.ok()) return locked.status();
@@ -267,6 +269,114 @@ TEST_F(MatchingStoresTest, RelationshipsAreListedOldestFirstOpenOnesUnlessClosed
                                [](const auto& x, const auto& y) { return x.relationship_id() < y.relationship_id(); }));
     return absl::OkStatus();
   });
+}
+
+// Reads every page of `list` (page size 3) and, before each page after the first, lets
+// `between` change the rows; returns the ids in the order given.
+template <class Item>
+std::vector<std::string> AllPages(const std::function<absl::StatusOr<Page<Item>>(const std::optional<PageKey>&)>& list,
+                                  const std::function<std::string(const Item&)>& id_of,
+                                  const std::function<void(int page)>& between) {
+  std::vector<std::string> seen;
+  std::optional<PageKey> after;
+  for (int page = 0; page < 100; ++page) {
+    if (page > 0) between(page);
+    auto got = list(after);
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok()) break;
+    EXPECT_LE(got->items.size(), 3u);
+    for (const Item& item : got->items) seen.push_back(id_of(item));
+    if (got->next_page_token.empty()) break;
+    auto next = ParsePageToken(got->next_page_token);
+    EXPECT_TRUE(next.ok() && next->has_value()) << got->next_page_token;
+    after = *next;
+  }
+  return seen;
+}
+
+// Every row that existed throughout comes exactly once, whatever was added and removed
+// between pages; nothing comes twice.
+void ExpectEachOnceAndNoneMissing(const std::vector<std::string>& seen, const std::vector<std::string>& throughout) {
+  std::vector<std::string> sorted = seen;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << "a row came twice";
+  for (const auto& id : throughout) EXPECT_NE(std::find(seen.begin(), seen.end(), id), seen.end()) << id << " skipped";
+}
+
+TEST_F(MatchingStoresTest, ListsPageByKeySoRowsAddedOrRemovedBetweenPagesNeitherRepeatNorHideOthers) {
+  const v1::Programme programme = NewProgramme("paging");
+  // Relationships: 14 open, more than four pages of 3; between pages one is closed (it
+  // leaves the open list) and one is added (after the rest, by creation time).
+  std::vector<std::string> open;
+  for (int i = 0; i < 14; ++i) {
+    const v1::Relationship r =
+        Relationship(programme.programme_id(), NewUuidV7(), NewUuidV7(), v1::RELATIONSHIP_STATE_ACTIVE);
+    ASSERT_TRUE(relationships_.InsertProposed(pool_, r).ok());
+    open.push_back(r.relationship_id());
+  }
+  std::vector<std::string> throughout = open;
+  std::vector<std::string> added;
+  const std::vector<std::string> seen = AllPages<v1::Relationship>(
+      [&](const std::optional<PageKey>& after) {
+        return relationships_.OfProgramme(pool_, programme.programme_id(), false, after, 3);
+      },
+      [](const v1::Relationship& r) { return r.relationship_id(); },
+      [&](int page) {
+        // Close the last one not yet closed (it may or may not have been given already).
+        const std::string closing = throughout.back();
+        throughout.pop_back();
+        auto r = relationships_.Get(pool_, closing);
+        ASSERT_TRUE(r.ok());
+        r->set_state(v1::RELATIONSHIP_STATE_CLOSED);
+        r->set_version(r->version() + 1);
+        ASSERT_TRUE(relationships_.Save(pool_, *r).ok());
+        if (page < 4) {
+          const v1::Relationship fresh =
+              Relationship(programme.programme_id(), NewUuidV7(), NewUuidV7(), v1::RELATIONSHIP_STATE_ACTIVE);
+          ASSERT_TRUE(relationships_.InsertProposed(pool_, fresh).ok());
+          added.push_back(fresh.relationship_id());
+        }
+      });
+  ExpectEachOnceAndNoneMissing(seen, throughout);
+  // Added after the pages already read, they come in a later page, in creation order.
+  for (const auto& id : added) EXPECT_NE(std::find(seen.begin(), seen.end(), id), seen.end()) << id;
+
+  // Enrollments: 12 mentees and 3 mentors, by role then person id; between pages one
+  // enrollment is withdrawn and one made.
+  std::vector<std::string> enrolled;
+  auto enroll = [&](const std::string& person, v1::ParticipantRole role) {
+    v1::Enrollment e;
+    e.set_programme_id(programme.programme_id());
+    e.set_person_id(person);
+    e.set_role(role);
+    EXPECT_TRUE(enrollments_.Save(pool_, e).ok());
+  };
+  for (int i = 0; i < 15; ++i) {
+    const std::string person = absl::StrCat("person-", 10 + i);
+    enroll(person, i < 12 ? v1::PARTICIPANT_ROLE_MENTEE : v1::PARTICIPANT_ROLE_MENTOR);
+    enrolled.push_back(person);
+  }
+  std::vector<std::string> kept = enrolled;
+  const std::vector<std::string> seen_enrolled = AllPages<v1::Enrollment>(
+      [&](const std::optional<PageKey>& after) {
+        return enrollments_.PageOfProgramme(pool_, programme.programme_id(), v1::PARTICIPANT_ROLE_UNSPECIFIED, after,
+                                            3);
+      },
+      [](const v1::Enrollment& e) { return e.person_id(); },
+      [&](int page) {
+        const std::string leaving = kept[static_cast<size_t>(page)];  // an early one, likely given already
+        kept.erase(kept.begin() + page);
+        auto deleted =
+            enrollments_.Delete(pool_, programme.programme_id(), leaving,
+                                leaving < "person-22" ? v1::PARTICIPANT_ROLE_MENTEE : v1::PARTICIPANT_ROLE_MENTOR);
+        ASSERT_TRUE(deleted.ok() && *deleted) << leaving;
+        enroll(absl::StrCat("person-0", page), v1::PARTICIPANT_ROLE_MENTEE);  // sorts first: not in this pass
+      });
+  ExpectEachOnceAndNoneMissing(seen_enrolled, kept);
+
+  // A token this service did not give is refused, naming the field.
+  EXPECT_EQ(ParsePageToken("not a token").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PageSize(501, {.fallback = 100, .max = 500}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MatchingStoresTest, PersonLocksSerialiseTransactionsThatShareAPerson) {
@@ -303,16 +413,17 @@ TEST_F(MatchingStoresTest, RequestsHoldOnePendingPerPairAndAreCountedAndListedAs
 
   EXPECT_EQ(*requests_.CountPendingOf(pool_, "mentee"), 2);
   EXPECT_EQ(*requests_.CountPendingOf(pool_, "someone else"), 0);
-  auto ids_of = [](const absl::StatusOr<std::vector<v1::MentorshipRequest>>& rs) {
+  auto ids_of = [](const std::vector<v1::MentorshipRequest>& rs) {
     std::vector<std::string> out;
-    for (const auto& r : *rs) out.push_back(r.request_id());
+    for (const auto& r : rs) out.push_back(r.request_id());
     return out;
   };
-  EXPECT_THAT(ids_of(requests_.Involving(pool_, "mentee", false)),
+  EXPECT_THAT(ids_of(requests_.Involving(pool_, "mentee", false, std::nullopt, 10)->items),
               ElementsAre(first.request_id(), second.request_id(), declined.request_id()));
-  EXPECT_THAT(ids_of(requests_.Involving(pool_, "mentor-b", true)), ElementsAre(second.request_id()));
+  EXPECT_THAT(ids_of(requests_.Involving(pool_, "mentor-b", true, std::nullopt, 10)->items),
+              ElementsAre(second.request_id()));
   InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    EXPECT_THAT(ids_of(requests_.OtherPendingOfMenteeForUpdate(txn, "mentee", first.request_id())),
+    EXPECT_THAT(ids_of(*requests_.OtherPendingOfMenteeForUpdate(txn, "mentee", first.request_id())),
                 ElementsAre(second.request_id()));
     EXPECT_EQ(requests_.InvolvingForUpdate(txn, "mentee", true)->size(), 2u);
     return absl::OkStatus();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mentoring/runtime/errors.h"
+#include "mentoring/runtime/paging.h"
 #include "mentoring/runtime/postgres.h"
 
 namespace mentoring::pg {
@@ -47,6 +48,32 @@ absl::StatusOr<std::vector<Message>> ParseColumnRows(const Result& rows, int col
 
 // A table of one aggregate type: key column, `body` (the serialized message), `version`
 // when the aggregate is versioned, and indexed columns derived from the message.
+// One page of a keyset-paged query (mentoring/runtime/paging.h) that selects the body, then
+// the order key (a bigint) and the id that breaks ties, and asks for one row more than
+// `size`: that extra row, when it comes, means a next page, which starts after the last
+// row given.
+// A keyset page query's parameters: its own, then the last key given (NULL on the first
+// page), its id, and how many rows to read (one more than the page).
+inline std::vector<Param> PageParams(std::vector<Param> params, const std::optional<PageKey>& after, int size) {
+  params.push_back(after ? Param(after->key) : Param(nullptr));
+  params.push_back(after ? Param(after->id) : Param(nullptr));
+  params.push_back(size + 1);
+  return params;
+}
+
+template <class Message>
+absl::StatusOr<Page<Message>> PageOfRows(const Result& rows, int size, absl::string_view what) {
+  Page<Message> page;
+  auto items = ParseColumnRows<Message>(rows, 0, what);
+  if (!items.ok()) return items.status();
+  page.items = std::move(*items);
+  if (rows.rows() > size) {
+    page.items.resize(static_cast<size_t>(size));
+    page.next_page_token = PageToken({rows.Int(size - 1, 1), std::string(rows.Text(size - 1, 2))});
+  }
+  return page;
+}
+
 template <class Message>
 class DocumentTable {
  public:
