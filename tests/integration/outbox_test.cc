@@ -207,6 +207,10 @@ TEST_F(OutboxTest, AnEventKafkaRefusesForGoodIsDeadLetteredAndItsKeyHeldUntilRet
   EXPECT_NE(list_output.find("MSG_SIZE_TOO_LARGE"), std::string::npos) << list_output;
   const std::string c_id = std::to_string(by_key[c].id);
   const std::string a_id = std::to_string(by_key[a].id);
+  const auto [shown, show_output] = RunDeadLetterTool(db_.url(), "show --id=" + a_id);
+  EXPECT_EQ(shown, 0) << show_output;
+  EXPECT_NE(show_output.find("profile_updated {"), std::string::npos) << "the event, decoded";
+  EXPECT_NE(show_output.find("held=1"), std::string::npos) << show_output.substr(0, 400);
   EXPECT_EQ(RunDeadLetterTool(db_.url(), "drop --id=" + c_id + " --by=test-operator").first, 2)
       << "a drop without a reason is refused";
 
