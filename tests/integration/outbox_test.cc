@@ -206,7 +206,7 @@ TEST_F(OutboxTest, AnEventKafkaRefusesForGoodIsDeadLetteredAndItsKeyHeldUntilRet
   EXPECT_NE(list_output.find(ids["a2"]), std::string::npos) << list_output;
   EXPECT_NE(list_output.find("MSG_SIZE_TOO_LARGE"), std::string::npos) << list_output;
   const std::string c_id = std::to_string(by_key[c].id);
-  const std::string a_id = std::to_string(by_key[a].id);
+  std::string a_id = std::to_string(by_key[a].id);
   const auto [shown, show_output] = RunDeadLetterTool(db_.url(), "show --id=" + a_id);
   EXPECT_EQ(shown, 0) << show_output;
   EXPECT_NE(show_output.find("profile_updated {"), std::string::npos) << "the event, decoded";
@@ -227,6 +227,30 @@ TEST_F(OutboxTest, AnEventKafkaRefusesForGoodIsDeadLetteredAndItsKeyHeldUntilRet
                   "FROM outbox_dead_letters WHERE id = " +
                       c_id),
             std::vector<std::string>{"dropped by test-operator: oversized test payload"});
+
+  // A retry before the cause is fixed: refused again, a new dead letter, the old one kept as
+  // history, the key still held.
+  const std::string first_a_id = a_id;
+  const auto [too_soon, too_soon_output] =
+      RunDeadLetterTool(db_.url(), "retry --id=" + a_id + " --by=test-operator '--reason=before raising the limit'");
+  EXPECT_EQ(too_soon, 0) << too_soon_output;
+  std::vector<std::string> again;
+  for (int i = 0; i < 100; ++i) {
+    again =
+        Query(db_.url(), "SELECT id FROM outbox_dead_letters WHERE resolution IS NULL AND partition_key = '" + a + "'");
+    if (!again.empty()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(again.size(), 1u) << "refused again: dead-lettered again";
+  a_id = again[0];
+  EXPECT_NE(a_id, first_a_id);
+  EXPECT_EQ(Query(db_.url(),
+                  "SELECT resolution || ' by ' || resolved_by || ': ' || resolution_reason "
+                  "FROM outbox_dead_letters WHERE id = " +
+                      first_a_id),
+            std::vector<std::string>{"retried by test-operator: before raising the limit"});
+  EXPECT_EQ(Query(db_.url(), "SELECT event_id::text FROM outbox_dead_letters WHERE id = " + a_id),
+            std::vector<std::string>{ids["a2"]});
 
   // Retry after raising the limit: published first, then the key's held event.
   ASSERT_TRUE(kafka::SetTopicConfig(bootstrap, topic, {{"max.message.bytes", "1048588"}}).ok());
