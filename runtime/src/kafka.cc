@@ -26,6 +26,27 @@ void LogCallback(const rd_kafka_t*, int level, const char* facility, const char*
 
 }  // namespace
 
+bool IsPermanentRefusal(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:     // over the topic's max.message.bytes, or the client's
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:  // larger than a log segment
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:         // the broker's validation refused the record
+      return true;
+    default:
+      // INVALID_MSG (CORRUPT_MESSAGE) is a CRC mismatch, retriable in Kafka's own terms: the
+      // bytes we send are the same each time. INVALID_TIMESTAMP: the relay stamps the send
+      // time, so a refusal is a clock, not the event. UNKNOWN_TOPIC_OR_PART, the
+      // authorisation errors, UNSUPPORTED_FOR_MESSAGE_FORMAT: every event would hit them.
+      return false;
+  }
+}
+
+absl::Status DeliveryStatus(rd_kafka_resp_err_t err, const char* what) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", rd_kafka_err2name(err), ": ", rd_kafka_err2str(err));
+  return IsPermanentRefusal(err) ? absl::InvalidArgumentError(message) : absl::UnavailableError(message);
+}
+
 void HandleDeleter::operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
 
 absl::StatusOr<ConfPtr> MakeConf(const std::map<std::string, std::string>& settings) {
@@ -51,10 +72,7 @@ absl::StatusOr<HandlePtr> NewHandle(rd_kafka_type_t type, ConfPtr conf) {
 void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   auto* delivery = static_cast<Delivery*>(message->_private);
   if (delivery == nullptr) return;
-  (*delivery->results)[delivery->index] =
-      message->err == RD_KAFKA_RESP_ERR_NO_ERROR
-          ? absl::OkStatus()
-          : absl::UnavailableError(absl::StrCat("kafka delivery failed: ", rd_kafka_err2str(message->err)));
+  (*delivery->results)[delivery->index] = DeliveryStatus(message->err, "kafka delivery failed");
   --*delivery->outstanding;
 }
 
@@ -119,7 +137,7 @@ std::vector<absl::Status> Producer::ProduceAndWait(const std::vector<OutgoingMes
     } else {
       rd_kafka_headers_destroy(headers);
       refused_keys.insert({m.topic, m.key});
-      results[i] = absl::UnavailableError(absl::StrCat("kafka produce failed: ", rd_kafka_err2str(err)));
+      results[i] = DeliveryStatus(err, "kafka produce failed");
     }
   }
   // Every queued message gets a report within message.timeout.ms (delivered or timed out).
@@ -177,7 +195,8 @@ absl::StatusOr<int> PartitionCount(const std::string& bootstrap, const std::stri
   return count;
 }
 
-absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions) {
+absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions,
+                         const std::map<std::string, std::string>& config) {
   auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
   if (!conf.ok()) return conf.status();
   auto rk = NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
@@ -185,6 +204,11 @@ absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic,
   char error[512];
   NewTopicPtr new_topic(rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, error, sizeof(error)));
   if (!new_topic) return absl::InvalidArgumentError(error);
+  for (const auto& [name, value] : config) {
+    if (rd_kafka_NewTopic_set_config(new_topic.get(), name.c_str(), value.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::InvalidArgumentError(absl::StrCat("topic setting ", name, "=", value));
+    }
+  }
   QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
   rd_kafka_CreateTopics(rk->get(), topics, 1, nullptr, queue.get());
@@ -200,6 +224,65 @@ absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic,
     const auto err = rd_kafka_topic_result_error(results[i]);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
       return absl::InternalError(rd_kafka_topic_result_error_string(results[i]));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DeleteTopic(const std::string& bootstrap, const std::string& topic) {
+  auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
+  if (!conf.ok()) return conf.status();
+  auto rk = NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
+  std::unique_ptr<rd_kafka_DeleteTopic_t, void (*)(rd_kafka_DeleteTopic_t*)> doomed(
+      rd_kafka_DeleteTopic_new(topic.c_str()), &rd_kafka_DeleteTopic_destroy);
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_DeleteTopic_t* topics[] = {doomed.get()};
+  rd_kafka_DeleteTopics(rk->get(), topics, 1, nullptr, queue.get());
+  EventPtr event(rd_kafka_queue_poll(queue.get(), 15000));
+  if (!event) return absl::DeadlineExceededError("DeleteTopics timed out");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(rd_kafka_event_error_string(event.get()));
+  }
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    const auto err = rd_kafka_topic_result_error(results[i]);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      return absl::InternalError(rd_kafka_topic_result_error_string(results[i]));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetTopicConfig(const std::string& bootstrap, const std::string& topic,
+                            const std::map<std::string, std::string>& config) {
+  auto conf = MakeConf({{"bootstrap.servers", bootstrap}});
+  if (!conf.ok()) return conf.status();
+  auto rk = NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
+  std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> resource(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()), &rd_kafka_ConfigResource_destroy);
+  for (const auto& [name, value] : config) {
+    if (rd_kafka_ConfigResource_set_config(resource.get(), name.c_str(), value.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::InvalidArgumentError(absl::StrCat("topic setting ", name, "=", value));
+    }
+  }
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_ConfigResource_t* resources[] = {resource.get()};
+  rd_kafka_AlterConfigs(rk->get(), resources, 1, nullptr, queue.get());
+  EventPtr event(rd_kafka_queue_poll(queue.get(), 15000));
+  if (!event) return absl::DeadlineExceededError("AlterConfigs timed out");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(rd_kafka_event_error_string(event.get()));
+  }
+  size_t count = 0;
+  const rd_kafka_ConfigResource_t** results =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event.get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (rd_kafka_ConfigResource_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::InternalError(rd_kafka_ConfigResource_error_string(results[i]));
     }
   }
   return absl::OkStatus();

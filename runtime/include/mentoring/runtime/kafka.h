@@ -69,6 +69,20 @@ struct OutgoingMessage {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Whether the broker (or the client, before sending) refused a message for what it is, so
+// that sending it again unchanged can only be refused again: too large for the topic or
+// the client (MSG_SIZE_TOO_LARGE), a batch too large for a segment (RECORD_LIST_TOO_LARGE),
+// failed the broker's record validation (INVALID_RECORD). Everything else is transient or
+// a setting that every message would hit (a missing or unauthorised topic, a CRC mismatch
+// in transit, a clock out of the broker's timestamp range, an unsupported format): those
+// keep being retried, so the whole outbox waits and its lag alert fires, instead of every
+// event being set aside one by one. An error not named here counts as transient.
+bool IsPermanentRefusal(rd_kafka_resp_err_t err);
+// The status a delivery report or a refused enqueue becomes: INVALID_ARGUMENT for a
+// permanent refusal (above), UNAVAILABLE otherwise; the message names librdkafka's error
+// (e.g. "MSG_SIZE_TOO_LARGE: Broker: Message size too large").
+absl::Status DeliveryStatus(rd_kafka_resp_err_t err, const char* what);
+
 // Idempotent producer (enable.idempotence=true, acks=all): retries inside librdkafka can
 // neither duplicate nor reorder messages of one partition.
 class Producer {
@@ -78,7 +92,10 @@ class Producer {
   ~Producer();
 
   // Produces all messages and waits for every delivery report. Returns, per message, OK or
-  // the delivery error. Never leaves a message queued inside librdkafka on return.
+  // the delivery error (DeliveryStatus). Never leaves a message queued inside librdkafka on
+  // return. The broker answers per batch: one message it refuses for good fails every
+  // message of its batch (one partition's messages sent together) with the same error, so
+  // a permanent refusal names a suspect, not a culprit, until the message is sent alone.
   std::vector<absl::Status> ProduceAndWait(const std::vector<OutgoingMessage>& messages);
 
   // Fetches `topic`'s metadata now, so the first message to it does not wait for the
@@ -101,8 +118,16 @@ absl::StatusOr<int> BrokerCount(const std::string& bootstrap, absl::Duration tim
 // auto-created, so a service checks its topic at start).
 absl::StatusOr<int> PartitionCount(const std::string& bootstrap, const std::string& topic, absl::Duration timeout);
 
-// Creates a topic (OK if it exists already). Used by tests and tools; the suite's own
-// topics are created by deploy/stack.sh and the Helm chart.
-absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions);
+// Creates a topic (OK if it exists already) with topic-level `config` (e.g.
+// max.message.bytes). Used by tests and tools; the suite's own topics are created by
+// deploy/stack.sh and the Helm chart.
+absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions,
+                         const std::map<std::string, std::string>& config = {});
+// Deletes a topic (OK if it is gone already). Used by tests.
+absl::Status DeleteTopic(const std::string& bootstrap, const std::string& topic);
+// Sets a topic's dynamic configuration to `config` (AlterConfigs: what is not named goes
+// back to the broker's default). Used by tests.
+absl::Status SetTopicConfig(const std::string& bootstrap, const std::string& topic,
+                            const std::map<std::string, std::string>& config);
 
 }  // namespace mentoring::kafka
