@@ -1,6 +1,12 @@
 // HR import through the real service: upsert by HR id, idempotence, per-row errors that
-// never stop the good rows, manager resolution in any order, cycles, full-sync departures.
+// never stop the good rows, manager resolution in any order, cycles, full-sync departures,
+// and a report that tells the truth when the import's connections are killed under it.
+#include <absl/strings/str_cat.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
 
 #include "harness.h"
 
@@ -14,7 +20,7 @@ class HrImportTest : public ProfilesServiceSuite {
   // Streams `text` in chunks of `chunk` bytes.
   static grpc::Status Import(const std::string& text, ImportReport* report, bool full_sync = false,
                              profiles::v1::ImportFormat format = profiles::v1::IMPORT_FORMAT_CSV, size_t chunk = 7) {
-    auto ctx = ContextAs(HrCaller(), absl::Seconds(60));
+    auto ctx = ContextAs(HrCaller(), absl::Seconds(120));
     auto writer = stub_->ImportPeople(ctx.get(), report);
     profiles::v1::ImportPeopleChunk options;
     options.mutable_options()->set_format(format);
@@ -165,6 +171,99 @@ TEST_F(HrImportTest, ReadsJsonLines) {
   ImportReport report;
   ASSERT_TRUE(Import(file, &report, false, profiles::v1::IMPORT_FORMAT_JSON_LINES, 3).ok());
   EXPECT_EQ(report.created(), 1) << report.DebugString();
+}
+
+// Kills the service's database connections that are working on an import (staging,
+// resolving, applying; in a statement or idle inside a transaction) while `import` runs,
+// at most one every 300 ms so each retry can finish. Returns how many it killed.
+int ImportWithKilledConnections(const std::string& url, const std::function<void()>& import) {
+  std::atomic<bool> done = false;
+  std::atomic<int> killed = 0;
+  std::thread killer([&] {
+    while (!done) {
+      const auto rows = Query(url,
+                              "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                              "AND backend_type = 'client backend' AND (query LIKE '%import_rows%' "
+                              "OR query LIKE '%people%' OR query LIKE '%INSERT INTO outbox%') LIMIT 1) k");
+      const int now = rows.empty() ? 0 : std::stoi(rows.front());
+      killed += now;
+      std::this_thread::sleep_for(std::chrono::milliseconds(now > 0 ? 300 : 5));
+    }
+  });
+  import();
+  done = true;
+  killer.join();
+  return killed;
+}
+
+TEST_F(HrImportTest, ConnectionsKilledMidImportCountEachRowOnceAndApplyItOnce) {
+  const std::string t = Tag();
+  constexpr int kPeople = 2000;
+  const auto file = [&](int level_of_changed) {
+    std::string text = kHeader;
+    for (int i = 0; i < kPeople; ++i) {
+      const std::string manager = i == 0 ? "" : absl::StrCat("K", (i - 1) / 10, "x", t);
+      const int level = i % 10 == 0 ? level_of_changed : 5;
+      absl::StrAppend(&text, "K", i, "x", t, ",", manager, ",Kay ", i, ",k", i, "x", t, "@example.com,", level,
+                      ",UTC,active,Ops\n");
+    }
+    // Rejected once the file is staged: an unknown manager, and a loop of two.
+    absl::StrAppend(&text, "KU", t, ",NOBODY", t, ",Orphan,ku", t, "@example.com,5,UTC,active,Ops\n");
+    absl::StrAppend(&text, "KA", t, ",KB", t, ",Loop A,ka", t, "@example.com,5,UTC,active,Ops\n");
+    absl::StrAppend(&text, "KB", t, ",KA", t, ",Loop B,kb", t, "@example.com,5,UTC,active,Ops\n");
+    return text;
+  };
+  const auto events_of = [&](const std::string& type) {
+    return std::stoi(
+        Scalar("SELECT count(*) FROM outbox o JOIN people p ON o.partition_key = p.person_id::text "
+               "WHERE p.hr_employee_id LIKE 'K%x" +
+               t + "' AND o.event_type = '" + type + "'"));
+  };
+  const auto people_with_two = [&](const std::string& type) {
+    return Scalar(
+        "SELECT count(*) FROM (SELECT o.partition_key FROM outbox o JOIN people p "
+        "ON o.partition_key = p.person_id::text WHERE p.hr_employee_id LIKE 'K%x" +
+        t + "' AND o.event_type = '" + type + "' GROUP BY o.partition_key HAVING count(*) > 1) twice");
+  };
+  const auto expect_each_row_once = [](const ImportReport& report) {
+    EXPECT_EQ(report.rows(), kPeople + 3);
+    EXPECT_EQ(report.created() + report.updated() + report.unchanged() + report.failed(), report.rows())
+        << report.DebugString();
+    EXPECT_EQ(report.failed(), 3) << report.DebugString();
+    std::set<int64_t> lines;
+    for (const auto& error : report.errors()) EXPECT_TRUE(lines.insert(error.line()).second) << error.DebugString();
+    EXPECT_EQ(lines, (std::set<int64_t>{kPeople + 2, kPeople + 3, kPeople + 4}));
+  };
+
+  // First import: everyone new.
+  ImportReport first;
+  grpc::Status status;
+  const int killed_first = ImportWithKilledConnections(
+      db_->url(), [&] { status = Import(file(5), &first, false, profiles::v1::IMPORT_FORMAT_CSV, 4096); });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(killed_first, 0) << "no connection was killed: the import finished before the killer saw it";
+  expect_each_row_once(first);
+  EXPECT_EQ(first.created(), kPeople);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM people WHERE hr_employee_id LIKE 'K%x" + t + "'"), std::to_string(kPeople));
+  EXPECT_EQ(events_of("profile.created"), kPeople) << "each person created once, with one event";
+  EXPECT_EQ(people_with_two("profile.created"), "0");
+
+  // Again with every tenth person promoted: each of them updated once, the rest unchanged.
+  ImportReport second;
+  const int killed_second = ImportWithKilledConnections(
+      db_->url(), [&] { status = Import(file(6), &second, false, profiles::v1::IMPORT_FORMAT_CSV, 4096); });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(killed_second, 0);
+  expect_each_row_once(second);
+  EXPECT_EQ(second.created(), 0);
+  EXPECT_EQ(second.updated(), kPeople / 10);
+  EXPECT_EQ(second.unchanged(), kPeople - kPeople / 10);
+  EXPECT_EQ(events_of("profile.updated"), kPeople / 10) << "each change applied once";
+  EXPECT_EQ(people_with_two("profile.updated"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM people WHERE hr_employee_id LIKE 'K%x" + t + "' AND version > 2"), "0");
+  // Nothing of either import is left staged.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM import_rows"), "0");
 }
 
 TEST_F(HrImportTest, AnEmployeeCannotImport) {
