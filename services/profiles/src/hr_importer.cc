@@ -174,10 +174,8 @@ absl::Status HrImporter::ApplyRow(pg::Transaction& txn, const ResolvedRow& row, 
 }
 
 absl::Status HrImporter::ApplyAndCount(const std::vector<ResolvedRow>& rows) {
-  std::vector<int64_t> lines;
-  lines.reserve(rows.size());
-  for (const auto& row : rows) lines.push_back(row.line);
   for (int attempt = 1;; ++attempt) {
+    const std::string token = NewUuidV7(clock_);
     Applied applied;
     auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
       applied = {};  // a retried transaction counts from nothing again
@@ -199,21 +197,18 @@ absl::Status HrImporter::ApplyAndCount(const std::vector<ResolvedRow>& rows) {
       }
       applied.created = static_cast<int64_t>(created.size());
       if (auto written = WriteNewPeople(txn, created, write_context_); !written.ok()) return written;
-      return store_.MarkApplied(txn, lines);
+      return store_.MarkCommitted(txn, token);
     });
     if (status.code() == absl::StatusCode::kUnavailable) {
-      // The connection went, perhaps with the COMMIT: the rows say whether it committed.
+      // The connection went, perhaps with the COMMIT: its token says whether it committed.
       // Counting on a guess would count the rows twice (apply them again) or not at all.
-      auto committed = store_.CountApplied(lines);
+      auto committed = store_.Committed(token);
       if (!committed.ok()) return status;
-      if (*committed == static_cast<int64_t>(lines.size())) {
-        spdlog::warn("HR import {}: lost the answer to a COMMIT that went through ({} rows)", import_id_, lines.size());
+      if (*committed) {
+        spdlog::warn("HR import {}: lost the answer to a COMMIT that went through ({} rows)", import_id_, rows.size());
         status = absl::OkStatus();
-      } else if (*committed != 0) {
-        return absl::InternalError("a transaction's rows applied in part");
       } else if (attempt < kApplyAttempts) {
-        spdlog::warn("HR import {}: {} rows not applied, trying again: {}", import_id_, lines.size(),
-                     status.ToString());
+        spdlog::warn("HR import {}: {} rows not applied, trying again: {}", import_id_, rows.size(), status.ToString());
         continue;
       }
     }

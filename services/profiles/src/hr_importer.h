@@ -45,8 +45,8 @@ class HrImporter {
   absl::Status RejectUnresolvableManagers();
   absl::Status RejectManagerCycles();
   absl::Status ReportRejections();
-  // Applies rows in one transaction that also marks them applied, and counts them once it
-  // knows they committed (asking the staging table when the COMMIT's answer was lost).
+  // Applies rows in one transaction that also records a token, and counts them once it
+  // knows they committed (asking for the token when the COMMIT's answer was lost).
   absl::Status ApplyAndCount(const std::vector<ResolvedRow>& rows);
   absl::Status ApplyStaged();
   absl::Status ApplyOneByOne(const std::vector<ResolvedRow>& rows);

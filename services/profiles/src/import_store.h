@@ -66,16 +66,16 @@ class ImportStore {
   absl::StatusOr<Rejections> Rejected(int limit);
   // Gives rows whose HR id the directory knows that person's id.
   absl::Status MatchKnownPeople();
-  // The next unrejected rows not applied yet after `after_line`, in line order, at most `limit`.
+  // The next unrejected rows after `after_line`, in line order, at most `limit`.
   absl::StatusOr<std::vector<ResolvedRow>> NextRows(int64_t after_line, int limit);
-  // Marks rows applied, in the transaction that applies them.
-  absl::Status MarkApplied(pg::Transaction& txn, const std::vector<int64_t>& lines);
-  // How many of these rows a committed transaction marked applied.
-  absl::StatusOr<int64_t> CountApplied(const std::vector<int64_t>& lines);
+  // Records `token` (unique to one try of one apply transaction) in that transaction.
+  absl::Status MarkCommitted(pg::Transaction& txn, const std::string& token);
+  // Whether the transaction that recorded `token` committed.
+  absl::StatusOr<bool> Committed(const std::string& token);
   // Locks and returns people not in this import who are not departed yet, at most `limit`
   // (a full sync deactivates them).
   absl::StatusOr<std::vector<v1::Person>> AbsentPeopleForUpdate(pg::Transaction& txn, int limit);
-  // Drops this import's staged rows.
+  // Drops this import's staged rows and commit records.
   absl::Status Clear();
 
  private:
