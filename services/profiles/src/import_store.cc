@@ -88,7 +88,8 @@ constexpr char kNextRows[] =
     "WHERE r.import_id = $1 AND r.line > $2 AND r.rejected IS NULL ORDER BY r.line LIMIT $3";
 
 // In the transaction that applies rows, so that it commits with them: one small row per
-// transaction (marking each applied row cost a second of a 100,000-row import).
+// transaction (marking each applied row rewrote the staging table once more, seconds per
+// 100,000-row import).
 constexpr char kMarkCommitted[] = "INSERT INTO import_commits (import_id, token) VALUES ($1, $2)";
 constexpr char kCommitted[] = "SELECT EXISTS (SELECT 1 FROM import_commits WHERE import_id = $1 AND token = $2)";
 constexpr char kClearCommits[] = "DELETE FROM import_commits WHERE import_id = $1";
