@@ -2,7 +2,13 @@
 // filled) into ProfilesService/ImportPeople, generating it on the fly so the client's
 // memory stays flat, and prints the elapsed time and the report.
 //
+// A nightly sync re-sends everyone with a few people changed: --round=N (N >= 1) changes
+// every --change-every-th row (title and manager, a reorganisation that stays a tree),
+// the same rows in each round to values of that round, so each round updates exactly
+// those rows whatever ran before it. --full-sync=true marks the import a full sync.
+//
 // Usage: import_client --target=127.0.0.1:50061 --secret-file=FILE --rows=100000 [--seed=1]
+//        [--round=0] [--change-every=100] [--full-sync=false]
 #include <absl/strings/str_cat.h>
 #include <grpcpp/grpcpp.h>
 
@@ -22,6 +28,9 @@ int main(int argc, char** argv) {
   const std::string secret_file = config.RequiredString("SECRET_FILE");
   const int64_t rows = config.Int("ROWS", 100000, 1, 10000000);
   const int64_t seed = config.Int("SEED", 1, 0, 1000000);
+  const int64_t round = config.Int("ROUND", 0, 0, 1000000);
+  const int64_t change_every = config.Int("CHANGE_EVERY", 100, 1, 10000000);
+  const bool full_sync = config.Bool("FULL_SYNC", false);
   if (auto status = config.Check(); !status.ok()) {
     std::fprintf(stderr, "import_client: %s\n", std::string(status.message()).c_str());
     return 2;
@@ -41,6 +50,7 @@ int main(int argc, char** argv) {
   profiles::v1::ImportPeopleChunk chunk;
   chunk.mutable_options()->set_format(profiles::v1::IMPORT_FORMAT_CSV);
   chunk.mutable_options()->set_source("import-bench");
+  chunk.mutable_options()->set_full_sync(full_sync);
   writer->Write(chunk);
   static const char* kZones[] = {"Europe/London", "Europe/Berlin", "America/New_York", "Asia/Singapore"};
   static const char* kDepartments[] = {"Engineering", "Sales", "Finance", "People", "Product"};
@@ -49,10 +59,17 @@ int main(int argc, char** argv) {
       "location,languages\n";
   for (int64_t i = 0; i < rows; ++i) {
     const std::string id = absl::StrCat("S", seed, "-", i);
-    const std::string manager = i == 0 ? "" : absl::StrCat("S", seed, "-", (i - 1) / 10);
+    // Every manager comes earlier than their reports, so any choice below stays a tree.
+    int64_t manager_index = (i - 1) / 10;
+    std::string title = absl::StrCat("Engineer ", i % 7);
+    if (round > 0 && i > 0 && i % change_every == 0) {
+      manager_index = (manager_index + round) % i;
+      title = absl::StrCat("Engineer ", i % 7, " (round ", round, ")");
+    }
+    const std::string manager = i == 0 ? "" : absl::StrCat("S", seed, "-", manager_index);
     absl::StrAppend(&data, id, ",", manager, ",First", i, ",Last", i, ",person", i, ".s", seed, "@example.com,",
-                    1 + (i % 15), ",", kZones[i % 4], ",active,Engineer ", i % 7, ",", kDepartments[i % 5], ",City ",
-                    i % 50, ",en;de\n");
+                    1 + (i % 15), ",", kZones[i % 4], ",active,", title, ",", kDepartments[i % 5], ",City ", i % 50,
+                    ",en;de\n");
     if (data.size() >= 64 * 1024) {
       chunk.set_data(data);
       if (!writer->Write(chunk)) break;
@@ -70,9 +87,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "import_client: %s\n", status.error_message().c_str());
     return 1;
   }
-  std::printf("rows=%ld seconds=%.2f rows_per_s=%.0f created=%ld updated=%ld unchanged=%ld failed=%ld\n",
-              static_cast<long>(rows), seconds, static_cast<double>(rows) / seconds,
-              static_cast<long>(report.created()), static_cast<long>(report.updated()),
-              static_cast<long>(report.unchanged()), static_cast<long>(report.failed()));
+  std::printf(
+      "rows=%ld seconds=%.2f rows_per_s=%.0f created=%ld updated=%ld unchanged=%ld deactivated=%ld failed=%ld\n",
+      static_cast<long>(rows), seconds, static_cast<double>(rows) / seconds, static_cast<long>(report.created()),
+      static_cast<long>(report.updated()), static_cast<long>(report.unchanged()),
+      static_cast<long>(report.deactivated()), static_cast<long>(report.failed()));
   return report.failed() == 0 ? 0 : 1;
 }

@@ -7,10 +7,14 @@
 #           CPU per call goes (each library, each system call)
 #   import  HR import of 100,000 rows (time), and peak RSS of the service importing
 #           50,000 vs 500,000 rows
+#   sync    the nightly full sync: three full-sync imports of SYNC_ROWS (100,000) back to
+#           back into one service and database, the first into an empty directory, the
+#           next two with 1% of the people changed (title and manager); each import's time,
+#           report, the phase times the service logs, and the service's peak RSS after it
 # Needs the stack (deploy/stack.sh up), a build, ghz (go install github.com/bojand/ghz/cmd/ghz@latest),
 # and for `profile` perf (apt-get install linux-perf). The service, Redis and ghz share the
 # machine: compare ratios from the same run, and note the load (printed) beside them.
-# Usage: bench/profiles.sh get|profile|import|all [RUNS=3] [SECONDS=10]   (profile: one run)
+# Usage: bench/profiles.sh get|profile|import|sync|all [RUNS=3] [SECONDS=10]   (profile: one run)
 #        SERVICE_BIN=/other/build/services/profiles/profiles_service bench/profiles.sh get   (A/B)
 #        KEEP_WORK=1 keeps the work folder (ghz reports, perf data) and prints where it is.
 set -euo pipefail
@@ -46,7 +50,7 @@ start_service() {  # fresh database and process; sets service_pid, grpc_port
   PROFILES_DATABASE_URL="postgresql://postgres@$PG_HOST:$PG_PORT/$database" PROFILES_REDIS_ADDR="$REDIS_ADDR" \
     PROFILES_KAFKA_BOOTSTRAP="$KAFKA_BOOTSTRAP" PROFILES_INTERNAL_TOKEN_SECRET="$(cat "$work/secret")" \
     PROFILES_GRPC_LISTEN=127.0.0.1:0 PROFILES_ADMIN_LISTEN=127.0.0.1:0 PROFILES_PORT_FILE="$work/ports" \
-    PROFILES_LOG_LEVEL=warn "$service_bin" 2>>"$work/service.log" &
+    PROFILES_LOG_LEVEL=${SERVICE_LOG_LEVEL:-warn} "$service_bin" 2>>"$work/service.log" &
   service_pid=$!
   for _ in $(seq 1 100); do [[ -f $work/ports ]] && break; sleep 0.1; done
   grpc_port=$(sed -n 's/GRPC_PORT=//p' "$work/ports")
@@ -164,10 +168,27 @@ bench_import() {
   done
 }
 
+bench_sync() {  # three full syncs back to back into the same directory
+  local rows=${SYNC_ROWS:-100000} logged
+  SERVICE_LOG_LEVEL=info start_service
+  echo "nightly full sync: 3 imports of $rows rows into one directory; load:$(uptime | sed 's/.*average://')"
+  for round in 0 1 2; do
+    logged=$(wc -l <"$work/service.log")
+    echo "import $((round + 1)) ($([[ $round == 0 ]] && echo "empty directory" || echo "1% changed")):"
+    echo -n "  "
+    "$build_dir/bench/import_client" --target="127.0.0.1:$grpc_port" --secret-file="$work/secret" --rows="$rows" \
+      --round="$round" --change-every=100 --full-sync=true || true
+    tail -n +"$((logged + 1))" "$work/service.log" | sed -n 's/.*HR import [0-9a-f-]*: \(.* took [0-9]* ms\).*/  \1/p'
+    echo "  service peak RSS so far: $(peak_rss_mb) MiB"
+  done
+  echo "load after:$(uptime | sed 's/.*average://')"
+}
+
 case $what in
   get) bench_get ;;
   profile) bench_profile ;;
   import) bench_import ;;
+  sync) bench_sync ;;
   all) bench_get; bench_import ;;
   *) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

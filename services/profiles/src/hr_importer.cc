@@ -4,6 +4,7 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -18,6 +19,9 @@ namespace {
 constexpr size_t kStageBatch = 1000;
 constexpr int kApplyBatch = 500;
 constexpr int kMaxReportedErrors = 1000;
+// Times a batch (or row) is tried again when the connection went with its COMMIT and the
+// staging table says it did not commit (each try is itself retried by the pool).
+constexpr int kApplyAttempts = 3;
 
 // A file that is not UTF-8 is refused whole: guessing its encoding would store misspelt
 // names. Spreadsheets save UTF-8 when asked to ("CSV UTF-8"); their plain "CSV" is
@@ -108,15 +112,11 @@ absl::Status HrImporter::StagePending() {
 
 absl::Status HrImporter::RejectUnresolvableManagers() {
   // Rejecting a new person can strand the people who report to them, so repeat until
-  // nothing more is rejected.
+  // nothing more is rejected. A pass repeated after a lost answer marks nothing twice.
   while (true) {
-    auto rejected = store_.RemoveUnresolvableManagers();
+    auto rejected = store_.RejectUnresolvableManagers();
     if (!rejected.ok()) return rejected.status();
-    if (rejected->empty()) return absl::OkStatus();
-    for (const auto& row : *rejected) {
-      Fail(RowError(row.line, row.hr_employee_id, "manager_id", "exists",
-                    "no person with employee id " + row.manager_hr_id + " in the file or the directory"));
-    }
+    if (*rejected == 0) return absl::OkStatus();
   }
 }
 
@@ -124,13 +124,32 @@ absl::Status HrImporter::RejectManagerCycles() {
   auto cycles = store_.FindManagerCycles();
   if (!cycles.ok()) return cycles.status();
   std::vector<std::string> in_cycle;
-  for (const auto& row : *cycles) {
-    in_cycle.push_back(row.hr_employee_id);
-    Fail(RowError(row.line, row.hr_employee_id, "manager_id", "no_cycle",
-                  "the reporting line loops back to this person"));
-  }
+  for (const auto& row : *cycles) in_cycle.push_back(row.hr_employee_id);
   if (in_cycle.empty()) return absl::OkStatus();
-  return store_.Remove(in_cycle);
+  return store_.Reject(in_cycle, "no_cycle");
+}
+
+absl::Status HrImporter::ReportRejections() {
+  // Read once all are known, so each rejected row is counted once however often the
+  // statements that marked them ran.
+  const int room = std::max(0, kMaxReportedErrors - report_.errors_size());
+  auto rejected = store_.Rejected(room);
+  if (!rejected.ok()) return rejected.status();
+  for (const auto& row : rejected->rows) {
+    if (row.rule == "exists") {
+      Fail(RowError(row.line, row.hr_employee_id, "manager_id", "exists",
+                    "no person with employee id " + row.manager_hr_id + " in the file or the directory"));
+    } else {
+      Fail(RowError(row.line, row.hr_employee_id, "manager_id", row.rule,
+                    "the reporting line loops back to this person"));
+    }
+  }
+  const int64_t unlisted = rejected->total - static_cast<int64_t>(rejected->rows.size());
+  if (unlisted > 0) {
+    report_.set_failed(report_.failed() + unlisted);
+    report_.set_errors_truncated(true);
+  }
+  return absl::OkStatus();
 }
 
 void HrImporter::Count(const Applied& applied) {
@@ -141,18 +160,15 @@ void HrImporter::Count(const Applied& applied) {
   for (const auto& person : applied.changed) app_.CacheWrite(person);
 }
 
-absl::Status HrImporter::ApplyRow(pg::Transaction& txn, const ResolvedRow& row, Applied& applied,
+absl::Status HrImporter::ApplyRow(pg::Transaction& txn, const ResolvedRow& row, const Locked& locked, Applied& applied,
                                   std::vector<Person>& created) {
   if (!row.exists) {
     created.push_back(row.staged);  // written together at the end of the batch
     return absl::OkStatus();
   }
-  // Read again under the row lock: the batch was read outside this transaction, and an
-  // edit committed since must be built upon, not overwritten.
-  auto current = PersonStore::GetForUpdate(txn, row.staged.person_id());
-  if (!current.ok()) return current.status();
-  if (!current->has_value()) return errors::NotFound("person", row.staged.person_id());
-  const Person before = **current;
+  auto current = locked.find(row.staged.person_id());
+  if (current == locked.end()) return errors::NotFound("person", row.staged.person_id());
+  const Person& before = current->second;
   Person after = before;
   ApplyHrFields(row.staged, after);
   auto changed = WritePersonChange(txn, before, after, write_context_);
@@ -170,37 +186,55 @@ absl::Status HrImporter::ApplyRow(pg::Transaction& txn, const ResolvedRow& row, 
   return absl::OkStatus();
 }
 
-absl::Status HrImporter::ApplyTogether(const std::vector<ResolvedRow>& rows) {
-  Applied applied;
-  auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    applied = {};  // a retried transaction counts from nothing again
-    std::vector<Person> created;
-    for (const auto& row : rows) {
-      if (auto done = ApplyRow(txn, row, applied, created); !done.ok()) return done;
+absl::Status HrImporter::ApplyAndCount(const std::vector<ResolvedRow>& rows) {
+  for (int attempt = 1;; ++attempt) {
+    const std::string token = NewUuidV7(clock_);
+    Applied applied;
+    auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+      applied = {};  // a retried transaction counts from nothing again
+      // Read again under the row locks, all in one statement: the batch was read outside
+      // this transaction, and an edit committed since must be built upon, not overwritten.
+      std::vector<std::string> known;
+      for (const auto& row : rows) {
+        if (row.exists) known.push_back(row.staged.person_id());
+      }
+      Locked locked;
+      if (!known.empty()) {
+        auto current = PersonStore::GetManyForUpdate(txn, known);
+        if (!current.ok()) return current.status();
+        for (auto& person : *current) locked.emplace(person.person_id(), std::move(person));
+      }
+      std::vector<Person> created;
+      for (const auto& row : rows) {
+        if (auto done = ApplyRow(txn, row, locked, applied, created); !done.ok()) return done;
+      }
+      applied.created = static_cast<int64_t>(created.size());
+      if (auto written = WriteNewPeople(txn, created, write_context_); !written.ok()) return written;
+      return store_.MarkCommitted(txn, token);
+    });
+    if (status.code() == absl::StatusCode::kUnavailable) {
+      // The connection went, perhaps with the COMMIT: its token says whether it committed.
+      // Counting on a guess would count the rows twice (apply them again) or not at all.
+      auto committed = store_.Committed(token);
+      if (!committed.ok()) return status;
+      if (*committed) {
+        spdlog::warn("HR import {}: lost the answer to a COMMIT that went through ({} rows)", import_id_, rows.size());
+        status = absl::OkStatus();
+      } else if (attempt < kApplyAttempts) {
+        spdlog::warn("HR import {}: {} rows not applied, trying again: {}", import_id_, rows.size(), status.ToString());
+        continue;
+      }
     }
-    applied.created = static_cast<int64_t>(created.size());
-    return WriteNewPeople(txn, created, write_context_);
-  });
-  if (!status.ok()) return status;
-  Count(applied);
-  return absl::OkStatus();
+    if (status.ok()) Count(applied);
+    return status;
+  }
 }
 
 absl::Status HrImporter::ApplyOneByOne(const std::vector<ResolvedRow>& rows) {
   // One row at a time, so one bad row (e.g. an HR id taken meanwhile) fails alone.
   for (const auto& row : rows) {
-    Applied applied;
-    auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
-      applied = {};
-      std::vector<Person> created;
-      if (auto done = ApplyRow(txn, row, applied, created); !done.ok()) return done;
-      applied.created = static_cast<int64_t>(created.size());
-      return WriteNewPeople(txn, created, write_context_);
-    });
-    if (status.ok()) {
-      Count(applied);
-      continue;
-    }
+    auto status = ApplyAndCount({row});
+    if (status.ok()) continue;
     if (status.code() == absl::StatusCode::kUnavailable) return status;
     Fail(RowError(row.line, row.hr_employee_id, "",
                   status.code() == absl::StatusCode::kAlreadyExists ? "unique" : "rejected",
@@ -217,13 +251,34 @@ absl::Status HrImporter::ApplyStaged() {
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return absl::OkStatus();
     after_line = rows->back().line;
-    auto status = ApplyTogether(*rows);
+    auto status = ApplyAndCount(*rows);
     if (!status.ok() && status.code() != absl::StatusCode::kUnavailable) status = ApplyOneByOne(*rows);
     if (!status.ok()) return status;
   }
 }
 
+absl::StatusOr<bool> HrImporter::Committed(const std::vector<Person>& written) {
+  std::vector<std::string> ids;
+  for (const auto& person : written) ids.push_back(person.person_id());
+  auto stored = PersonStore(pool_).GetMany(ids);
+  if (!stored.ok()) return stored.status();
+  std::map<std::string, const Person*> by_id;
+  for (const auto& person : *stored) by_id[person.person_id()] = &person;
+  size_t matching = 0;
+  for (const auto& person : written) {
+    auto it = by_id.find(person.person_id());
+    if (it != by_id.end() && it->second->version() >= person.version() &&
+        it->second->employment_status() == person.employment_status()) {
+      ++matching;
+    }
+  }
+  if (matching == 0) return false;
+  if (matching == written.size()) return true;
+  return absl::InternalError("a transaction's people written in part");
+}
+
 absl::Status HrImporter::DeactivateAbsent() {
+  int lost = 0;  // batches in a row that did not commit for a lost connection
   while (true) {
     Applied applied;
     int64_t seen = 0;
@@ -242,7 +297,18 @@ absl::Status HrImporter::DeactivateAbsent() {
       }
       return absl::OkStatus();
     });
+    if (status.code() == absl::StatusCode::kUnavailable && !applied.changed.empty()) {
+      // The connection went, perhaps with the COMMIT: the people say whether it committed
+      // (if not, the next pass finds them absent again).
+      auto committed = Committed(applied.changed);
+      if (!committed.ok()) return status;
+      if (!*committed && ++lost < kApplyAttempts) continue;
+      if (!*committed) return status;
+      spdlog::warn("HR import {}: lost the answer to a COMMIT that went through ({} people)", import_id_, seen);
+      status = absl::OkStatus();
+    }
     if (!status.ok()) return status;
+    lost = 0;
     Count(applied);
     if (seen < kApplyBatch) return absl::OkStatus();
   }
@@ -257,10 +323,12 @@ absl::StatusOr<v1::ImportReport> HrImporter::Finish() {
   reader_.Finish(records_);
   if (auto status = AddChunk({}); !status.ok()) return status;
   if (auto status = StagePending(); !status.ok()) return status;
+  if (auto status = store_.RefreshStatistics(); !status.ok()) return status;
   phase("staging the rest");
   if (auto status = RejectUnresolvableManagers(); !status.ok()) return status;
   if (auto status = RejectManagerCycles(); !status.ok()) return status;
   if (auto status = RejectUnresolvableManagers(); !status.ok()) return status;  // reports of rejected people
+  if (auto status = ReportRejections(); !status.ok()) return status;
   phase("resolving managers");
   if (auto status = ApplyStaged(); !status.ok()) return status;
   phase("applying");

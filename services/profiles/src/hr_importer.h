@@ -6,6 +6,7 @@
 // file no longer lists. Importing the same file twice changes and publishes nothing.
 #include <absl/status/statusor.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,11 +44,19 @@ class HrImporter {
   absl::Status StagePending();
   absl::Status RejectUnresolvableManagers();
   absl::Status RejectManagerCycles();
+  absl::Status ReportRejections();
+  // Applies rows in one transaction that also records a token, and counts them once it
+  // knows they committed (asking for the token when the COMMIT's answer was lost).
+  absl::Status ApplyAndCount(const std::vector<ResolvedRow>& rows);
   absl::Status ApplyStaged();
-  absl::Status ApplyTogether(const std::vector<ResolvedRow>& rows);
   absl::Status ApplyOneByOne(const std::vector<ResolvedRow>& rows);
-  absl::Status ApplyRow(pg::Transaction& txn, const ResolvedRow& row, Applied& applied, std::vector<Person>& created);
+  // The batch's known people, read and locked in its transaction, by person id.
+  using Locked = std::map<std::string, Person>;
+  absl::Status ApplyRow(pg::Transaction& txn, const ResolvedRow& row, const Locked& locked, Applied& applied,
+                        std::vector<Person>& created);
   absl::Status DeactivateAbsent();
+  // Whether the transaction that wrote these people (each at its new version) committed.
+  absl::StatusOr<bool> Committed(const std::vector<Person>& written);
 
   pg::Pool& pool_;
   ProfilesApp& app_;

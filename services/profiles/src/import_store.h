@@ -26,6 +26,12 @@ struct RejectedRow {
   int64_t line = 0;
   std::string hr_employee_id;
   std::string manager_hr_id;
+  std::string rule;  // "exists" or "no_cycle"; empty from FindManagerCycles
+};
+
+struct Rejections {
+  std::vector<RejectedRow> rows;  // the first ones, in line order
+  int64_t total = 0;
 };
 
 // A staged row ready to apply, with what the directory holds for it.
@@ -42,19 +48,34 @@ class ImportStore {
 
   // Stages rows; returns the lines staged (a second row for an HR id already staged is not).
   absl::StatusOr<std::vector<int64_t>> Stage(const std::vector<StagedRow>& rows);
-  // Removes and returns rows whose manager is neither in the file nor in the directory.
-  absl::StatusOr<std::vector<RejectedRow>> RemoveUnresolvableManagers();
-  // Rows whose reporting line (the file's managers over the directory's) loops back to them.
+  // Brings the planner's statistics of the staging table up to date: call once the file is
+  // staged, before the statements that join staged rows (between imports the table is empty).
+  absl::Status RefreshStatistics();
+  // Every write below is safe to repeat after a lost connection (Pool::Exec repeats it):
+  // rows are marked, never deleted, and what was marked is read back, not returned.
+  //
+  // Marks rows whose manager is neither in the file (unrejected) nor in the directory
+  // ("exists"); returns how many it marked this time.
+  absl::StatusOr<int64_t> RejectUnresolvableManagers();
+  // Unrejected rows whose reporting line (the file's managers over the directory's) loops
+  // back to them.
   absl::StatusOr<std::vector<RejectedRow>> FindManagerCycles();
-  absl::Status Remove(const std::vector<std::string>& hr_employee_ids);
+  // Marks these rows rejected by `rule` (those not rejected yet).
+  absl::Status Reject(const std::vector<std::string>& hr_employee_ids, const std::string& rule);
+  // The rejected rows, the first `limit` in line order, and their number.
+  absl::StatusOr<Rejections> Rejected(int limit);
   // Gives rows whose HR id the directory knows that person's id.
   absl::Status MatchKnownPeople();
-  // The next rows after `after_line`, in line order, at most `limit`.
+  // The next unrejected rows after `after_line`, in line order, at most `limit`.
   absl::StatusOr<std::vector<ResolvedRow>> NextRows(int64_t after_line, int limit);
+  // Records `token` (unique to one try of one apply transaction) in that transaction.
+  absl::Status MarkCommitted(pg::Transaction& txn, const std::string& token);
+  // Whether the transaction that recorded `token` committed.
+  absl::StatusOr<bool> Committed(const std::string& token);
   // Locks and returns people not in this import who are not departed yet, at most `limit`
   // (a full sync deactivates them).
   absl::StatusOr<std::vector<v1::Person>> AbsentPeopleForUpdate(pg::Transaction& txn, int limit);
-  // Drops this import's staged rows.
+  // Drops this import's staged rows and commit records.
   absl::Status Clear();
 
  private:

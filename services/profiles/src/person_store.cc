@@ -148,6 +148,16 @@ absl::StatusOr<std::optional<Person>> PersonStore::GetForUpdate(pg::Transaction&
   return std::optional<Person>(std::move(people->front()));
 }
 
+absl::StatusOr<std::vector<Person>> PersonStore::GetManyForUpdate(pg::Transaction& txn,
+                                                                  const std::vector<std::string>& person_ids) {
+  // In id order, so two writers locking overlapping sets cannot deadlock.
+  auto rows = txn.Exec(
+      "SELECT document FROM people WHERE person_id = ANY($1::uuid[]) AND NOT erased ORDER BY person_id FOR UPDATE",
+      {pg::Param::TextArray(person_ids)});
+  if (!rows.ok()) return rows.status();
+  return Decode(*rows, 0);
+}
+
 absl::Status PersonStore::Update(pg::Transaction& txn, const Person& person, bool exclusions_changed) {
   auto result = txn.Exec(
       "UPDATE people SET hr_employee_id = $2, employment_status = $3, manager_id = $4, department = $5, "

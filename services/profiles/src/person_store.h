@@ -51,6 +51,9 @@ class PersonStore {
   static absl::Status InsertMany(pg::Transaction& txn, const std::vector<Person>& people);
   // Locks the row until the transaction ends; nullopt when there is no such person.
   static absl::StatusOr<std::optional<Person>> GetForUpdate(pg::Transaction& txn, const std::string& person_id);
+  // The same for many people in one statement; those not found are left out.
+  static absl::StatusOr<std::vector<Person>> GetManyForUpdate(pg::Transaction& txn,
+                                                              const std::vector<std::string>& person_ids);
   // `exclusions_changed`: rewrite the exclusions rows too.
   static absl::Status Update(pg::Transaction& txn, const Person& person, bool exclusions_changed);
   // Replaces the row with an anonymised one that reads as not found from then on.
