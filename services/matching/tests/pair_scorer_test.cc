@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "recommender.h"
 #include "test_people.h"
@@ -162,6 +163,43 @@ TEST(ReportingLine, AnyDepthAndSurvivesAManagerCycle) {
   }
   EXPECT_FALSE(chain("f", "a"));
   EXPECT_FALSE(chain("e", "f"));
+}
+
+// Recommendations page by (score, person id): reading page after page of 3 gives exactly
+// the full ranking, in order, with nobody twice; a page starting after someone who has left
+// the index since starts where they were.
+TEST(ScorerProperties, RecommendationsPageThroughTheWholeRankingOnce) {
+  std::mt19937 rng(20261205);
+  constexpr int kPeople = 40;
+  std::vector<profiles::v1::Person> people;
+  for (int i = 0; i < kPeople; ++i) people.push_back(testing::RandomPerson(absl::StrCat("p", 10 + i), kPeople, rng));
+  const PeopleIndex index(people, kReference);
+  const PairScorer scorer(MatchPolicy{}, index);
+  std::vector<int32_t> everyone(kPeople);
+  for (int i = 0; i < kPeople; ++i) everyone[i] = i;
+  for (int mentee = 0; mentee < kPeople; mentee += 7) {
+    const MenteeContext context;
+    const auto whole = TopMentors(scorer, mentee, everyone, context, kPeople);
+    std::vector<Ranked> paged;
+    std::optional<RankedAfter> after;
+    for (int page = 0; page < kPeople; ++page) {
+      const auto got = TopMentors(scorer, mentee, everyone, context, 3, after);
+      if (got.empty()) break;
+      paged.insert(paged.end(), got.begin(), got.end());
+      // The token names the last one by score and person id, as the API's does.
+      after = RankedAfter{got.back().score, index.FirstIndexAfter(index.id(got.back().person))};
+    }
+    ASSERT_EQ(paged.size(), whole.size()) << "mentee " << mentee;
+    for (size_t k = 0; k < whole.size(); ++k) EXPECT_EQ(paged[k].person, whole[k].person);
+    if (whole.size() >= 2) {
+      // After an id no longer in the index (between the first two, by id): the same place.
+      const std::string gone = index.id(whole[0].person) + "0";
+      const auto resumed = TopMentors(scorer, mentee, everyone, context, kPeople,
+                                      RankedAfter{whole[0].score, index.FirstIndexAfter(gone)});
+      ASSERT_FALSE(resumed.empty());
+      EXPECT_EQ(resumed.front().person, whole[1].person);
+    }
+  }
 }
 
 TEST_F(ScorerTest, TimeZoneDistanceWrapsAroundTheDateLine) {
