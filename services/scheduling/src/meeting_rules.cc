@@ -105,6 +105,13 @@ absl::StatusOr<CheckInOutcome> CheckIn(v1::Meeting& meeting, const std::string& 
   if (now < FromTimestamp(meeting.starts_at())) {
     return errors::FailedPrecondition("MEETING_NOT_STARTED", "check in once the meeting has started");
   }
+  // Past the grace period with no "held" the meeting is missed, whether or not a sweeper
+  // has marked it yet: a check-in then would race the sweep and decide by luck.
+  if (meeting.state() == v1::MEETING_STATE_SCHEDULED && meeting.has_missed_after() &&
+      now >= FromTimestamp(meeting.missed_after())) {
+    return errors::FailedPrecondition("CHECK_IN_CLOSED",
+                                      "the check-in period has ended; the meeting is counted as missed");
+  }
   for (const auto& check_in : meeting.check_ins()) {
     if (check_in.person_id() == person_id) {
       return errors::FailedPrecondition("ALREADY_CHECKED_IN", "each person checks in once per meeting");

@@ -157,9 +157,12 @@ TEST_F(SchedulingFlowTest, MatchMadeGivesASeriesInsideBothWindowsAndNoEventCarri
   auto feed = FeedOf(p.mentee);
   ASSERT_TRUE(feed.ok()) << feed.status();
 
-  // A month on: the first meetings are over (one held, one not), and the window moves on.
-  clock_.Advance(absl::Hours(24 * 30));
+  // A month on: the first meetings are over (one held, checked in as it ended; one not),
+  // and the window moves on.
+  const absl::Time month_on = clock_.Now() + absl::Hours(24 * 30);
+  clock_.Advance(StartOf(meetings[0]) + absl::Hours(1) - clock_.Now());
   ASSERT_TRUE(CheckInAs(p.mentee, meetings[0].meeting_id(), true).ok());
+  clock_.Advance(month_on - clock_.Now());
   auto swept = sweeper_.SweepOnce();
   ASSERT_TRUE(swept.ok()) << swept.status();
   EXPECT_EQ(swept->missed, 1);  // the rescheduled second one
@@ -205,21 +208,29 @@ TEST_F(SchedulingFlowTest, TwoSweepersAtOnceMarkEachOverdueMeetingOnce) {
 
   // Three weeks and a bit: the first four meetings of every pair are past their end plus
   // the grace period (a day); the fifth's agenda is due (a week before) but it is ahead.
-  clock_.Advance(absl::Hours(24 * 23 + 4));
-  const absl::Time now = clock_.Now();
+  // Pair 1 checks in as each of its first four meetings happens (check-ins close with the
+  // grace period); no sweeper runs until the end.
+  const absl::Time three_weeks_on = clock_.Now() + absl::Hours(24 * 23 + 4);
   const std::vector<v1::Meeting> checked = Scheduled(pairs[1]);
   const v1::Meeting& held = checked[0];
   const v1::Meeting& disputed = checked[1];
   const v1::Meeting& both_not_held = checked[2];
   const v1::Meeting& one_not_held = checked[3];
+  auto during = [&](const v1::Meeting& m) { clock_.Advance(StartOf(m) + absl::Minutes(5) - clock_.Now()); };
+  during(held);
   ASSERT_TRUE(CheckInAs(pairs[1].mentee, held.meeting_id(), true).ok());
+  during(disputed);
   ASSERT_TRUE(CheckInAs(pairs[1].mentee, disputed.meeting_id(), true).ok());
   auto disagreed = CheckInAs(pairs[1].mentor, disputed.meeting_id(), false);
   ASSERT_TRUE(disagreed.ok()) << disagreed.status();
   EXPECT_TRUE(disagreed->check_ins_disagree());
+  during(both_not_held);
   ASSERT_TRUE(CheckInAs(pairs[1].mentee, both_not_held.meeting_id(), false).ok());
   ASSERT_TRUE(CheckInAs(pairs[1].mentor, both_not_held.meeting_id(), false).ok());  // missed at once
+  during(one_not_held);
   ASSERT_TRUE(CheckInAs(pairs[1].mentor, one_not_held.meeting_id(), false).ok());
+  clock_.Advance(three_weeks_on - clock_.Now());
+  const absl::Time now = clock_.Now();
 
   // What the sweepers should do, read before they start.
   std::set<std::string> due_missed, due_agenda;
@@ -1206,6 +1217,26 @@ TEST_F(SchedulingFlowTest, AFeedTokenIsTheOwnersToRotateAndRevokeAndItsVersionIs
   ASSERT_TRUE(feeds_.RevokeCalendarFeed(Call(As(p.mentee)), revoke).ok());
   EXPECT_EQ(Ics(rotated->token()).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(feeds_.RevokeCalendarFeed(Call(As(p.mentee)), revoke).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SchedulingFlowTest, ACheckInAfterTheGracePeriodIsRefusedBeforeAnySweep) {
+  const Pair p = Matched("late-check-in", Terms("FREQ=WEEKLY"));
+  const std::vector<v1::Meeting> meetings = Scheduled(p);
+  ASSERT_FALSE(meetings.empty());
+  const v1::Meeting& first = meetings[0];
+  // Within the grace period after the end: taken.
+  clock_.Advance(FromTimestamp(first.missed_after()) - absl::Minutes(1) - clock_.Now());
+  ASSERT_TRUE(CheckInAs(p.mentor, first.meeting_id(), true).ok());
+  // Past it, with no sweep yet: the next meeting's check-in is closed (it is missed, however
+  // soon a sweeper comes), and the sweep then counts it once.
+  const v1::Meeting& second = meetings[1];
+  clock_.Advance(FromTimestamp(second.missed_after()) - clock_.Now());
+  auto late = CheckInAs(p.mentee, second.meeting_id(), true);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(errors::DetailsOf(late.status()).reason(), "CHECK_IN_CLOSED");
+  auto swept = sweeper_.SweepOnce();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->missed, 1);
 }
 
 TEST_F(SchedulingFlowTest, AListRefusesAPageTokenItDidNotGive) {
