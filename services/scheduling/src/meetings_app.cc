@@ -8,6 +8,7 @@
 #include "meeting_rules.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
+#include "mentoring/runtime/paging.h"
 #include "mentoring/runtime/proto_time.h"
 #include "pair_content_store.h"
 #include "people_store.h"
@@ -25,14 +26,6 @@ constexpr int kMaxSeriesPage = 100;
 
 absl::Status RequireId(const std::string& field, const std::string& value) {
   return value.empty() ? errors::InvalidArgument(field, "required", "name it") : absl::OkStatus();
-}
-
-absl::StatusOr<int> PageSize(int asked, int fallback, int max) {
-  if (asked < 0 || asked > max) {
-    return errors::InvalidArgument("page_size", absl::StrCat("range_0_", max),
-                                   absl::StrCat("must be between 1 and ", max, " (0: the default, ", fallback, ")"));
-  }
-  return asked == 0 ? fallback : asked;
 }
 
 absl::Status CheckVersion(const v1::Meeting& meeting, int64_t expected) {
@@ -116,7 +109,7 @@ absl::StatusOr<v1::MeetingSeries> MeetingsApp::GetSeries(const CallContext& call
 absl::StatusOr<v1::ListSeriesResponse> MeetingsApp::ListSeries(const CallContext& call,
                                                                const v1::ListSeriesRequest& request) {
   if (auto valid = RequireId("relationship_id", request.relationship_id()); !valid.ok()) return valid;
-  auto limit = PageSize(request.page_size(), kDefaultSeriesPage, kMaxSeriesPage);
+  auto limit = PageSize(request.page_size(), {.fallback = kDefaultSeriesPage, .max = kMaxSeriesPage});
   if (!limit.ok()) return limit.status();
   auto relationship = RelationshipStore::Find(pool_, request.relationship_id());
   if (!relationship.ok()) return relationship.status();
@@ -147,7 +140,7 @@ absl::StatusOr<v1::ListMeetingsResponse> MeetingsApp::ListMeetings(const CallCon
   if (request.person_id().empty() == request.relationship_id().empty()) {
     return errors::InvalidArgument("person_id", "one_of", "name either a person or a relationship");
   }
-  auto limit = PageSize(request.page_size(), kDefaultMeetingsPage, kMaxMeetingsPage);
+  auto limit = PageSize(request.page_size(), {.fallback = kDefaultMeetingsPage, .max = kMaxMeetingsPage});
   if (!limit.ok()) return limit.status();
   const absl::Time now = clock_.Now();
   const absl::Time from = request.has_from() ? FromTimestamp(request.from()) : now - absl::Hours(24 * 30);

@@ -6,6 +6,7 @@
 #include "meeting_rules.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
+#include "mentoring/runtime/paging.h"
 #include "mentoring/runtime/proto_time.h"
 #include "relationship_store.h"
 
@@ -23,13 +24,6 @@ absl::Status CheckText(const std::string& field, const std::string& text, size_t
   if (text.size() > max) return errors::InvalidArgument(field, "max_length", absl::StrCat("at most ", max, " bytes"));
   if (!errors::IsUtf8(text)) return errors::InvalidArgument(field, "utf8", "must be UTF-8 text");
   return absl::OkStatus();
-}
-
-absl::StatusOr<int> PageSize(int asked) {
-  if (asked < 0 || asked > kMaxPage) {
-    return errors::InvalidArgument("page_size", "range_0_200", "must be between 1 and 200 (0: the default, 50)");
-  }
-  return asked == 0 ? kDefaultPage : asked;
 }
 
 }  // namespace
@@ -88,7 +82,7 @@ absl::StatusOr<v1::Note> PairContentApp::AddNote(const CallContext& call, const 
 
 absl::StatusOr<v1::ListNotesResponse> PairContentApp::ListNotes(const CallContext& call,
                                                                 const v1::ListNotesRequest& request) {
-  auto limit = PageSize(request.page_size());
+  auto limit = PageSize(request.page_size(), {.fallback = kDefaultPage, .max = kMaxPage});
   if (!limit.ok()) return limit.status();
   auto meeting = PairMeeting(pool_, call, request.meeting_id());
   if (!meeting.ok()) return meeting.status();
@@ -140,7 +134,7 @@ absl::StatusOr<v1::ListActionItemsResponse> PairContentApp::ListActionItems(cons
   if (request.relationship_id().empty()) {
     return errors::InvalidArgument("relationship_id", "required", "name the relationship");
   }
-  auto limit = PageSize(request.page_size());
+  auto limit = PageSize(request.page_size(), {.fallback = kDefaultPage, .max = kMaxPage});
   if (!limit.ok()) return limit.status();
   auto relationship = RelationshipStore::Find(pool_, request.relationship_id());
   if (!relationship.ok()) return relationship.status();
