@@ -110,28 +110,8 @@ class EvaluationServiceTest : public ::testing::Test {
 
   static absl::StatusOr<Person> NewPerson(const std::string& tag, int level, std::vector<FocusArea> goals,
                                           std::vector<FocusArea> offers) {
-    Person p = SamplePerson(tag);
-    p.set_career_level(level);
-    p.set_time_zone("Europe/London");
-    p.set_matching_consent(true);
-    auto* profile = p.mutable_mentoring_profile();
-    profile->set_role(common::v1::MENTORING_ROLE_BOTH);
-    profile->add_meeting_modes(common::v1::MEETING_MODE_VIDEO);
-    profile->mutable_capacity()->set_max_active_mentees(3);
-    profile->mutable_capacity()->set_hours_per_month(8);
-    auto* window = profile->add_availability();
-    window->set_weekday(3);
-    window->set_start_minute(9 * 60);
-    window->set_end_minute(12 * 60);
-    for (auto area : goals) {
-      auto* goal = p.add_goals();
-      goal->set_focus_area(area);
-      goal->set_description("private goal text " + tag);
-      goal->set_status(common::v1::GOAL_STATUS_ACTIVE);
-    }
-    for (auto area : offers) profile->add_expertise()->set_focus_area(area);
     profiles::v1::CreatePersonRequest request;
-    *request.mutable_person() = p;
+    *request.mutable_person() = MentoringPerson(tag, level, goals, offers);
     Person created;
     if (auto s = Check(profiles_stub_->CreatePerson(ContextAs(HrCaller()).get(), request, &created), "create");
         !s.ok()) {

@@ -87,28 +87,11 @@ class MatchingServiceTest : public ::testing::Test {
                                           std::vector<FocusArea> offers, const std::string& zone = "Europe/London",
                                           int max_mentees = 3, std::vector<std::string> excluded = {},
                                           const std::string& manager = "") {
-    Person p = SamplePerson(tag);
-    p.set_career_level(level);
+    Person p = MentoringPerson(tag, level, goals, offers);
     p.set_time_zone(zone);
-    p.set_matching_consent(true);
     p.set_manager_id(manager);
     for (const auto& id : excluded) p.add_excluded_person_ids(id);
-    auto* profile = p.mutable_mentoring_profile();
-    profile->set_role(common::v1::MENTORING_ROLE_BOTH);
-    profile->add_meeting_modes(common::v1::MEETING_MODE_VIDEO);
-    profile->mutable_capacity()->set_max_active_mentees(max_mentees);
-    profile->mutable_capacity()->set_hours_per_month(8);
-    auto* window = profile->add_availability();
-    window->set_weekday(3);
-    window->set_start_minute(9 * 60);
-    window->set_end_minute(12 * 60);
-    for (auto area : goals) {
-      auto* goal = p.add_goals();
-      goal->set_focus_area(area);
-      goal->set_description("private goal text " + tag);
-      goal->set_status(common::v1::GOAL_STATUS_ACTIVE);
-    }
-    for (auto area : offers) profile->add_expertise()->set_focus_area(area);
+    p.mutable_mentoring_profile()->mutable_capacity()->set_max_active_mentees(max_mentees);
     profiles::v1::CreatePersonRequest request;
     *request.mutable_person() = p;
     Person created;

@@ -339,6 +339,31 @@ profiles::v1::Person SamplePerson(const std::string& tag) {
   return p;
 }
 
+profiles::v1::Person MentoringPerson(const std::string& tag, int level, const std::vector<common::v1::FocusArea>& goals,
+                                     const std::vector<common::v1::FocusArea>& offers) {
+  profiles::v1::Person p = SamplePerson(tag);
+  p.set_career_level(level);
+  p.set_time_zone("Europe/London");
+  p.set_matching_consent(true);
+  auto* profile = p.mutable_mentoring_profile();
+  profile->set_role(common::v1::MENTORING_ROLE_BOTH);
+  profile->add_meeting_modes(common::v1::MEETING_MODE_VIDEO);
+  profile->mutable_capacity()->set_max_active_mentees(3);
+  profile->mutable_capacity()->set_hours_per_month(8);
+  auto* window = profile->add_availability();
+  window->set_weekday(3);
+  window->set_start_minute(9 * 60);
+  window->set_end_minute(12 * 60);
+  for (auto area : goals) {
+    auto* goal = p.add_goals();
+    goal->set_focus_area(area);
+    goal->set_description("private goal text " + tag);
+    goal->set_status(common::v1::GOAL_STATUS_ACTIVE);
+  }
+  for (auto area : offers) profile->add_expertise()->set_focus_area(area);
+  return p;
+}
+
 void ProfilesServiceSuite::SetUpTestSuite() {
   db_ = new ScratchDatabase("suite");
   service_ = new ServiceProcess(ServiceBinary("profiles"), ServiceEnv("profiles", {{"DATABASE_URL", db_->url()}}));

@@ -106,6 +106,11 @@ absl::StatusOr<absl::Time> AdvanceClock(const ServiceProcess& service, absl::Dur
 
 // A valid person with a unique HR id.
 profiles::v1::Person SamplePerson(const std::string& tag);
+// A sample person who takes part in mentoring (consent, both roles, video, three mentees,
+// Wednesday 09:00-12:00 free): `goals` as a mentee (each with a private description naming
+// `tag`), `offers` as a mentor, in London at `level`.
+profiles::v1::Person MentoringPerson(const std::string& tag, int level, const std::vector<common::v1::FocusArea>& goals,
+                                     const std::vector<common::v1::FocusArea>& offers);
 
 // Reads a topic from the offsets it had at construction, collecting decoded envelopes.
 class EventCollector {
