@@ -65,7 +65,7 @@ absl::StatusOr<v1::MatchDraft> DraftsApp::RunCohortMatching(const CallContext& c
   const std::string& programme_id = request.programme_id();
   auto programme = programmes_.Get(pool_, programme_id);
   if (!programme.ok()) return programme.status();
-  auto people = directory_.Current(pool_);
+  auto people = directory_.Fresh(pool_);
   if (!people.ok()) return people.status();
   const PeopleIndex& index = **people;
   auto enrolled = enrollments_.OfProgramme(pool_, programme_id, v1::PARTICIPANT_ROLE_UNSPECIFIED);
@@ -173,7 +173,7 @@ absl::StatusOr<v1::MatchDraft> DraftsApp::EditDraft(const CallContext& call, con
       [&](pg::Transaction& txn, v1::MatchDraft& draft) -> absl::Status {
         auto programme = programmes_.Get(txn, draft.programme_id());
         if (!programme.ok()) return programme.status();
-        auto people = directory_.Current(txn);
+        auto people = directory_.Fresh(txn);
         if (!people.ok()) return people.status();
         const PeopleIndex& index = **people;
         const PairScorer scorer(PolicyOf(*programme), index);
@@ -264,7 +264,7 @@ absl::StatusOr<v1::MatchDraft> DraftsApp::PublishDraft(const CallContext& call,
         if (auto locked = relationships_.LockPeople(txn, everyone); !locked.ok()) return locked;
         std::sort(mentor_ids.begin(), mentor_ids.end());
         mentor_ids.erase(std::unique(mentor_ids.begin(), mentor_ids.end()), mentor_ids.end());
-        auto people = directory_.Current(txn);
+        auto people = directory_.Fresh(txn);
         if (!people.ok()) return people.status();
         const PeopleIndex& index = **people;
         const PairScorer scorer(PolicyOf(*programme), index);

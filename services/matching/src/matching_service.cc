@@ -7,6 +7,7 @@
 #include "directory.h"
 #include "drafts_app.h"
 #include "events_app.h"
+#include "mentor_pools.h"
 #include "mentoring/matching/v1/matching.grpc.pb.h"
 #include "profiles_client.h"
 #include "programmes_app.h"
@@ -22,6 +23,9 @@ Settings Settings::Read(Config& config) {
   const auto [profiles_host, profiles_port] = config.RequiredHostPort("PROFILES_ADDR");
   s.profiles_addr = absl::StrCat(profiles_host, ":", profiles_port);
   s.solver_threads = static_cast<int>(config.Int("SOLVER_THREADS", 2, 1, 64));
+  s.snapshot_interval = config.Duration("SNAPSHOT_INTERVAL", absl::Milliseconds(250));
+  s.directory.quiet_period = config.Duration("PEOPLE_SNAPSHOT_QUIET_PERIOD", s.directory.quiet_period);
+  s.directory.max_staleness = config.Duration("PEOPLE_SNAPSHOT_MAX_STALENESS", s.directory.max_staleness);
   return s;
 }
 
@@ -31,9 +35,10 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
   pg::Pool& database = service.database();
   const Clock& clock = service.clock();
   auto& profiles = service.Make<profiles::ProfilesClient>(*channel, service.signer(), service.name());
-  auto& directory = service.Make<Directory>(clock);
-  auto& programmes = service.Make<ProgrammesApp>(database, directory, clock);
-  auto& recommendations = service.Make<RecommendationsApp>(database, directory, clock);
+  auto& directory = service.Make<Directory>(clock, settings.directory);
+  auto& mentor_pools = service.Make<MentorPools>(database, directory);
+  auto& programmes = service.Make<ProgrammesApp>(database, clock);
+  auto& recommendations = service.Make<RecommendationsApp>(database, directory, mentor_pools);
   auto& drafts = service.Make<DraftsApp>(database, directory, clock, settings.solver_threads);
   auto& requests = service.Make<RequestsApp>(database, directory, clock);
   auto& relationships = service.Make<RelationshipsApp>(database, clock);
@@ -46,6 +51,9 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
       .On<events::v1::ProfileUpdated>(std::bind_front(&EventsApp::OnProfileUpdated, &handlers))
       .On<events::v1::ProfileDeactivated>(std::bind_front(&EventsApp::OnProfileDeactivated, &handlers))
       .On<events::v1::ProfileErased>(std::bind_front(&EventsApp::OnProfileErased, &handlers));
+  // Recommendations read published snapshots; this keeps them current, off the requests' path.
+  service.Every({.name = "recommendation_snapshots", .interval = settings.snapshot_interval},
+                std::bind_front(&MentorPools::Refresh, &mentor_pools));
   service.Consume({"evaluation"})
       .On<events::v1::RapportAtRisk>(std::bind_front(&EventsApp::OnRapportAtRisk, &handlers))
       .On<events::v1::ReviewCompleted>(std::bind_front(&EventsApp::OnReviewCompleted, &handlers));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "directory.h"
 #include "mentoring/runtime/config.h"
 #include "mentoring/runtime/postgres.h"
 #include "mentoring/runtime/service.h"
@@ -18,6 +19,12 @@ const std::vector<pg::Migration>& Migrations();  // generated from migrations/*.
 struct Settings {
   std::string profiles_addr;  // PROFILES_ADDR: host:port of the profiles service
   int solver_threads = 0;     // SOLVER_THREADS: threads a cohort solve may use
+  // SNAPSHOT_INTERVAL: how often the people snapshot and the mentor pools are brought up to
+  // date (directory.h, mentor_pools.h).
+  absl::Duration snapshot_interval;
+  // PEOPLE_SNAPSHOT_QUIET_PERIOD, PEOPLE_SNAPSHOT_MAX_STALENESS: when a burst of changes
+  // to people is rebuilt into a new snapshot.
+  DirectorySettings directory;
 
   static Settings Read(Config& config);
 };

@@ -234,6 +234,11 @@ profiles::v1::Person MatchingFactsOf(const profiles::v1::Person& person) {
   facts.clear_title();
   facts.clear_location();
   facts.clear_hr_employee_id();
+  // The version and times change with every edit; kept, they would make facts that are the
+  // same differ (the people table keeps the version in a column of its own).
+  facts.clear_version();
+  facts.clear_created_at();
+  facts.clear_updated_at();
   for (auto& goal : *facts.mutable_goals()) goal.clear_description();
   for (auto& expertise : *facts.mutable_mentoring_profile()->mutable_expertise()) expertise.clear_topics();
   return facts;

@@ -114,7 +114,8 @@ class PeopleIndex {
 };
 
 // The facts matching keeps about a person: the Person message without what identifies them
-// to a human (name, e-mail, title, location, goal descriptions, HR id).
+// to a human (name, e-mail, title, location, goal descriptions, HR id), and without its
+// version and times: two versions that differ only there give equal facts.
 profiles::v1::Person MatchingFactsOf(const profiles::v1::Person& person);
 
 }  // namespace mentoring::matching

@@ -13,16 +13,21 @@ namespace {
 // commits later. Writers of `people` therefore take their number under one transaction
 // lock, so numbers commit in order (people change at HR speed: the lock is cheap).
 constexpr char kOrderChanges[] = "SELECT pg_advisory_xact_lock(hashtextextended('matching:people_changes', 0))";
+// A new version whose facts are the same (a new title, a new e-mail: nothing matching
+// keeps) is kept without a new change number, so no snapshot is rebuilt for it.
 constexpr char kUpsert[] =
     "INSERT INTO people (person_id, profile_version, facts, change_seq) "
     "VALUES ($1, $2, $3, nextval('people_change_seq')) "
     "ON CONFLICT (person_id) DO UPDATE SET profile_version = EXCLUDED.profile_version, facts = EXCLUDED.facts, "
-    "change_seq = EXCLUDED.change_seq WHERE people.profile_version < EXCLUDED.profile_version AND NOT people.erased";
+    "change_seq = CASE WHEN people.facts IS DISTINCT FROM EXCLUDED.facts THEN EXCLUDED.change_seq "
+    "ELSE people.change_seq END "
+    "WHERE people.profile_version < EXCLUDED.profile_version AND NOT people.erased";
 constexpr char kErase[] =
     "INSERT INTO people (person_id, profile_version, facts, erased, change_seq) "
     "VALUES ($1, 0, NULL, true, nextval('people_change_seq')) "
     "ON CONFLICT (person_id) DO UPDATE SET facts = NULL, erased = true, change_seq = EXCLUDED.change_seq";
 constexpr char kKeptVersion[] = "SELECT profile_version, erased FROM people WHERE person_id = $1";
+constexpr char kKnows[] = "SELECT 1 FROM people WHERE person_id = $1 AND facts IS NOT NULL";
 constexpr char kKeptFacts[] = "SELECT facts FROM people WHERE person_id = $1 AND facts IS NOT NULL";
 constexpr char kLatestChange[] = "SELECT coalesce(max(change_seq), 0) FROM people";
 constexpr char kChangedSince[] =
@@ -50,6 +55,12 @@ absl::StatusOr<int64_t> PeopleStore::KeptVersion(pg::Executor& db, const std::st
   if (!row.ok()) return row.status();
   if (row->rows() == 0) return 0;
   return row->Bool(0, 1) ? std::numeric_limits<int64_t>::max() : row->Int(0, 0);
+}
+
+absl::StatusOr<bool> PeopleStore::Knows(pg::Executor& db, const std::string& person_id) const {
+  auto row = db.Exec(kKnows, {person_id});
+  if (!row.ok()) return row.status();
+  return row->rows() > 0;
 }
 
 absl::StatusOr<common::v1::EmploymentStatus> PeopleStore::KeptStatus(pg::Executor& db,

@@ -32,6 +32,8 @@ class PeopleStore {
   // The profile version kept (0 when unknown; the largest version for an erased person,
   // so that no event can be newer).
   absl::StatusOr<int64_t> KeptVersion(pg::Executor& db, const std::string& person_id) const;
+  // True when the person's facts are kept (known, and not erased).
+  absl::StatusOr<bool> Knows(pg::Executor& db, const std::string& person_id) const;
   // The employment status kept (UNSPECIFIED when unknown or erased).
   absl::StatusOr<common::v1::EmploymentStatus> KeptStatus(pg::Executor& db, const std::string& person_id) const;
 

@@ -66,9 +66,9 @@ absl::StatusOr<v1::Enrollment> ProgrammesApp::Enroll(const CallContext& call, co
   }
   auto programme = programmes_.Get(pool_, enrollment.programme_id());
   if (!programme.ok()) return programme.status();
-  auto people = directory_.Current(pool_);
-  if (!people.ok()) return people.status();
-  if ((*people)->IndexOf(enrollment.person_id()) < 0) {
+  auto known = people_.Knows(pool_, enrollment.person_id());
+  if (!known.ok()) return known.status();
+  if (!*known) {
     return errors::FailedPrecondition("UNKNOWN_PERSON", "the person is not in the directory (or was erased)");
   }
   enrollment.set_seats(enrollment.role() == v1::PARTICIPANT_ROLE_MENTOR ? SeatsFor(enrollment, *programme) : 0);

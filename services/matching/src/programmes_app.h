@@ -3,20 +3,19 @@
 // themselves (or an admin enrolls them). Each is named after its RPC and takes its request.
 #include <absl/status/statusor.h>
 
-#include "directory.h"
 #include "enrollment_store.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/runtime/call_context.h"
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/postgres.h"
+#include "people_store.h"
 #include "programme_store.h"
 
 namespace mentoring::matching {
 
 class ProgrammesApp {
  public:
-  ProgrammesApp(pg::Pool& pool, Directory& directory, const Clock& clock)
-      : pool_(pool), directory_(directory), clock_(clock) {}
+  ProgrammesApp(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
 
   absl::StatusOr<v1::Programme> CreateProgramme(const CallContext& call, const v1::CreateProgrammeRequest& request);
   absl::StatusOr<v1::Programme> GetProgramme(const CallContext& call, const v1::GetProgrammeRequest& request);
@@ -32,10 +31,10 @@ class ProgrammesApp {
 
  private:
   pg::Pool& pool_;
-  Directory& directory_;
   const Clock& clock_;
   ProgrammeStore programmes_;
   EnrollmentStore enrollments_;
+  PeopleStore people_;
 };
 
 }  // namespace mentoring::matching

@@ -12,8 +12,6 @@ namespace mentoring::matching {
 namespace {
 
 constexpr int kMaxRecommendations = 50;
-// A mentor pool is recounted at least this often: seats change with every accept anywhere.
-constexpr absl::Duration kPoolLifetime = absl::Seconds(2);
 
 // A page token's key as a position in this index's ranking.
 std::optional<RankedAfter> CursorIn(const PeopleIndex& index, const std::optional<PageKey>& after) {
@@ -103,14 +101,12 @@ absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsApp::MentorsFor(c
                                                                                v1::RecommendResponse* diagnostics,
                                                                                const std::string& being_replaced,
                                                                                const std::optional<PageKey>& after) {
-  auto people = directory_.Current(pool_);
-  if (!people.ok()) return people.status();
-  const PeopleIndex& index = **people;
+  auto pool = mentor_pools_.Of(programme.programme_id());
+  if (!pool.ok()) return pool.status();
+  const PeopleIndex& index = *pool->people;
   const int32_t mentee = index.IndexOf(mentee_id);
   if (mentee < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "the mentee is not in the directory");
-  auto available = AvailableMentors(programme.programme_id(), *people);
-  if (!available.ok()) return available.status();
-  const std::vector<int32_t>& mentors = **available;
+  const std::vector<int32_t>& mentors = *pool->available;
   auto contexts = contexts_.Of(pool_, index, {mentee}, being_replaced);
   if (!contexts.ok()) return contexts.status();
   const MenteeContext& context = contexts->front();
@@ -124,41 +120,6 @@ absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsApp::MentorsFor(c
     FillRuledOut(RejectionCounts(scorer, mentee, mentors, context), diagnostics->mutable_ruled_out());
   }
   return out;
-}
-
-absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> RecommendationsApp::AvailableMentors(
-    const std::string& programme_id, const std::shared_ptr<const PeopleIndex>& people) {
-  // The pool holds while the roster and the people snapshot are the same, for at most
-  // kPoolLifetime: seats change with every accept anywhere, and recounting a large
-  // programme's seats on every call is what the cache saves. A mentor whose last seat was
-  // just taken may therefore be recommended for a moment; taking a seat always recounts.
-  auto roster = programmes_.RosterVersion(pool_, programme_id);
-  if (!roster.ok()) return roster.status();
-  const absl::Time now = clock_.Now();
-  {
-    absl::MutexLock lock(&pools_mu_);
-    auto it = pools_.find(programme_id);
-    if (it != pools_.end() && it->second.people == people && it->second.roster_version == *roster &&
-        now - it->second.built_at < kPoolLifetime) {
-      return it->second.mentors;
-    }
-  }
-  auto mentors = enrollments_.OfProgramme(pool_, programme_id, v1::PARTICIPANT_ROLE_MENTOR);
-  if (!mentors.ok()) return mentors.status();
-  std::vector<std::string> mentor_ids;
-  for (const auto& e : *mentors) mentor_ids.push_back(e.person_id());
-  auto loads = relationships_.SeatLoads(pool_, mentor_ids, programme_id);
-  if (!loads.ok()) return loads.status();
-  auto available = std::make_shared<std::vector<int32_t>>();
-  for (const auto& e : *mentors) {
-    const int32_t mentor = people->IndexOf(e.person_id());
-    if (mentor >= 0 && FreeSeats(e.seats(), (*loads)[e.person_id()], people->at(mentor)) > 0) {
-      available->push_back(mentor);
-    }
-  }
-  absl::MutexLock lock(&pools_mu_);
-  pools_[programme_id] = {people, *roster, now, available};
-  return std::shared_ptr<const std::vector<int32_t>>(available);
 }
 
 }  // namespace mentoring::matching

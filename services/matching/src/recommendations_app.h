@@ -1,12 +1,9 @@
 #pragma once
 // Use cases of recommendations: explained top-k mentors for a mentee and mentees for a
-// mentor, scanned in memory over the read model's snapshot.
+// mentor, scanned in memory over the read model's published snapshot (directory.h,
+// mentor_pools.h): a request never waits for a rebuild.
 #include <absl/status/statusor.h>
-#include <absl/synchronization/mutex.h>
-#include <absl/time/time.h>
 
-#include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,13 +11,13 @@
 #include "directory.h"
 #include "enrollment_store.h"
 #include "mentee_contexts.h"
+#include "mentor_pools.h"
 #include "mentoring/matching/v1/matching.pb.h"
 #include "mentoring/runtime/call_context.h"
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/paging.h"
 #include "mentoring/runtime/postgres.h"
 #include "programme_store.h"
-#include "relationship_store.h"
 
 namespace mentoring::matching {
 
@@ -28,8 +25,8 @@ inline constexpr int kDefaultRecommendations = 10;
 
 class RecommendationsApp {
  public:
-  RecommendationsApp(pg::Pool& pool, Directory& directory, const Clock& clock)
-      : pool_(pool), directory_(directory), clock_(clock) {}
+  RecommendationsApp(pg::Pool& pool, Directory& directory, MentorPools& mentor_pools)
+      : pool_(pool), directory_(directory), mentor_pools_(mentor_pools) {}
 
   absl::StatusOr<v1::RecommendResponse> RecommendMentors(const CallContext& call, const v1::RecommendRequest& request);
   absl::StatusOr<v1::RecommendResponse> RecommendMentees(const CallContext& call, const v1::RecommendRequest& request);
@@ -54,27 +51,12 @@ class RecommendationsApp {
   // The programme, the page asked for, once the caller may ask.
   absl::StatusOr<Admitted> Admit(const CallContext& call, const v1::RecommendRequest& request);
 
-  // The programme's enrolled mentors with a free seat, as PeopleIndex indexes: cached per
-  // programme, rebuilt when the roster or the people snapshot changed, or after 2 s (seats).
-  absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> AvailableMentors(
-      const std::string& programme_id, const std::shared_ptr<const PeopleIndex>& people);
-
   pg::Pool& pool_;
   Directory& directory_;
-  const Clock& clock_;
+  MentorPools& mentor_pools_;
   ProgrammeStore programmes_;
   EnrollmentStore enrollments_;
-  RelationshipStore relationships_;
   MenteeContexts contexts_;
-
-  struct MentorPool {
-    std::shared_ptr<const PeopleIndex> people;
-    int64_t roster_version = -1;
-    absl::Time built_at;
-    std::shared_ptr<const std::vector<int32_t>> mentors;
-  };
-  absl::Mutex pools_mu_;
-  std::map<std::string, MentorPool> pools_ ABSL_GUARDED_BY(pools_mu_);
 };
 
 }  // namespace mentoring::matching

@@ -12,6 +12,12 @@ namespace {
 constexpr char kSeatLoads[] =
     "SELECT mentor_id, count(*), count(*) FILTER (WHERE programme_id = $2) FROM relationships "
     "WHERE state IN (1, 2, 3) AND mentor_id = ANY($1) GROUP BY mentor_id";
+// Marks are transaction ids (xid8, 64 bits) carried as bigint; migration 0006 explains them.
+constexpr char kSeatChangeMark[] = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+constexpr char kSeatChangesSince[] =
+    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, changed.mentor_id "
+    "FROM (SELECT 1) AS one LEFT JOIN (SELECT DISTINCT mentor_id FROM relationships "
+    "WHERE seats_changed_by >= $1::bigint::text::xid8) AS changed ON true";
 constexpr char kOpenOfMentees[] = "SELECT body FROM relationships WHERE state IN (1, 2, 3) AND mentee_id = ANY($1)";
 constexpr char kInvolvingForUpdate[] =
     "SELECT body FROM relationships WHERE (mentee_id = $1 OR mentor_id = $1) AND ($2 OR state IN (1, 2, 3)) "
@@ -78,6 +84,25 @@ absl::StatusOr<absl::flat_hash_map<std::string, SeatLoad>> RelationshipStore::Se
     loads[std::string(rows->Text(i, 0))] = {static_cast<int>(rows->Int(i, 1)), static_cast<int>(rows->Int(i, 2))};
   }
   return loads;
+}
+
+absl::StatusOr<int64_t> RelationshipStore::SeatChangeMark(pg::Executor& db) const {
+  auto rows = db.Exec(kSeatChangeMark);
+  if (!rows.ok()) return rows.status();
+  return rows->Int(0, 0);
+}
+
+absl::StatusOr<RelationshipStore::SeatChanges> RelationshipStore::SeatChangesSince(pg::Executor& db,
+                                                                                   int64_t mark) const {
+  // One statement: the next mark and the changes come from the same snapshot.
+  auto rows = db.Exec(kSeatChangesSince, {mark});
+  if (!rows.ok()) return rows.status();
+  SeatChanges changes;
+  changes.next_mark = rows->Int(0, 0);
+  for (int i = 0; i < rows->rows(); ++i) {
+    if (!rows->IsNull(i, 1)) changes.mentor_ids.emplace_back(rows->Text(i, 1));
+  }
+  return changes;
 }
 
 absl::StatusOr<std::vector<v1::Relationship>> RelationshipStore::OpenOfMentees(

@@ -34,6 +34,16 @@ class RelationshipStore : public pg::DocumentTable<v1::Relationship> {
   absl::StatusOr<absl::flat_hash_map<std::string, SeatLoad>> SeatLoads(pg::Executor& db,
                                                                        const std::vector<std::string>& mentor_ids,
                                                                        const std::string& programme_id) const;
+  // Where to read seat changes from: every change a read made after this call cannot see
+  // is marked at or after it (the oldest transaction running now).
+  absl::StatusOr<int64_t> SeatChangeMark(pg::Executor& db) const;
+  // The mentors whose open relationships may have changed at or after `mark` (a mark from
+  // SeatChangeMark or from an earlier call), and the mark to read from next time.
+  struct SeatChanges {
+    std::vector<std::string> mentor_ids;
+    int64_t next_mark = 0;
+  };
+  absl::StatusOr<SeatChanges> SeatChangesSince(pg::Executor& db, int64_t mark) const;
   // The open relationships of these mentees.
   absl::StatusOr<std::vector<v1::Relationship>> OpenOfMentees(pg::Executor& db,
                                                               const std::vector<std::string>& mentee_ids) const;

@@ -33,7 +33,7 @@ absl::StatusOr<v1::MentorshipRequest> RequestsApp::CreateMentorshipRequest(
   }
   auto programme = ProgrammeOf(pool_, request);
   if (!programme.ok()) return programme.status();
-  auto people = directory_.Current(pool_);
+  auto people = directory_.Fresh(pool_);
   if (!people.ok()) return people.status();
   const PeopleIndex& index = **people;
   const int32_t mentee = index.IndexOf(request.mentee_id());
@@ -101,7 +101,7 @@ absl::StatusOr<v1::MentorshipRequest> RequestsApp::AcceptRequest(const CallConte
         auto programme = ProgrammeOf(txn, request);
         if (!programme.ok()) return programme.status();
         const v1::Programme* in_programme = *programme ? &**programme : nullptr;
-        auto people = directory_.Current(txn);
+        auto people = directory_.Fresh(txn);
         if (!people.ok()) return people.status();
         const PeopleIndex& index = **people;
         const int32_t mentee = index.IndexOf(request.mentee_id());

@@ -16,6 +16,7 @@
 #include "enrollment_store.h"
 #include "harness.h"
 #include "matching_service.h"
+#include "mentor_pools.h"
 #include "mentoring/runtime/errors.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/outbox.h"
@@ -545,11 +546,13 @@ TEST_F(MatchingStoresTest, ChangesAreReadInChangeOrderAndTheDirectorySnapshotFol
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   EXPECT_GE((*snapshot)->IndexOf(a), 0);
   EXPECT_GE((*snapshot)->IndexOf(b), 0);
-  EXPECT_EQ(*directory.Current(pool_), *snapshot);  // nothing changed: the same snapshot
+  EXPECT_EQ(*directory.Fresh(pool_), *snapshot);  // nothing changed: the same snapshot
 
   const int64_t seen = *people_.LatestChange(pool_);
   InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    if (auto kept = people_.Upsert(txn, Person(a, 2)); !kept.ok()) return kept.status();
+    profiles::v1::Person moved = Person(a, 2);
+    moved.set_department("Research");
+    if (auto kept = people_.Upsert(txn, moved); !kept.ok()) return kept.status();
     return people_.Erase(txn, b);
   });
   auto changes = people_.ChangedSince(pool_, seen);
@@ -560,13 +563,135 @@ TEST_F(MatchingStoresTest, ChangesAreReadInChangeOrderAndTheDirectorySnapshotFol
   EXPECT_LT((*changes)[0].change, (*changes)[1].change);
   EXPECT_EQ(*people_.LatestChange(pool_), (*changes)[1].change);
 
+  // Readers keep the published snapshot: no rebuild on their path.
+  EXPECT_EQ(*directory.Current(pool_), *snapshot);
   InTransaction([&](pg::Transaction& txn) -> absl::Status {
-    auto rebuilt = directory.Current(txn);  // inside a transaction, on its connection
+    auto rebuilt = directory.Fresh(txn);  // inside a transaction, on its connection
     if (!rebuilt.ok()) return rebuilt.status();
     EXPECT_GE((*rebuilt)->IndexOf(a), 0);
     EXPECT_LT((*rebuilt)->IndexOf(b), 0);
     return absl::OkStatus();
   });
+  EXPECT_LT((*directory.Current(pool_))->IndexOf(b), 0);  // what Fresh built is published
+}
+
+TEST_F(MatchingStoresTest, ANewVersionWithTheSameFactsIsKeptWithoutANewChangeNumber) {
+  const std::string id = NewUuidV7();
+  auto upsert = [&](const profiles::v1::Person& person) {
+    return pg::InTransaction(pool_, [&](pg::Transaction& txn) { return people_.Upsert(txn, person); });
+  };
+  ASSERT_TRUE(*upsert(Person(id, 1)));
+  const int64_t before = *people_.LatestChange(pool_);
+  profiles::v1::Person retitled = Person(id, 2);
+  retitled.set_title("Principal engineer");
+  retitled.set_display_name("A new name");
+  ASSERT_TRUE(*upsert(retitled));
+  EXPECT_EQ(*people_.KeptVersion(pool_, id), 2);
+  EXPECT_EQ(*people_.LatestChange(pool_), before);  // nothing matching keeps changed
+
+  profiles::v1::Person promoted = Person(id, 3);
+  promoted.set_career_level(promoted.career_level() + 1);
+  ASSERT_TRUE(*upsert(promoted));
+  EXPECT_GT(*people_.LatestChange(pool_), before);
+}
+
+TEST_F(MatchingStoresTest, TheDirectoryRebuildsABurstOnceItSettlesOrWaitedTooLong) {
+  const std::string a = NewUuidV7(), b = NewUuidV7();
+  auto add = [&](const std::string& id) {
+    InTransaction([&](pg::Transaction& txn) { return people_.Upsert(txn, Person(id, 1)).status(); });
+  };
+  add(a);
+  Directory patient(SystemClock::Instance(), {.quiet_period = absl::Hours(1), .max_staleness = absl::Hours(1)});
+  Directory eager(SystemClock::Instance(), {.quiet_period = absl::ZeroDuration(), .max_staleness = absl::Hours(1)});
+  Directory overdue(SystemClock::Instance(), {.quiet_period = absl::Hours(1), .max_staleness = absl::ZeroDuration()});
+  for (Directory* directory : {&patient, &eager, &overdue}) {
+    ASSERT_TRUE(directory->Refresh(pool_).ok());  // the first snapshot is built at once
+    EXPECT_GE((*directory->Current(pool_))->IndexOf(a), 0);
+  }
+  add(b);
+  for (Directory* directory : {&patient, &eager, &overdue}) ASSERT_TRUE(directory->Refresh(pool_).ok());
+  EXPECT_LT((*patient.Current(pool_))->IndexOf(b), 0);  // the burst may go on: not yet
+  EXPECT_GE((*eager.Current(pool_))->IndexOf(b), 0);    // it settled
+  EXPECT_GE((*overdue.Current(pool_))->IndexOf(b), 0);  // it waited long enough
+  EXPECT_GE((*patient.Fresh(pool_))->IndexOf(b), 0);    // a write never waits for the pacing
+}
+
+TEST_F(MatchingStoresTest, MentorPoolsFollowSeatsRosterAndPeopleWithoutExpiring) {
+  const v1::Programme programme = NewProgramme("Pools");
+  const v1::Programme elsewhere = NewProgramme("Elsewhere");
+  const std::string a = NewUuidV7(), b = NewUuidV7(), c = NewUuidV7(), mentee = NewUuidV7();
+  auto mentor = [&](const std::string& id, int64_t version, int capacity) {
+    profiles::v1::Person person = Person(id, version);
+    person.mutable_mentoring_profile()->mutable_capacity()->set_max_active_mentees(capacity);
+    InTransaction([&](pg::Transaction& txn) { return people_.Upsert(txn, person).status(); });
+  };
+  for (const std::string& id : {a, b, c, mentee}) mentor(id, 1, 3);
+  auto enroll = [&](const std::string& id) {
+    v1::Enrollment e;
+    e.set_programme_id(programme.programme_id());
+    e.set_person_id(id);
+    e.set_role(v1::PARTICIPANT_ROLE_MENTOR);
+    e.set_seats(1);
+    InTransaction([&](pg::Transaction& txn) -> absl::Status {
+      if (auto saved = enrollments_.Save(txn, e); !saved.ok()) return saved;
+      return programmes_.BumpRoster(txn, programme.programme_id());
+    });
+  };
+  enroll(a);
+  enroll(b);
+  Directory directory(SystemClock::Instance(), {.quiet_period = absl::ZeroDuration()});
+  MentorPools pools(pool_, directory);
+  auto ids = [&]() {
+    auto pool = pools.Of(programme.programme_id());
+    EXPECT_TRUE(pool.ok()) << pool.status();
+    std::vector<std::string> out;
+    for (int32_t i : *pool->available) out.push_back(pool->people->id(i));
+    return out;
+  };
+  auto refresh = [&] {
+    const auto refreshed = pools.Refresh();
+    ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+  };
+  EXPECT_THAT(ids(), UnorderedElementsAre(a, b));
+
+  // A's one seat is taken: readers keep the published pool until the refresh recounts A.
+  v1::Relationship taken = Relationship(programme.programme_id(), mentee, a, v1::RELATIONSHIP_STATE_ACTIVE);
+  ASSERT_TRUE(relationships_.InsertProposed(pool_, taken).ok());
+  EXPECT_THAT(ids(), UnorderedElementsAre(a, b));
+  refresh();
+  EXPECT_THAT(ids(), ElementsAre(b));
+
+  // Nothing changes: the pool is not recounted, however long it lives.
+  auto before = pools.Of(programme.programme_id());
+  refresh();
+  EXPECT_EQ(pools.Of(programme.programme_id())->available, before->available);
+
+  // B's own limit counts open relationships in every programme: three elsewhere fill it.
+  for (int i = 0; i < 3; ++i) {
+    v1::Relationship other = Relationship(elsewhere.programme_id(), NewUuidV7(), b, v1::RELATIONSHIP_STATE_ACTIVE);
+    ASSERT_TRUE(relationships_.InsertProposed(pool_, other).ok());
+  }
+  refresh();
+  EXPECT_THAT(ids(), IsEmpty());
+
+  // A change that commits after a refresh has looked, but began before it, is still read.
+  InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    taken.set_state(v1::RELATIONSHIP_STATE_CLOSED);
+    taken.set_version(2);
+    if (auto saved = relationships_.Save(txn, taken); !saved.ok()) return saved;
+    refresh();  // cannot see the closure yet
+    return absl::OkStatus();
+  });
+  EXPECT_THAT(ids(), IsEmpty());
+  refresh();
+  EXPECT_THAT(ids(), ElementsAre(a));
+
+  // A new enrollment (the roster's version), and a mentor who takes no more mentees (the
+  // people snapshot).
+  enroll(c);
+  mentor(a, 2, 0);
+  refresh();
+  EXPECT_THAT(ids(), ElementsAre(c));
 }
 
 }  // namespace
