@@ -14,17 +14,23 @@
 //       fills a migrated matching database with that organisation as its read model and one
 //       programme enrolling everyone, for the service-level benchmark (bench/cohort.sh);
 //       prints the programme id and a mentee id.
+//       --profiles-database-url URL: also fills a migrated profiles database with the same
+//       people (ids, HR fields), so profiles and matching agree, for bench/churn.sh.
+//       --moved-csv FILE [--moved 10000]: also writes an HR export (docs/hr-import.md) of
+//       the first N mentors, everything as seeded but their department: a reorganisation.
 //
 // The organisation: a reporting tree, 30 departments, 12 time zones over three regions,
 // five languages, twenty skills, declared conflicts, people on leave, goals and expertise
 // across the six focus areas, weekly availability windows.
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -35,8 +41,10 @@
 #include "mentoring/matching/cohort_dump.h"
 #include "mentoring/runtime/ids.h"
 #include "mentoring/runtime/postgres.h"
+#include "mentoring/runtime/proto_time.h"
 #include "people_index.h"
 #include "people_store.h"
+#include "person_store.h"
 #include "programme_store.h"
 #include "recommender.h"
 
@@ -227,6 +235,54 @@ int Recommend(int argc, char** argv) {
   return 0;
 }
 
+// What HR knows about synthetic person `i`: its employee id and the fields of an HR export.
+std::string EmployeeIdOf(int i) { return absl::StrCat("E", i); }
+int IndexOf(const std::string& person_id) { return std::atoi(person_id.c_str() + 1); }  // "p%08d"
+Person WithHrFields(Person p) {
+  const int i = IndexOf(p.person_id());
+  p.set_hr_employee_id(EmployeeIdOf(i));
+  p.set_display_name(absl::StrCat("Person ", i));
+  p.set_email(absl::StrCat("person.", i, "@example.com"));
+  p.set_title("Engineer");
+  p.set_location("Hometown");
+  return p;
+}
+
+// Profiles' own rows for the organisation, in batches (profiles' migrations applied).
+absl::Status SeedProfiles(const std::string& url, const std::vector<Person>& people) {
+  pg::Pool pool({.conninfo = url, .size = 2});
+  constexpr size_t kBatch = 1000;
+  for (size_t from = 0; from < people.size(); from += kBatch) {
+    std::vector<Person> batch;
+    for (size_t i = from; i < std::min(people.size(), from + kBatch); ++i) {
+      Person& p = batch.emplace_back(WithHrFields(people[i]));
+      SetTimestamp(p.mutable_created_at(), absl::Now());
+      *p.mutable_updated_at() = p.created_at();
+    }
+    auto stored =
+        pool.InTransaction([&](pg::Transaction& txn) { return profiles::PersonStore::InsertMany(txn, batch); });
+    if (!stored.ok()) return stored;
+  }
+  return absl::OkStatus();
+}
+
+// An HR export of the first `moved` mentors as seeded, each in a new department.
+absl::Status WriteReorganisation(const std::string& path, const std::vector<Person>& people, int mentees, int moved) {
+  std::ofstream out(path);
+  out << "employee_id,manager_id,first_name,last_name,email,level,time_zone,status,title,department,location,"
+         "languages\n";
+  for (int i = mentees; i < std::min<int>(people.size(), mentees + moved); ++i) {
+    const Person p = WithHrFields(people[i]);
+    const std::string manager = p.manager_id().empty() ? "" : EmployeeIdOf(IndexOf(p.manager_id()));
+    const bool on_leave = p.employment_status() == common::v1::EMPLOYMENT_STATUS_ON_LEAVE;
+    out << p.hr_employee_id() << ',' << manager << ",Person," << i << ',' << p.email() << ',' << p.career_level() << ','
+        << p.time_zone() << ',' << (on_leave ? "on_leave" : "active") << ',' << p.title() << ",reorganised-" << i % 30
+        << ',' << p.location() << ',' << absl::StrJoin(p.languages(), ";") << '\n';
+  }
+  out.close();
+  return out ? absl::OkStatus() : absl::InternalError("cannot write " + path);
+}
+
 int Seed(int argc, char** argv) {
   const std::string url = StringFlag(argc, argv, "--database-url");
   const int mentors = Flag(argc, argv, "--mentors", 50000);
@@ -302,6 +358,18 @@ int Seed(int argc, char** argv) {
   if (!status.ok()) {
     std::fprintf(stderr, "seed: %s\n", status.ToString().c_str());
     return 1;
+  }
+  if (const std::string profiles_url = StringFlag(argc, argv, "--profiles-database-url"); !profiles_url.empty()) {
+    if (auto seeded = SeedProfiles(profiles_url, people); !seeded.ok()) {
+      std::fprintf(stderr, "seed: profiles: %s\n", seeded.ToString().c_str());
+      return 1;
+    }
+  }
+  if (const std::string csv = StringFlag(argc, argv, "--moved-csv"); !csv.empty()) {
+    if (auto written = WriteReorganisation(csv, people, mentees, Flag(argc, argv, "--moved", 10000)); !written.ok()) {
+      std::fprintf(stderr, "seed: %s\n", written.ToString().c_str());
+      return 1;
+    }
   }
   std::printf("PROGRAMME_ID=%s\nMENTEE_ID=%s\n", programme.programme_id().c_str(), people.front().person_id().c_str());
   return 0;

@@ -421,7 +421,7 @@ class GatewayRoutesTest : public ::testing::Test {
   }
 
   // Matching learns people by its initial load (the seeds) or from profile events: wait
-  // until its read model has them.
+  // until its read model has them, and the snapshot recommendations read.
   static void WaitKnown(const std::vector<Person>& people) {
     // A liveness bound for a loaded 2-core machine, not a performance claim.
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
@@ -436,6 +436,8 @@ class GatewayRoutesTest : public ::testing::Test {
         absl::SleepFor(absl::Milliseconds(50));
       }
     }
+    ASSERT_TRUE(WaitForMatchingSnapshot(stack_->matching(), stack_->matching_db().url()))
+        << "matching's snapshot never caught up";
   }
 
   static std::string ProgrammeJson(const std::string& name, int max_pending = 3,

@@ -100,7 +100,8 @@ class MatchingServiceTest : public ::testing::Test {
     return created;
   }
 
-  // Waits until matching's read model holds these people at (at least) these versions.
+  // Waits until matching's read model holds these people at (at least) these versions, and
+  // the snapshot recommendations read holds them too.
   static void WaitKnown(const std::vector<Person>& people) {
     // Generous: a liveness bound for a loaded 2-core CI machine, not a performance claim.
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
@@ -126,6 +127,7 @@ class MatchingServiceTest : public ::testing::Test {
         absl::SleepFor(absl::Milliseconds(50));
       }
     }
+    ASSERT_TRUE(WaitForMatchingSnapshot(*matching_, matching_db_->url())) << "matching's snapshot never caught up";
   }
 
   static mv1::Programme NewProgramme(int max_zone_hours = 3, int min_gap = 2) {

@@ -461,6 +461,17 @@ absl::StatusOr<std::string> RunTestPython(const std::string& script, const std::
   return out;
 }
 
+bool WaitForMatchingSnapshot(const ServiceProcess& matching, const std::string& matching_db_url, absl::Duration limit) {
+  const auto latest = Query(matching_db_url, "SELECT coalesce(max(change_seq), 0) FROM people");
+  const double wanted = latest.empty() ? 0 : std::stod(latest[0]);
+  const absl::Time give_up = absl::Now() + limit;
+  while (MetricValue(HttpGet(matching.admin_port(), "/metrics"), "mentoring_people_snapshot_change") < wanted) {
+    if (absl::Now() >= give_up) return false;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
 std::string HttpGet(int port, const std::string& path) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -112,6 +112,12 @@ profiles::v1::Person SamplePerson(const std::string& tag);
 profiles::v1::Person MentoringPerson(const std::string& tag, int level, const std::vector<common::v1::FocusArea>& goals,
                                      const std::vector<common::v1::FocusArea>& offers);
 
+// Waits until matching's published people snapshot holds every change its people table
+// holds now: recommendations read that snapshot, which follows the table a moment later
+// (services/matching/src/directory.h). False when it did not within `limit`.
+bool WaitForMatchingSnapshot(const ServiceProcess& matching, const std::string& matching_db_url,
+                             absl::Duration limit = absl::Seconds(60));
+
 // Reads a topic from the offsets it had at construction, collecting decoded envelopes.
 class EventCollector {
  public:

@@ -4,6 +4,20 @@
 
 namespace mentoring::matching {
 
+Directory::Directory(const Clock& clock, prometheus::Registry& registry, DirectorySettings settings)
+    : clock_(clock),
+      settings_(settings),
+      snapshot_change_(prometheus::BuildGauge()
+                           .Name("mentoring_people_snapshot_change")
+                           .Help("The newest change to people that the published snapshot holds")
+                           .Register(registry)
+                           .Add({})),
+      behind_seconds_(prometheus::BuildGauge()
+                          .Name("mentoring_people_snapshot_behind_seconds")
+                          .Help("How long the published people snapshot has missed a change (0: it is current)")
+                          .Register(registry)
+                          .Add({})) {}
+
 std::shared_ptr<const PeopleIndex> Directory::Published() const {
   absl::MutexLock lock(&published_mu_);
   return snapshot_;
@@ -31,6 +45,7 @@ absl::StatusOr<JobProgress> Directory::Refresh(pg::Executor& db) {
   absl::MutexLock lock(&rebuild_mu_);
   if (*latest <= seen_change_ && Published() != nullptr) {
     behind_since_.reset();
+    behind_seconds_.Set(0);
     return JobProgress::kDone;
   }
   const absl::Time now = absl::Now();
@@ -41,7 +56,9 @@ absl::StatusOr<JobProgress> Directory::Refresh(pg::Executor& db) {
   if (!behind_since_) behind_since_ = now;
   const bool settled = now - noticed_at_ >= settings_.quiet_period;
   const bool overdue = now - *behind_since_ >= settings_.max_staleness;
-  if (!settled && !overdue && Published() != nullptr) return JobProgress::kDone;
+  const bool affordable = now - last_rebuild_start_ >= last_rebuild_ / settings_.max_rebuild_share;
+  behind_seconds_.Set(absl::ToDoubleSeconds(now - *behind_since_));
+  if ((!(settled || overdue) || !affordable) && Published() != nullptr) return JobProgress::kDone;
   auto caught_up = CatchUp(db, *latest);
   if (!caught_up.ok()) return caught_up.status();
   return JobProgress::kDone;
@@ -49,6 +66,7 @@ absl::StatusOr<JobProgress> Directory::Refresh(pg::Executor& db) {
 
 absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::CatchUp(pg::Executor& db, int64_t latest) {
   // Only the rows changed since the last snapshot are read; the index is then rebuilt.
+  const absl::Time start = absl::Now();
   auto changes = store_.ChangedSince(db, seen_change_);
   if (!changes.ok()) return changes.status();
   int64_t seen = std::max(seen_change_, latest);
@@ -66,6 +84,10 @@ absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::CatchUp(pg::Execut
   auto snapshot = std::make_shared<const PeopleIndex>(std::move(people), clock_.Now());
   seen_change_ = seen;
   behind_since_.reset();
+  last_rebuild_start_ = start;
+  last_rebuild_ = absl::Now() - start;
+  snapshot_change_.Set(static_cast<double>(seen));
+  behind_seconds_.Set(0);
   absl::MutexLock lock(&published_mu_);
   snapshot_ = snapshot;
   return snapshot;

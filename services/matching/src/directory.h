@@ -4,13 +4,17 @@
 // candidate, nor a query per candidate.
 //
 // Readers take the published snapshot and never wait for a rebuild: a background job
-// (Refresh) rebuilds once a burst of changes has settled, or once the oldest change it has
-// not applied is kMaxStaleness old, so an HR import that changes thousands of people costs a
-// few rebuilds, not one per change or per caller. Writes that re-check the rules under a
-// lock ask for a snapshot that includes every change committed so far (Fresh).
+// (Refresh) rebuilds once a burst of changes has settled, or once a change has waited
+// max_staleness, and never so often that rebuilding takes more than max_rebuild_share of a
+// core; so an HR import that changes thousands of people costs a few rebuilds, not one per
+// change or per caller, and a small directory follows within a fraction of a second. Writes
+// that re-check the rules under a lock ask for a snapshot that includes every change
+// committed so far (Fresh).
 #include <absl/status/statusor.h>
 #include <absl/synchronization/mutex.h>
 #include <absl/time/time.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include <map>
 #include <memory>
@@ -27,14 +31,17 @@ namespace mentoring::matching {
 
 struct DirectorySettings {
   // A burst is taken as settled once no new change has come for this long...
-  absl::Duration quiet_period = absl::Seconds(1);
-  // ...and a snapshot is rebuilt anyway once it has missed a change for this long.
+  absl::Duration quiet_period = absl::Milliseconds(250);
+  // ...and a snapshot is rebuilt anyway once it has missed a change for this long...
   absl::Duration max_staleness = absl::Seconds(5);
+  // ...but a rebuild starts only once the last one's duration is at most this share of the
+  // time since it started (0.2: rebuilding takes at most a fifth of one core).
+  double max_rebuild_share = 0.2;
 };
 
 class Directory {
  public:
-  explicit Directory(const Clock& clock, DirectorySettings settings = {}) : clock_(clock), settings_(settings) {}
+  Directory(const Clock& clock, prometheus::Registry& registry, DirectorySettings settings = {});
 
   // The published snapshot; built here only when there is none yet.
   absl::StatusOr<std::shared_ptr<const PeopleIndex>> Current(pg::Executor& db);
@@ -56,6 +63,9 @@ class Directory {
   const Clock& clock_;
   const DirectorySettings settings_;
   PeopleStore store_;
+  // For operators (and the churn benchmark): how far the published snapshot is behind.
+  prometheus::Gauge& snapshot_change_;
+  prometheus::Gauge& behind_seconds_;
 
   absl::Mutex rebuild_mu_ ABSL_ACQUIRED_BEFORE(published_mu_);
   std::map<std::string, profiles::v1::Person> facts_ ABSL_GUARDED_BY(rebuild_mu_);
@@ -65,6 +75,8 @@ class Directory {
   int64_t noticed_change_ ABSL_GUARDED_BY(rebuild_mu_) = -1;
   absl::Time noticed_at_ ABSL_GUARDED_BY(rebuild_mu_);
   std::optional<absl::Time> behind_since_ ABSL_GUARDED_BY(rebuild_mu_);
+  absl::Time last_rebuild_start_ ABSL_GUARDED_BY(rebuild_mu_) = absl::InfinitePast();
+  absl::Duration last_rebuild_ ABSL_GUARDED_BY(rebuild_mu_);
 
   mutable absl::Mutex published_mu_;
   std::shared_ptr<const PeopleIndex> snapshot_ ABSL_GUARDED_BY(published_mu_);

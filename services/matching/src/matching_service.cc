@@ -26,6 +26,8 @@ Settings Settings::Read(Config& config) {
   s.snapshot_interval = config.Duration("SNAPSHOT_INTERVAL", absl::Milliseconds(250));
   s.directory.quiet_period = config.Duration("PEOPLE_SNAPSHOT_QUIET_PERIOD", s.directory.quiet_period);
   s.directory.max_staleness = config.Duration("PEOPLE_SNAPSHOT_MAX_STALENESS", s.directory.max_staleness);
+  s.directory.max_rebuild_share =
+      static_cast<double>(config.Int("PEOPLE_SNAPSHOT_MAX_REBUILD_PERCENT", 20, 1, 100)) / 100.0;
   return s;
 }
 
@@ -35,7 +37,7 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
   pg::Pool& database = service.database();
   const Clock& clock = service.clock();
   auto& profiles = service.Make<profiles::ProfilesClient>(*channel, service.signer(), service.name());
-  auto& directory = service.Make<Directory>(clock, settings.directory);
+  auto& directory = service.Make<Directory>(clock, service.metrics(), settings.directory);
   auto& mentor_pools = service.Make<MentorPools>(database, directory);
   auto& programmes = service.Make<ProgrammesApp>(database, clock);
   auto& recommendations = service.Make<RecommendationsApp>(database, directory, mentor_pools);

@@ -22,8 +22,9 @@ struct Settings {
   // SNAPSHOT_INTERVAL: how often the people snapshot and the mentor pools are brought up to
   // date (directory.h, mentor_pools.h).
   absl::Duration snapshot_interval;
-  // PEOPLE_SNAPSHOT_QUIET_PERIOD, PEOPLE_SNAPSHOT_MAX_STALENESS: when a burst of changes
-  // to people is rebuilt into a new snapshot.
+  // PEOPLE_SNAPSHOT_QUIET_PERIOD, PEOPLE_SNAPSHOT_MAX_STALENESS,
+  // PEOPLE_SNAPSHOT_MAX_REBUILD_PERCENT: when a burst of changes to people is rebuilt into
+  // a new snapshot (directory.h).
   DirectorySettings directory;
 
   static Settings Read(Config& config);

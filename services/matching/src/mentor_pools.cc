@@ -99,8 +99,14 @@ absl::StatusOr<bool> MentorPools::Recount(const std::string& programme_id, const
   for (const Mentor* m : changed) ids.push_back(m->person_id);
   auto loads = relationships_.SeatLoads(pool_, ids, programme_id);
   if (!loads.ok()) return loads.status();
-  for (Mentor* m : changed) m->load = (*loads)[m->person_id];  // absent: no open relationship left
-  return true;
+  // A change may be read twice (marks are conservative): only a count that moved matters.
+  bool moved = false;
+  for (Mentor* m : changed) {
+    const SeatLoad load = (*loads)[m->person_id];  // absent: no open relationship left
+    moved |= load.open_total != m->load.open_total || load.open_in_programme != m->load.open_in_programme;
+    m->load = load;
+  }
+  return moved;
 }
 
 void MentorPools::Publish(const std::string& programme_id, const Roster& roster,

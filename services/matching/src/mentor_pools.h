@@ -55,7 +55,7 @@ class MentorPools {
   };
 
   absl::StatusOr<Roster> ReadRoster(const std::string& programme_id, int64_t version) const;
-  // Recounts the seats of those of `mentor_ids` in the roster. True when any was there.
+  // Recounts the seats of those of `mentor_ids` in the roster. True when a count moved.
   absl::StatusOr<bool> Recount(const std::string& programme_id, const std::vector<std::string>& mentor_ids,
                                Roster& roster) const;
   void Publish(const std::string& programme_id, const Roster& roster, std::shared_ptr<const PeopleIndex> people);

@@ -30,6 +30,16 @@ std::string TrimToPage(google::protobuf::RepeatedPtrField<v1::Recommendation>& r
 
 }  // namespace
 
+absl::Status RecommendationsApp::NotInSnapshot(const std::string& person_id, const std::string& who) {
+  auto known = people_.Knows(pool_, person_id);
+  if (!known.ok()) return known.status();
+  if (*known) {
+    return errors::WithReason(absl::StatusCode::kUnavailable, "DIRECTORY_CATCHING_UP",
+                              "matching learned of the " + who + " a moment ago; try again in a few seconds");
+  }
+  return errors::FailedPrecondition("UNKNOWN_PERSON", "the " + who + " is not in the directory");
+}
+
 absl::StatusOr<RecommendationsApp::Admitted> RecommendationsApp::Admit(const CallContext& call,
                                                                        const v1::RecommendRequest& request) {
   if (request.person_id().empty()) return errors::InvalidArgument("person_id", "required", "name the person");
@@ -74,7 +84,7 @@ absl::StatusOr<v1::RecommendResponse> RecommendationsApp::RecommendMentees(const
   if (!people.ok()) return people.status();
   const PeopleIndex& index = **people;
   const int32_t mentor = index.IndexOf(request.person_id());
-  if (mentor < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "the mentor is not in the directory");
+  if (mentor < 0) return NotInSnapshot(request.person_id(), "mentor");
   auto mentees = enrollments_.OfProgramme(pool_, programme.programme_id(), v1::PARTICIPANT_ROLE_MENTEE);
   if (!mentees.ok()) return mentees.status();
   std::vector<int32_t> candidates;
@@ -105,7 +115,7 @@ absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsApp::MentorsFor(c
   if (!pool.ok()) return pool.status();
   const PeopleIndex& index = *pool->people;
   const int32_t mentee = index.IndexOf(mentee_id);
-  if (mentee < 0) return errors::FailedPrecondition("UNKNOWN_PERSON", "the mentee is not in the directory");
+  if (mentee < 0) return NotInSnapshot(mentee_id, "mentee");
   const std::vector<int32_t>& mentors = *pool->available;
   auto contexts = contexts_.Of(pool_, index, {mentee}, being_replaced);
   if (!contexts.ok()) return contexts.status();

@@ -17,6 +17,7 @@
 #include "mentoring/runtime/clock.h"
 #include "mentoring/runtime/paging.h"
 #include "mentoring/runtime/postgres.h"
+#include "people_store.h"
 #include "programme_store.h"
 
 namespace mentoring::matching {
@@ -51,12 +52,17 @@ class RecommendationsApp {
   // The programme, the page asked for, once the caller may ask.
   absl::StatusOr<Admitted> Admit(const CallContext& call, const v1::RecommendRequest& request);
 
+  // Why a person is not in the snapshot read: unknown (FAILED_PRECONDITION), or known but
+  // not published yet (UNAVAILABLE, DIRECTORY_CATCHING_UP: a retry succeeds in seconds).
+  absl::Status NotInSnapshot(const std::string& person_id, const std::string& who);
+
   pg::Pool& pool_;
   Directory& directory_;
   MentorPools& mentor_pools_;
   ProgrammeStore programmes_;
   EnrollmentStore enrollments_;
   MenteeContexts contexts_;
+  PeopleStore people_;
 };
 
 }  // namespace mentoring::matching

@@ -100,6 +100,7 @@ class MatchingStoresTest : public ::testing::Test {
   DraftStore drafts_;
   RematchStore rematches_;
   PeopleStore people_;
+  prometheus::Registry registry_;
 };
 
 TEST_F(MatchingStoresTest, AProgrammeIsSavedReloadedAndNeverOverwrittenByAStaleVersion) {
@@ -541,7 +542,7 @@ TEST_F(MatchingStoresTest, ChangesAreReadInChangeOrderAndTheDirectorySnapshotFol
     if (auto kept = people_.Upsert(txn, Person(a, 1)); !kept.ok()) return kept.status();
     return people_.Upsert(txn, Person(b, 1)).status();
   });
-  Directory directory(SystemClock::Instance());
+  Directory directory(SystemClock::Instance(), registry_);
   auto snapshot = directory.Current(pool_);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   EXPECT_GE((*snapshot)->IndexOf(a), 0);
@@ -595,25 +596,36 @@ TEST_F(MatchingStoresTest, ANewVersionWithTheSameFactsIsKeptWithoutANewChangeNum
   EXPECT_GT(*people_.LatestChange(pool_), before);
 }
 
-TEST_F(MatchingStoresTest, TheDirectoryRebuildsABurstOnceItSettlesOrWaitedTooLong) {
+TEST_F(MatchingStoresTest, TheDirectoryRebuildsABurstOnceItSettlesOrWaitedTooLongAndWithinItsShareOfACore) {
   const std::string a = NewUuidV7(), b = NewUuidV7();
   auto add = [&](const std::string& id) {
     InTransaction([&](pg::Transaction& txn) { return people_.Upsert(txn, Person(id, 1)).status(); });
   };
   add(a);
-  Directory patient(SystemClock::Instance(), {.quiet_period = absl::Hours(1), .max_staleness = absl::Hours(1)});
-  Directory eager(SystemClock::Instance(), {.quiet_period = absl::ZeroDuration(), .max_staleness = absl::Hours(1)});
-  Directory overdue(SystemClock::Instance(), {.quiet_period = absl::Hours(1), .max_staleness = absl::ZeroDuration()});
-  for (Directory* directory : {&patient, &eager, &overdue}) {
+  const absl::Duration hour = absl::Hours(1), zero = absl::ZeroDuration();
+  // Share 1: a rebuild may start as soon as the last one ended (pacing by share is off).
+  Directory patient(SystemClock::Instance(), registry_,
+                    {.quiet_period = hour, .max_staleness = hour, .max_rebuild_share = 1});
+  Directory eager(SystemClock::Instance(), registry_,
+                  {.quiet_period = zero, .max_staleness = hour, .max_rebuild_share = 1});
+  Directory overdue(SystemClock::Instance(), registry_,
+                    {.quiet_period = hour, .max_staleness = zero, .max_rebuild_share = 1});
+  // Settled, but the last rebuild's cost may be spent again only after an hour or so.
+  Directory frugal(SystemClock::Instance(), registry_,
+                   {.quiet_period = zero, .max_staleness = zero, .max_rebuild_share = 1e-9});
+  const std::vector<Directory*> directories = {&patient, &eager, &overdue, &frugal};
+  for (Directory* directory : directories) {
     ASSERT_TRUE(directory->Refresh(pool_).ok());  // the first snapshot is built at once
     EXPECT_GE((*directory->Current(pool_))->IndexOf(a), 0);
   }
   add(b);
-  for (Directory* directory : {&patient, &eager, &overdue}) ASSERT_TRUE(directory->Refresh(pool_).ok());
+  for (Directory* directory : directories) ASSERT_TRUE(directory->Refresh(pool_).ok());
   EXPECT_LT((*patient.Current(pool_))->IndexOf(b), 0);  // the burst may go on: not yet
   EXPECT_GE((*eager.Current(pool_))->IndexOf(b), 0);    // it settled
   EXPECT_GE((*overdue.Current(pool_))->IndexOf(b), 0);  // it waited long enough
+  EXPECT_LT((*frugal.Current(pool_))->IndexOf(b), 0);   // too soon after the last rebuild
   EXPECT_GE((*patient.Fresh(pool_))->IndexOf(b), 0);    // a write never waits for the pacing
+  EXPECT_GE((*frugal.Fresh(pool_))->IndexOf(b), 0);
 }
 
 TEST_F(MatchingStoresTest, MentorPoolsFollowSeatsRosterAndPeopleWithoutExpiring) {
@@ -639,7 +651,13 @@ TEST_F(MatchingStoresTest, MentorPoolsFollowSeatsRosterAndPeopleWithoutExpiring)
   };
   enroll(a);
   enroll(b);
-  Directory directory(SystemClock::Instance(), {.quiet_period = absl::ZeroDuration()});
+  // A transaction left open elsewhere holds every mark back, so each refresh reads the
+  // changes since then again: reading one twice must not count as a change.
+  auto idle = pool_.NewDedicatedConnection();
+  ASSERT_TRUE(idle->Exec("BEGIN").ok());
+  ASSERT_TRUE(idle->Exec("SELECT pg_current_xact_id()").ok());
+  Directory directory(SystemClock::Instance(), registry_,
+                      {.quiet_period = absl::ZeroDuration(), .max_rebuild_share = 1});
   MentorPools pools(pool_, directory);
   auto ids = [&]() {
     auto pool = pools.Of(programme.programme_id());

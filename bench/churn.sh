@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Recommendations while the directory churns (docs/benchmarks.md, issue 14): a real profiles
+# and matching service on scratch databases and their own Kafka topics, seeded with one
+# organisation of 51,000 people (50,000 mentors, one programme enrolling everyone; the same
+# people in both services). RecommendMentors for one mentee at a fixed RATE with ghz:
+#   quiet     QUIET seconds with nothing changing;
+#   import    then, while ghz goes on for LOADED seconds, an HR import (ProfilesService/
+#             ImportPeople, streamed by bench/import_client) moves 10,000 mentors to other
+#             departments; the phase runs from the import's start until matching's published
+#             snapshot holds the last change (mentoring_people_snapshot_change on its
+#             /metrics reaches the newest change in its people table, every moved row applied);
+#   after     the rest of that run.
+# Per phase: calls, p50/p90/p99/max, errors, and matching's CPU (utime + stime) per second;
+# and the import's answer time, when matching had applied every change, and when its
+# snapshot held them.
+# Needs the stack (deploy/stack.sh up), a build, ghz (go install github.com/bojand/ghz/cmd/ghz@latest).
+# Usage: bench/churn.sh [QUIET=60] [LOADED=120] [RATE=50]
+#        MATCHING_BIN=/other/build/services/matching/matching_service bench/churn.sh   (A/B)
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${BUILD_DIR:-$repo_root/build}
+matching_bin=${MATCHING_BIN:-$build_dir/services/matching/matching_service}
+quiet=${1:-60}
+loaded=${2:-120}
+rate=${3:-50}
+# shellcheck source=/dev/null
+source "$("$repo_root/deploy/stack.sh" env)"
+ghz=$(command -v ghz || echo "$(go env GOPATH)/bin/ghz")
+work=$(mktemp -d)
+run=churn_$$_$RANDOM
+profiles_db=${run}_profiles
+matching_db=${run}_matching
+profiles_pid=
+matching_pid=
+psql_() { psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -Atqc "$1" "${2:-postgres}"; }
+
+cleanup() {
+  for pid in $matching_pid $profiles_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  for db in $profiles_db $matching_db; do psql_ "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; done
+  [[ -n ${KEEP_WORK:-} ]] && echo "work dir: $work" || rm -rf "$work"
+}
+trap cleanup EXIT
+
+head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$work/secret"
+start() {  # service binary profiles_addr: starts it on its scratch database; sets pid and ports
+  local service=$1 binary=$2 prefix
+  prefix=$(tr '[:lower:]' '[:upper:]' <<<"$service")
+  rm -f "$work/$service.ports"
+  env "${prefix}_DATABASE_URL=postgresql://postgres@$PG_HOST:$PG_PORT/${run}_$service" \
+    "${prefix}_REDIS_ADDR=$REDIS_ADDR" "${prefix}_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP" \
+    "${prefix}_KAFKA_TOPIC_NAMESPACE=$run" "${prefix}_CONSUMER_GROUP=$run-$service" \
+    "${prefix}_PROFILES_ADDR=${3:-127.0.0.1:1}" "${prefix}_INTERNAL_TOKEN_SECRET=$(cat "$work/secret")" \
+    "${prefix}_GRPC_LISTEN=127.0.0.1:0" "${prefix}_ADMIN_LISTEN=127.0.0.1:0" "${prefix}_PORT_FILE=$work/$service.ports" \
+    "${prefix}_LOG_LEVEL=warn" "$binary" 2>>"$work/$service.log" &
+  eval "${service}_pid=$!"
+  for _ in $(seq 1 600); do [[ -s $work/$service.ports ]] && break; sleep 0.1; done
+  eval "${service}_grpc=$(sed -n 's/GRPC_PORT=//p' "$work/$service.ports")"
+  eval "${service}_admin=$(sed -n 's/ADMIN_PORT=//p' "$work/$service.ports")"
+}
+stop() { eval "kill \$${1}_pid; wait \$${1}_pid 2>/dev/null || true; ${1}_pid="; }
+
+echo "== set-up: 51,000 people in profiles and matching, one programme enrolling everyone"
+psql_ "CREATE DATABASE $profiles_db"
+psql_ "CREATE DATABASE $matching_db"
+start profiles "$build_dir/services/profiles/profiles_service" && stop profiles   # their schemas
+start matching "$matching_bin" && stop matching
+eval "$("$build_dir/bench/cohort_bench" seed --database-url "postgresql://postgres@$PG_HOST:$PG_PORT/$matching_db" \
+  --profiles-database-url "postgresql://postgres@$PG_HOST:$PG_PORT/$profiles_db" --mentors 50000 --mentees 1000 \
+  --moved-csv "$work/moved.csv" --moved 10000)"
+start profiles "$build_dir/services/profiles/profiles_service"
+start matching "$matching_bin" "127.0.0.1:$profiles_grpc"
+token=$("$build_dir/tools/mint_token" --secret-file="$work/secret" --caller="$MENTEE_ID" --roles=employee --lifetime=2h)
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$matching_pid/stat"; }
+now() { date +%s.%N; }
+recommend() {  # seconds output: RecommendMentors at the fixed rate, every call's details in JSON
+  "$ghz" --insecure --rps "$rate" --concurrency 16 --connections 2 --duration "${1}s" --timeout 20s \
+    --call mentoring.matching.v1.MatchingService/RecommendMentors \
+    -d "{\"programme_id\":\"$PROGRAMME_ID\",\"person_id\":\"$MENTEE_ID\",\"limit\":10}" \
+    -m "{\"x-mentoring-internal-token\":\"$token\"}" \
+    --import-paths "$repo_root/protos" --proto "$repo_root/protos/mentoring/matching/v1/matching.proto" \
+    --format json "127.0.0.1:$matching_grpc" >"$2"
+}
+snapshot_change() {
+  curl -fsS "http://127.0.0.1:$matching_admin/metrics" | awk '/^mentoring_people_snapshot_change / { print int($2) }'
+}
+
+recommend 5 "$work/warm.json"   # the first call builds the programme's mentor pool
+echo "== quiet: ${quiet}s at $rate calls/s; load:$(uptime | sed 's/.*average://')"
+quiet_start=$(now); quiet_cpu=$(cpu_ticks)
+recommend "$quiet" "$work/quiet.json"
+quiet_end=$(now); quiet_cpu_end=$(cpu_ticks)
+
+echo "== import: ${loaded}s at $rate calls/s; the HR import starts after 5 s"
+before_change=$(psql_ "SELECT coalesce(max(change_seq), 0) FROM people" "$matching_db")
+recommend "$loaded" "$work/loaded.json" &
+ghz_pid=$!
+sleep 5
+import_start=$(now); import_cpu=$(cpu_ticks)
+"$build_dir/bench/import_client" --target="127.0.0.1:$profiles_grpc" --secret-file="$work/secret" --file="$work/moved.csv" \
+  | sed 's/^/   import: /'
+import_answer=$(now)
+applied=
+while true; do
+  changed=$(psql_ "SELECT count(*) FROM people WHERE change_seq > $before_change" "$matching_db")
+  if [[ -z $applied && $changed -ge 10000 ]]; then applied=$(now); fi
+  if [[ -n $applied ]]; then
+    latest=$(psql_ "SELECT max(change_seq) FROM people" "$matching_db")
+    [[ $(snapshot_change) -ge $latest ]] && break
+  fi
+  if (($(date +%s) - ${import_answer%.*} > 300)); then echo "matching did not catch up in 300 s" >&2; exit 1; fi
+  sleep 0.2
+done
+reflected=$(now); reflected_cpu=$(cpu_ticks)
+wait "$ghz_pid"
+loaded_end=$(now); loaded_cpu_end=$(cpu_ticks)
+
+python3 - "$work" "$(getconf CLK_TCK)" "$quiet_start" "$quiet_end" "$quiet_cpu" "$quiet_cpu_end" \
+  "$import_start" "$import_answer" "$applied" "$reflected" "$import_cpu" "$reflected_cpu" "$loaded_end" \
+  "$loaded_cpu_end" <<'PY'
+import datetime, json, sys
+work, hz = sys.argv[1], int(sys.argv[2])
+(quiet_start, quiet_end, quiet_cpu, quiet_cpu_end, import_start, import_answer, applied, reflected, import_cpu,
+ reflected_cpu, loaded_end, loaded_cpu_end) = (float(a) for a in sys.argv[3:])
+
+def calls(path):
+    out = []
+    for d in json.load(open(path)).get("details") or []:
+        ts = d["timestamp"]  # RFC 3339 with nanoseconds and an offset
+        head, _, rest = ts.partition(".")
+        frac = "".join(c for c in rest if c.isdigit())
+        tz = rest[len(frac):]
+        when = datetime.datetime.fromisoformat(f"{head}.{frac[:6].ljust(6, '0')}{tz.replace('Z', '+00:00')}")
+        out.append((when.timestamp(), d["latency"] / 1e6, d.get("status") == "OK"))
+    return out
+
+def report(name, rows, seconds, cpu_ticks):
+    lat = sorted(l for _, l, _ in rows)
+    if not lat:
+        print(f"{name:8s} no calls"); return
+    at = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+    errors = sum(1 for *_, ok in rows if not ok)
+    print(f"{name:8s} {seconds:6.1f} s  calls={len(rows):5d} ({len(rows) / seconds:4.1f}/s)  p50={at(.5):8.2f} ms"
+          f"  p90={at(.9):8.2f} ms  p99={at(.99):8.2f} ms  max={lat[-1]:8.2f} ms  errors={errors}"
+          f"  matching_cpu={cpu_ticks / hz / seconds * 100:5.1f}%")
+
+quiet = calls(f"{work}/quiet.json")
+loaded = calls(f"{work}/loaded.json")
+print(f"import answered after {import_answer - import_start:.1f} s; matching applied every change "
+      f"{applied - import_answer:.1f} s after the answer and its snapshot held them {reflected - import_answer:.1f} s after")
+report("quiet", quiet, quiet_end - quiet_start, quiet_cpu_end - quiet_cpu)
+report("import", [c for c in loaded if import_start <= c[0] < reflected], reflected - import_start,
+       reflected_cpu - import_cpu)
+report("after", [c for c in loaded if c[0] >= reflected], loaded_end - reflected, loaded_cpu_end - reflected_cpu)
+PY
+echo "load after:$(uptime | sed 's/.*average://')"
