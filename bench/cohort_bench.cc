@@ -63,12 +63,14 @@ long PeakRssKib() {
   return usage.ru_maxrss;
 }
 
-// People ids are zero-padded so that index order is creation order.
+// People ids are UUIDs (profiles keeps them as such) whose last group is the index,
+// zero-padded so that index order is id order.
 std::string IdOf(int i) {
-  char id[16];
-  std::snprintf(id, sizeof(id), "p%08d", i);
+  char id[40];
+  std::snprintf(id, sizeof(id), "00000000-0000-7000-8000-%012d", i);
   return id;
 }
+int IndexOf(const std::string& person_id) { return std::atoi(person_id.c_str() + 24); }
 
 std::vector<Person> SyntheticOrganisation(int mentees, int mentors, uint32_t seed) {
   static const char* kZones[] = {"America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
@@ -237,7 +239,6 @@ int Recommend(int argc, char** argv) {
 
 // What HR knows about synthetic person `i`: its employee id and the fields of an HR export.
 std::string EmployeeIdOf(int i) { return absl::StrCat("E", i); }
-int IndexOf(const std::string& person_id) { return std::atoi(person_id.c_str() + 1); }  // "p%08d"
 Person WithHrFields(Person p) {
   const int i = IndexOf(p.person_id());
   p.set_hr_employee_id(EmployeeIdOf(i));

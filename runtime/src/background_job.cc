@@ -1,6 +1,8 @@
 #include "mentoring/runtime/background_job.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -8,6 +10,8 @@
 
 namespace mentoring {
 namespace {
+
+constexpr int kJobNiceness = 10;  // of 19: below requests, still well ahead of idle work
 
 prometheus::Counter& Runs(prometheus::Registry& registry, const std::string& job, const char* outcome) {
   return prometheus::BuildCounter()
@@ -47,6 +51,12 @@ void BackgroundJob::Stop() {
 }
 
 void BackgroundJob::Run() {
+  // A job's work can wait a moment; a caller's cannot. On Linux a thread's nice value is
+  // its own, so this thread yields the CPU to the service's request threads when both
+  // want it (a rebuild during an HR sync must not be what a caller waits behind).
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kJobNiceness) != 0) {
+    spdlog::warn("job {}: could not lower its CPU priority", settings_.name);
+  }
   while (!stop_.HasBeenNotified()) {
     const auto started = std::chrono::steady_clock::now();
     auto progress = tick_();

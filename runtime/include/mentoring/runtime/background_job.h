@@ -4,6 +4,7 @@
 // tick that reports a full batch runs again at once. Ticks decide what is due from the
 // service's injectable clock (the interval only paces them), so tests move time forward
 // instead of sleeping. Every job reports its runs, failures, duration and last success.
+// Jobs run at a lower CPU priority than the threads that answer calls.
 #include <absl/status/statusor.h>
 #include <absl/synchronization/notification.h>
 #include <absl/time/time.h>
