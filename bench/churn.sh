@@ -15,12 +15,14 @@
 # snapshot held them.
 # Needs the stack (deploy/stack.sh up), a build, ghz (go install github.com/bojand/ghz/cmd/ghz@latest).
 # Usage: bench/churn.sh [QUIET=60] [LOADED=120] [RATE=50]
-#        MATCHING_BIN=/other/build/services/matching/matching_service bench/churn.sh   (A/B)
+#        BASELINE_BIN=/other/build/services/matching/matching_service bench/churn.sh
+#          measures that build's matching first, then this one's, in the same run (each on
+#          its own fresh databases and topics; profiles is this build's in both).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$repo_root/build}
-matching_bin=${MATCHING_BIN:-$build_dir/services/matching/matching_service}
+matching_bin=$build_dir/services/matching/matching_service
 quiet=${1:-60}
 loaded=${2:-120}
 rate=${3:-50}
@@ -28,20 +30,20 @@ rate=${3:-50}
 source "$("$repo_root/deploy/stack.sh" env)"
 ghz=$(command -v ghz || echo "$(go env GOPATH)/bin/ghz")
 work=$(mktemp -d)
-run=churn_$$_$RANDOM
-profiles_db=${run}_profiles
-matching_db=${run}_matching
+run=
+profiles_db=
+matching_db=
 profiles_pid=
 matching_pid=
 psql_() { psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -Atqc "$1" "${2:-postgres}"; }
 
 cleanup() {
   for pid in $matching_pid $profiles_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  profiles_pid= matching_pid=
   for db in $profiles_db $matching_db; do psql_ "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; done
   # The run's topics stay on the broker (a few empty partitions); deploy/stack.sh down/up clears them.
-  [[ -n ${KEEP_WORK:-} ]] && echo "work dir: $work" || rm -rf "$work"
 }
-trap cleanup EXIT
+trap 'cleanup; [[ -n ${KEEP_WORK:-} ]] && echo "work dir: $work" || rm -rf "$work"' EXIT
 
 head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$work/secret"
 start() {  # service binary profiles_addr: starts it on its scratch database; sets pid and ports
@@ -61,71 +63,77 @@ start() {  # service binary profiles_addr: starts it on its scratch database; se
 }
 stop() { eval "kill \$${1}_pid; wait \$${1}_pid 2>/dev/null || true; ${1}_pid="; }
 
-echo "== set-up: 51,000 people in profiles and matching, one programme enrolling everyone"
-for service in profiles matching; do "$repo_root/deploy/stack.sh" topic "$run.$service.v1" 6 >/dev/null; done
-psql_ "CREATE DATABASE $profiles_db"
-psql_ "CREATE DATABASE $matching_db"
-start profiles "$build_dir/services/profiles/profiles_service" && stop profiles   # their schemas
-start matching "$matching_bin" && stop matching
-eval "$("$build_dir/bench/cohort_bench" seed --database-url "postgresql://postgres@$PG_HOST:$PG_PORT/$matching_db" \
-  --profiles-database-url "postgresql://postgres@$PG_HOST:$PG_PORT/$profiles_db" --mentors 50000 --mentees 1000 \
-  --moved-csv "$work/moved.csv" --moved 10000)"
-start profiles "$build_dir/services/profiles/profiles_service"
-start matching "$matching_bin" "127.0.0.1:$profiles_grpc"
-token=$("$build_dir/tools/mint_token" --secret-file="$work/secret" --caller="$MENTEE_ID" --roles=employee --lifetime=2h)
+measure() {  # label matching_binary
+  local binary=$2
+  run=churn_$$_$RANDOM
+  profiles_db=${run}_profiles
+  matching_db=${run}_matching
+  echo "######## $1: $binary"
+  echo "== set-up: 51,000 people in profiles and matching, one programme enrolling everyone"
+  for service in profiles matching; do "$repo_root/deploy/stack.sh" topic "$run.$service.v1" 6 >/dev/null; done
+  psql_ "CREATE DATABASE $profiles_db"
+  psql_ "CREATE DATABASE $matching_db"
+  start profiles "$build_dir/services/profiles/profiles_service" && stop profiles   # their schemas
+  start matching "$binary" && stop matching
+  eval "$("$build_dir/bench/cohort_bench" seed --database-url "postgresql://postgres@$PG_HOST:$PG_PORT/$matching_db" \
+    --profiles-database-url "postgresql://postgres@$PG_HOST:$PG_PORT/$profiles_db" --mentors 50000 --mentees 1000 \
+    --moved-csv "$work/moved.csv" --moved 10000)"
+  start profiles "$build_dir/services/profiles/profiles_service"
+  start matching "$binary" "127.0.0.1:$profiles_grpc"
+  token=$("$build_dir/tools/mint_token" --secret-file="$work/secret" --caller="$MENTEE_ID" --roles=employee --lifetime=2h)
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$matching_pid/stat"; }
-now() { date +%s.%N; }
-recommend() {  # seconds output: RecommendMentors at the fixed rate, every call's details in JSON
-  "$ghz" --insecure --rps "$rate" --concurrency 16 --connections 2 --duration "${1}s" --timeout 20s \
-    --call mentoring.matching.v1.MatchingService/RecommendMentors \
-    -d "{\"programme_id\":\"$PROGRAMME_ID\",\"person_id\":\"$MENTEE_ID\",\"limit\":10}" \
-    -m "{\"x-mentoring-internal-token\":\"$token\"}" \
-    --import-paths "$repo_root/protos" --proto "$repo_root/protos/mentoring/matching/v1/matching.proto" \
-    --format json "127.0.0.1:$matching_grpc" >"$2"
-}
-snapshot_change() {
-  curl -fsS "http://127.0.0.1:$matching_admin/metrics" | awk '/^mentoring_people_snapshot_change / { print int($2) }'
-}
+  cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$matching_pid/stat"; }
+  now() { date +%s.%N; }
+  recommend() {  # seconds output: RecommendMentors at the fixed rate, every call's details in JSON
+    "$ghz" --insecure --rps "$rate" --concurrency 16 --connections 2 --duration "${1}s" --timeout 20s \
+      --call mentoring.matching.v1.MatchingService/RecommendMentors \
+      -d "{\"programme_id\":\"$PROGRAMME_ID\",\"person_id\":\"$MENTEE_ID\",\"limit\":10}" \
+      -m "{\"x-mentoring-internal-token\":\"$token\"}" \
+      --import-paths "$repo_root/protos" --proto "$repo_root/protos/mentoring/matching/v1/matching.proto" \
+      --format json "127.0.0.1:$matching_grpc" >"$2"
+  }
+  snapshot_change() {
+    curl -fsS "http://127.0.0.1:$matching_admin/metrics" | awk '/^mentoring_people_snapshot_change / { print int($2) }'
+  }
 
-recommend 5 "$work/warm.json"   # the first call builds the programme's mentor pool
-echo "== quiet: ${quiet}s at $rate calls/s; load:$(uptime | sed 's/.*average://')"
-quiet_start=$(now); quiet_cpu=$(cpu_ticks)
-recommend "$quiet" "$work/quiet.json"
-quiet_end=$(now); quiet_cpu_end=$(cpu_ticks)
+  recommend 5 "$work/warm.json"   # the first call builds the programme's mentor pool
+  echo "== quiet: ${quiet}s at $rate calls/s; load:$(uptime | sed 's/.*average://')"
+  quiet_start=$(now); quiet_cpu=$(cpu_ticks)
+  recommend "$quiet" "$work/quiet.json"
+  quiet_end=$(now); quiet_cpu_end=$(cpu_ticks)
 
-echo "== import: ${loaded}s at $rate calls/s; the HR import starts after 5 s"
-before_change=$(psql_ "SELECT coalesce(max(change_seq), 0) FROM people" "$matching_db")
-recommend "$loaded" "$work/loaded.json" &
-ghz_pid=$!
-sleep 5
-import_start=$(now); import_cpu=$(cpu_ticks)
-# A few rows are refused (the synthetic tree has manager cycles, which HR imports refuse).
-"$build_dir/bench/import_client" --target="127.0.0.1:$profiles_grpc" --secret-file="$work/secret" \
-  --file="$work/moved.csv" >"$work/import.out" || true
-import_answer=$(now)
-sed 's/^/   import: /' "$work/import.out"
-updated=$(sed -n 's/.* updated=\([0-9]*\).*/\1/p' "$work/import.out")
-applied=
-while true; do
-  changed=$(psql_ "SELECT count(*) FROM people WHERE change_seq > $before_change" "$matching_db")
-  if [[ -z $applied && $changed -ge $updated ]]; then applied=$(now); fi
-  if [[ -n $applied ]]; then
-    latest=$(psql_ "SELECT max(change_seq) FROM people" "$matching_db")
-    published=$(snapshot_change)
-    # A build without published snapshots (the baseline) reads the table on each call.
-    [[ -z $published || $published -ge $latest ]] && break
-  fi
-  if (($(date +%s) - ${import_answer%.*} > 300)); then echo "matching did not catch up in 300 s" >&2; exit 1; fi
-  sleep 0.2
-done
-reflected=$(now); reflected_cpu=$(cpu_ticks)
-wait "$ghz_pid"
-loaded_end=$(now); loaded_cpu_end=$(cpu_ticks)
+  echo "== import: ${loaded}s at $rate calls/s; the HR import starts after 5 s"
+  before_change=$(psql_ "SELECT coalesce(max(change_seq), 0) FROM people" "$matching_db")
+  recommend "$loaded" "$work/loaded.json" &
+  ghz_pid=$!
+  sleep 5
+  import_start=$(now); import_cpu=$(cpu_ticks)
+  # A few rows are refused (the synthetic tree has manager cycles, which HR imports refuse).
+  "$build_dir/bench/import_client" --target="127.0.0.1:$profiles_grpc" --secret-file="$work/secret" \
+    --file="$work/moved.csv" >"$work/import.out" || true
+  import_answer=$(now)
+  sed 's/^/   import: /' "$work/import.out"
+  updated=$(sed -n 's/.* updated=\([0-9]*\).*/\1/p' "$work/import.out")
+  applied=
+  while true; do
+    changed=$(psql_ "SELECT count(*) FROM people WHERE change_seq > $before_change" "$matching_db")
+    if [[ -z $applied && $changed -ge $updated ]]; then applied=$(now); fi
+    if [[ -n $applied ]]; then
+      latest=$(psql_ "SELECT max(change_seq) FROM people" "$matching_db")
+      published=$(snapshot_change)
+      # A build without published snapshots (the baseline) reads the table on each call.
+      [[ -z $published || $published -ge $latest ]] && break
+    fi
+    if (($(date +%s) - ${import_answer%.*} > 300)); then echo "matching did not catch up in 300 s" >&2; exit 1; fi
+    sleep 0.2
+  done
+  reflected=$(now); reflected_cpu=$(cpu_ticks)
+  wait "$ghz_pid"
+  loaded_end=$(now); loaded_cpu_end=$(cpu_ticks)
 
-python3 - "$work" "$(getconf CLK_TCK)" "$quiet_start" "$quiet_end" "$quiet_cpu" "$quiet_cpu_end" \
-  "$import_start" "$import_answer" "$applied" "$reflected" "$import_cpu" "$reflected_cpu" "$loaded_end" \
-  "$loaded_cpu_end" <<'PY'
+  python3 - "$work" "$(getconf CLK_TCK)" "$quiet_start" "$quiet_end" "$quiet_cpu" "$quiet_cpu_end" \
+    "$import_start" "$import_answer" "$applied" "$reflected" "$import_cpu" "$reflected_cpu" "$loaded_end" \
+    "$loaded_cpu_end" <<'PY'
 import collections, datetime, json, sys
 work, hz = sys.argv[1], int(sys.argv[2])
 (quiet_start, quiet_end, quiet_cpu, quiet_cpu_end, import_start, import_answer, applied, reflected, import_cpu,
@@ -163,4 +171,9 @@ report("import", [c for c in loaded if import_start <= c[0] < reflected], reflec
        reflected_cpu - import_cpu)
 report("after", [c for c in loaded if c[0] >= reflected], loaded_end - reflected, loaded_cpu_end - reflected_cpu)
 PY
-echo "load after:$(uptime | sed 's/.*average://')"
+  echo "load after:$(uptime | sed 's/.*average://')"
+  cleanup
+}
+
+[[ -n ${BASELINE_BIN:-} ]] && measure baseline "$BASELINE_BIN"
+measure "this build" "$matching_bin"
