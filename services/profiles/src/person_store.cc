@@ -188,6 +188,13 @@ absl::StatusOr<std::vector<std::string>> PersonStore::Missing(pg::Transaction& t
   return missing;
 }
 
+absl::StatusOr<bool> PersonStore::AnyErased(pg::Transaction& txn, const std::vector<std::string>& person_ids) {
+  auto rows = txn.Exec("SELECT EXISTS (SELECT 1 FROM people WHERE person_id = ANY($1::uuid[]) AND erased)",
+                       {pg::Param::TextArray(person_ids)});
+  if (!rows.ok()) return rows.status();
+  return rows->Bool(0, 0);
+}
+
 absl::StatusOr<std::vector<Person>> PersonStore::Search(const SearchFilter& filter, int limit,
                                                         const std::string& after_id) {
   // Each filter is "parameter is NULL or the row matches", so one statement serves all.

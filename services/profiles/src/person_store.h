@@ -61,6 +61,8 @@ class PersonStore {
   // The ids among `person_ids` that do not exist.
   static absl::StatusOr<std::vector<std::string>> Missing(pg::Transaction& txn,
                                                           const std::vector<std::string>& person_ids);
+  // Whether any of `person_ids` was erased.
+  static absl::StatusOr<bool> AnyErased(pg::Transaction& txn, const std::vector<std::string>& person_ids);
 
  private:
   pg::Pool& pool_;
