@@ -3,7 +3,8 @@
 // cohort drafts that never break a hard rule, requests and capacity under concurrency, the
 // relationship lifecycle and who may see what, and the events it publishes and consumes:
 // profiles hears from them who mentors whom (the mentor reads the goals the relationship
-// covers).
+// covers), and a manager erased in the middle of a chain keeps the managers above out of
+// their former reports' mentors.
 #include <absl/strings/str_join.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -747,6 +748,57 @@ TEST_F(MatchingServiceTest, AMentorReadsTheGoalsTheRelationshipCoversWhileItIsOp
   ASSERT_TRUE(stub_->CloseRelationship(ContextAs(As(mentee->person_id())).get(), close, &r).ok());
   ASSERT_TRUE(Eventually([&] { return goals_seen_by(as_mentor).empty(); }));
   EXPECT_EQ(goals_seen_by(Admin()), admin_view);
+}
+
+TEST_F(MatchingServiceTest, ErasingAManagerKeepsTheManagersAboveOutOfTheirReportsMentors) {
+  using enum common::v1::FocusArea;
+  // top -> middle -> mentee; elsewhere has no manager. top and middle mentor in the area.
+  auto top = NewPerson("chain-top", 12, {}, {FOCUS_AREA_TECHNICAL});
+  ASSERT_TRUE(top.ok());
+  auto middle = NewPerson("chain-middle", 9, {}, {FOCUS_AREA_TECHNICAL}, "Europe/London", 3, {}, top->person_id());
+  ASSERT_TRUE(middle.ok());
+  auto mentee = NewPerson("chain-mentee", 4, {FOCUS_AREA_TECHNICAL}, {}, "Europe/London", 3, {}, middle->person_id());
+  auto elsewhere = NewPerson("chain-elsewhere", 4, {FOCUS_AREA_TECHNICAL}, {});
+  ASSERT_TRUE(mentee.ok() && elsewhere.ok());
+  WaitKnown({*top, *middle, *mentee, *elsewhere});
+  const mv1::Programme programme = NewProgramme();
+  Enroll(programme, *top, mv1::PARTICIPANT_ROLE_MENTOR);
+  Enroll(programme, *middle, mv1::PARTICIPANT_ROLE_MENTOR);
+  Enroll(programme, *mentee, mv1::PARTICIPANT_ROLE_MENTEE);
+  Enroll(programme, *elsewhere, mv1::PARTICIPANT_ROLE_MENTEE);
+  const auto recommended_to = [&](const Person& who) {
+    mv1::RecommendRequest request;
+    request.set_programme_id(programme.programme_id());
+    request.set_person_id(who.person_id());
+    mv1::RecommendResponse response;
+    const auto status = stub_->RecommendMentors(ContextAs(As(who.person_id())).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::set<std::string> ids;
+    for (const auto& r : response.recommendations()) ids.insert(r.person_id());
+    return ids;
+  };
+  ASSERT_EQ(recommended_to(*elsewhere), (std::set<std::string>{top->person_id(), middle->person_id()}));
+  ASSERT_TRUE(recommended_to(*mentee).empty()) << "both are in the mentee's chain";
+
+  profiles::v1::ErasePersonRequest erase;
+  erase.set_person_id(middle->person_id());
+  profiles::v1::ErasePersonResponse erased;
+  ASSERT_TRUE(profiles_stub_->ErasePerson(ContextAs(HrCaller()).get(), erase, &erased).ok());
+  // Matching hears both: the mentee's new manager (profile.updated) and the erasure.
+  Person moved = *mentee;
+  moved.set_version(mentee->version() + 1);
+  WaitKnown({moved});
+  ASSERT_TRUE(Eventually([&] {
+    return Query(matching_db_->url(), "SELECT erased::text FROM people WHERE person_id = '" + middle->person_id() + "'") ==
+           std::vector<std::string>{"true"};
+  }));
+  EXPECT_EQ(recommended_to(*elsewhere), std::set<std::string>{top->person_id()}) << "the erased one is gone";
+  EXPECT_TRUE(recommended_to(*mentee).empty()) << "the top of the chain is still above the mentee";
+  mv1::MentorshipRequest request;
+  const auto asked = Ask(*mentee, *top, programme.programme_id(), {FOCUS_AREA_TECHNICAL}, &request);
+  ASSERT_EQ(asked.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Violations(asked),
+              Contains(std::pair<std::string, std::string>("request.mentor_id", "constraint_management_chain")));
 }
 
 }  // namespace

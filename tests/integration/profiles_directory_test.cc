@@ -1,7 +1,7 @@
 // The directory features of the profiles service, through the real process: search,
-// reporting chain, goals, exclusions, deactivation, erasure, two replicas sharing one
-// cache, and who mentors whom as matching's events tell it (replayed, out of order, about
-// people erased meanwhile).
+// reporting chain, goals, exclusions, deactivation, erasure (in the middle of a reporting
+// chain too), two replicas sharing one cache, and who mentors whom as matching's events
+// tell it (replayed, out of order, about people erased meanwhile).
 #include <absl/strings/str_join.h>
 #include <gtest/gtest.h>
 
@@ -258,6 +258,60 @@ TEST_F(DirectoryTest, DeactivationPublishesProfileDeactivated) {
   const auto events =
       collector.CollectUntil([&](const auto& got) { return DistinctEventsFor(got, expected) >= 3; }, absl::Seconds(30));
   EXPECT_TRUE(DeliveredExactlyAsPromised(events, expected));
+}
+
+TEST_F(DirectoryTest, ErasingAManagerMovesTheirReportsToTheManagerAbove) {
+  EventCollector collector(events::TopicFor("profiles"));
+  const Person ceo = Create(SamplePerson("chain-ceo"));
+  Person vp = SamplePerson("chain-vp");
+  vp.set_manager_id(ceo.person_id());
+  vp = Create(vp);
+  std::vector<Person> leads;
+  for (const char* tag : {"chain-lead-1", "chain-lead-2"}) {
+    Person lead = SamplePerson(tag);
+    lead.set_manager_id(vp.person_id());
+    leads.push_back(Create(lead));
+  }
+  Person engineer = SamplePerson("chain-engineer");
+  engineer.set_manager_id(leads[0].person_id());
+  engineer = Create(engineer);
+
+  Erase(vp);
+  for (const Person& lead : leads) {
+    const Person moved = Get(lead.person_id(), ServiceCaller());
+    EXPECT_EQ(moved.manager_id(), ceo.person_id()) << "until HR says otherwise";
+    EXPECT_EQ(moved.version(), 2);
+  }
+  // The engineer two levels below still has everyone above them who is still there.
+  profiles::v1::GetReportingChainRequest request;
+  request.set_person_id(engineer.person_id());
+  profiles::v1::GetReportingChainResponse chain;
+  ASSERT_TRUE(stub_->GetReportingChain(ContextAs(ServiceCaller()).get(), request, &chain).ok());
+  ASSERT_EQ(chain.managers_size(), 2);
+  EXPECT_EQ(chain.managers(0).person_id(), leads[0].person_id());
+  EXPECT_EQ(chain.managers(1).person_id(), ceo.person_id());
+
+  // Each move is a profile.updated of the org position, in the outbox before the erasure.
+  const std::map<std::string, std::vector<int64_t>> expected = {
+      {leads[0].person_id(), {1, 2}}, {leads[1].person_id(), {1, 2}}, {vp.person_id(), {1, 2}}};
+  const auto received =
+      collector.CollectUntil([&](const auto& got) { return DistinctEventsFor(got, expected) >= 6; }, absl::Seconds(30));
+  ASSERT_TRUE(DeliveredExactlyAsPromised(received, expected));
+  for (const auto& e : received) {
+    if (e.aggregate_id() == leads[0].person_id() && e.sequence() == 2) {
+      ASSERT_TRUE(e.has_profile_updated()) << e.type();
+      EXPECT_EQ(e.profile_updated().changed_parts_size(), 1);
+      EXPECT_EQ(e.profile_updated().changed_parts(0), events::v1::PROFILE_PART_ORG_POSITION);
+    }
+  }
+  const auto order = Query(db_.url(),
+                           "SELECT event_type FROM outbox WHERE event_type IN ('profile.updated', 'profile.erased') "
+                           "ORDER BY id");
+  EXPECT_EQ(absl::StrJoin(order, ","), "profile.updated,profile.updated,profile.erased");
+
+  // At the top of the tree, their reports are at the top now.
+  Erase(ceo);
+  for (const Person& lead : leads) EXPECT_EQ(Get(lead.person_id(), ServiceCaller()).manager_id(), "");
 }
 
 TEST_F(DirectoryTest, MentorshipsFollowMatchingsEventsInAnyOrderAndForgetTheErased) {

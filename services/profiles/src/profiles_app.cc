@@ -224,11 +224,27 @@ absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::ErasePerson(const CallConte
     return errors::PermissionDenied("erasure is requested by the person themself, a programme admin or HR");
   }
   Person anonymised;
+  std::vector<Person> moved;  // their direct reports, now under their manager
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    moved.clear();
     auto current = PersonStore::GetForUpdate(txn, person_id);
     if (!current.ok()) return current.status();
     if (!current->has_value()) return errors::NotFound("person", person_id);
     const Person& before = **current;
+    // Their reports report to their manager until HR says otherwise, so nobody below loses
+    // the managers above them (matching keeps those from being their mentors by the chain;
+    // one who was both manager and report, a cycle, is left with none). The moves are
+    // published first: a consumer that hears them before the erasure never sees a chain cut
+    // short.
+    auto reports = PersonStore::DirectReportsForUpdate(txn, person_id);
+    if (!reports.ok()) return reports.status();
+    for (const Person& report : *reports) {
+      Person after = report;
+      after.set_manager_id(before.manager_id() == report.person_id() ? "" : before.manager_id());
+      auto written = WritePersonChange(txn, report, after, Context(call));
+      if (!written.ok()) return written.status();
+      moved.push_back(std::move(after));
+    }
     if (auto forgotten = MentorshipStore::Forget(txn, person_id); !forgotten.ok()) return forgotten;
     // Only the id and the timestamps survive; the HR id is replaced so HR can re-hire.
     anonymised.set_person_id(before.person_id());
@@ -245,6 +261,7 @@ absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::ErasePerson(const CallConte
     return Outbox::Append(txn, std::move(event), clock_);
   });
   if (!status.ok()) return status;
+  for (const Person& report : moved) CacheWrite(report);
   CacheWrite(anonymised, /*erased=*/true);
   v1::ErasePersonResponse response;
   response.set_person_id(person_id);
