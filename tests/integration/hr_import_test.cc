@@ -134,9 +134,10 @@ TEST_F(HrImportTest, AReportOfAnErasedManagerStaysUnderTheManagerAboveUntilHrNam
            "@example.com,5,Europe/Paris,active,Eng\n";
   };
   const auto manager_of = [&](const std::string& id) {
-    return Scalar("SELECT coalesce(m.hr_employee_id, '') FROM people r LEFT JOIN people m ON m.person_id = r.manager_id "
-                  "WHERE r.hr_employee_id = '" +
-                  id + t + "'");
+    return Scalar(
+        "SELECT coalesce(m.hr_employee_id, '') FROM people r LEFT JOIN people m "
+        "ON m.person_id = r.manager_id WHERE r.hr_employee_id = '" +
+        id + t + "'");
   };
   ImportReport first;
   ASSERT_TRUE(Import(std::string(kHeader) + row("TOP", "") + row("MID", "TOP") + row("LOW", "MID"), &first).ok());

@@ -788,10 +788,8 @@ TEST_F(MatchingServiceTest, ErasingAManagerKeepsTheManagersAboveOutOfTheirReport
   Person moved = *mentee;
   moved.set_version(mentee->version() + 1);
   WaitKnown({moved});
-  ASSERT_TRUE(Eventually([&] {
-    return Query(matching_db_->url(), "SELECT erased::text FROM people WHERE person_id = '" + middle->person_id() + "'") ==
-           std::vector<std::string>{"true"};
-  }));
+  const std::string is_erased = "SELECT erased::text FROM people WHERE person_id = '" + middle->person_id() + "'";
+  ASSERT_TRUE(Eventually([&] { return Query(matching_db_->url(), is_erased) == std::vector<std::string>{"true"}; }));
   EXPECT_EQ(recommended_to(*elsewhere), std::set<std::string>{top->person_id()}) << "the erased one is gone";
   EXPECT_TRUE(recommended_to(*mentee).empty()) << "the top of the chain is still above the mentee";
   mv1::MentorshipRequest request;

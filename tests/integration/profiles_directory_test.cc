@@ -341,7 +341,8 @@ TEST_F(DirectoryTest, MentorshipsFollowMatchingsEventsInAnyOrderAndForgetTheEras
   const auto publish = [&](const std::vector<events::v1::EventEnvelope>& batch) {
     std::vector<kafka::OutgoingMessage> messages;
     for (const auto& e : batch) {
-      messages.push_back({events::TopicFor("matching"), e.aggregate_id(), e.SerializeAsString(), events::KafkaHeaders(e)});
+      messages.push_back(
+          {events::TopicFor("matching"), e.aggregate_id(), e.SerializeAsString(), events::KafkaHeaders(e)});
       sent.push_back(e.event_id());
     }
     for (const auto& delivered : (*producer)->ProduceAndWait(messages)) ASSERT_TRUE(delivered.ok()) << delivered;

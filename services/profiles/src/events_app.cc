@@ -58,8 +58,7 @@ absl::Status EventsApp::OnTerms(pg::Transaction& txn, const EventEnvelope& event
   return MentorshipStore::Cover(txn, relationship_id, AreasOf(terms.focus_areas()));
 }
 
-absl::Status EventsApp::OnEnded(pg::Transaction& txn, const EventEnvelope& event,
-                                const std::string& relationship_id) {
+absl::Status EventsApp::OnEnded(pg::Transaction& txn, const EventEnvelope& event, const std::string& relationship_id) {
   auto fresh = Fresh(txn, event);
   if (!fresh.ok() || !*fresh) return fresh.status();
   return MentorshipStore::End(txn, relationship_id);

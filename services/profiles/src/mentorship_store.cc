@@ -13,7 +13,9 @@ constexpr char kCover[] = "UPDATE mentorships SET focus_areas = $2::int[] WHERE 
 constexpr char kEnd[] = "DELETE FROM mentorships WHERE relationship_id = $1";
 constexpr char kForget[] = "DELETE FROM mentorships WHERE mentee_id = $1 OR mentor_id = $1";
 
-pg::Param Areas(const FocusAreas& areas) { return pg::Param::BigintArray(std::vector<int64_t>(areas.begin(), areas.end())); }
+pg::Param Areas(const FocusAreas& areas) {
+  return pg::Param::BigintArray(std::vector<int64_t>(areas.begin(), areas.end()));
+}
 
 }  // namespace
 
@@ -34,8 +36,7 @@ absl::Status MentorshipStore::Open(pg::Transaction& txn, const std::string& rela
   return txn.Exec(kOpen, {relationship_id, mentee_id, mentor_id, Areas(areas)}).status();
 }
 
-absl::Status MentorshipStore::Cover(pg::Transaction& txn, const std::string& relationship_id,
-                                    const FocusAreas& areas) {
+absl::Status MentorshipStore::Cover(pg::Transaction& txn, const std::string& relationship_id, const FocusAreas& areas) {
   return txn.Exec(kCover, {relationship_id, Areas(areas)}).status();
 }
 
