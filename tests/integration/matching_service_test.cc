@@ -784,12 +784,13 @@ TEST_F(MatchingServiceTest, ErasingAManagerKeepsTheManagersAboveOutOfTheirReport
   erase.set_person_id(middle->person_id());
   profiles::v1::ErasePersonResponse erased;
   ASSERT_TRUE(profiles_stub_->ErasePerson(ContextAs(HrCaller()).get(), erase, &erased).ok());
-  // Matching hears both: the mentee's new manager (profile.updated) and the erasure.
+  // Matching hears both, the erasure and the mentee's new manager (profile.updated), and
+  // recommendations read a snapshot that holds them.
+  const std::string is_erased = "SELECT erased::text FROM people WHERE person_id = '" + middle->person_id() + "'";
+  ASSERT_TRUE(Eventually([&] { return Query(matching_db_->url(), is_erased) == std::vector<std::string>{"true"}; }));
   Person moved = *mentee;
   moved.set_version(mentee->version() + 1);
   WaitKnown({moved});
-  const std::string is_erased = "SELECT erased::text FROM people WHERE person_id = '" + middle->person_id() + "'";
-  ASSERT_TRUE(Eventually([&] { return Query(matching_db_->url(), is_erased) == std::vector<std::string>{"true"}; }));
   EXPECT_EQ(recommended_to(*elsewhere), std::set<std::string>{top->person_id()}) << "the erased one is gone";
   EXPECT_TRUE(recommended_to(*mentee).empty()) << "the top of the chain is still above the mentee";
   mv1::MentorshipRequest request;
