@@ -45,16 +45,6 @@ absl::Status Check(const grpc::Status& status, const std::string& what) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), what + ": " + status.error_message());
 }
 
-// Polls `ready` until it holds or the bound passes (a liveness bound, not a performance claim).
-bool Eventually(const std::function<bool()>& ready, absl::Duration bound = absl::Seconds(60)) {
-  const absl::Time give_up = absl::Now() + bound;
-  while (absl::Now() < give_up) {
-    if (ready()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return ready();
-}
-
 // How long things took to reach evaluation, printed with the test's output (a measurement
 // for docs/evaluation.md, never asserted).
 void Report(const std::string& what, absl::Duration took) {

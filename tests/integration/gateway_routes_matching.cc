@@ -274,6 +274,18 @@ void GatewayRoutesTest::ProfilesAndMatchingRoundTrips() {
   EXPECT_EQ(Str(active, "state"), "RELATIONSHIP_STATE_ACTIVE");
   EXPECT_TRUE(Bool(active, "mentorAccepted"));
 
+  // GET /v1/people/{person_id} as the mentor of the active relationship (once profiles has
+  // heard match.made): the goal it covers, description included, and nothing else private;
+  // an admin still reads every goal without its description.
+  Reply as_mentor =
+      WaitFor("/v1/people/" + mentee.id, As(mentor), [](const Reply& r) { return Size(r, "goals") == 1; });
+  EXPECT_EQ(Str(as_mentor, "goals[0].goalId"), technical_goal);
+  EXPECT_EQ(Str(as_mentor, "goals[0].description"), GoalText(mentee.tag, "FOCUS_AREA_TECHNICAL"));
+  EXPECT_FALSE(Has(as_mentor, "excludedPersonIds"));
+  Reply as_admin = Get("/v1/people/" + mentee.id, admin);
+  EXPECT_EQ(Size(as_admin, "goals"), 2);
+  EXPECT_FALSE(Has(as_admin, "goals[0].description"));
+
   const std::string expectations = "we speak openly about the promotion case";
   Reply amendment =
       RoundTrip(verb::post, rel + "/amendments", As(mentor),
@@ -305,6 +317,10 @@ void GatewayRoutesTest::ProfilesAndMatchingRoundTrips() {
   EXPECT_EQ(Str(closed, "closureReason"), "CLOSURE_REASON_NO_RAPPORT");
   EXPECT_EQ(Str(closed, "closureNote"), "we never clicked");
   EXPECT_EQ(Str(closed, "closedBy"), mentee.id);
+  // The former mentor reads the mentee as any colleague does.
+  Reply as_former_mentor =
+      WaitFor("/v1/people/" + mentee.id, As(mentor), [](const Reply& r) { return !Has(r, "goals"); });
+  EXPECT_FALSE(Has(as_former_mentor, "goals")) << as_former_mentor.body;
 
   // GET /v1/people/{mentee_id}/rematch-offers: closing for no rapport offers a rematch.
   Reply offers = RoundTrip(verb::get, "/v1/people/" + mentee.id + "/rematch-offers", As(mentee));

@@ -127,6 +127,41 @@ TEST_F(HrImportTest, EachBadRowIsReportedAndTheRestImported) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM people WHERE hr_employee_id LIKE '%" + t + "'"), "2");
 }
 
+TEST_F(HrImportTest, AReportOfAnErasedManagerStaysUnderTheManagerAboveUntilHrNamesAnother) {
+  const std::string t = Tag();
+  const auto row = [&](const std::string& id, const std::string& manager) {
+    return id + t + "," + (manager.empty() ? "" : manager + t) + ",Person " + id + "," + id + t +
+           "@example.com,5,Europe/Paris,active,Eng\n";
+  };
+  const auto manager_of = [&](const std::string& id) {
+    return Scalar(
+        "SELECT coalesce(m.hr_employee_id, '') FROM people r LEFT JOIN people m "
+        "ON m.person_id = r.manager_id WHERE r.hr_employee_id = '" +
+        id + t + "'");
+  };
+  ImportReport first;
+  ASSERT_TRUE(Import(std::string(kHeader) + row("TOP", "") + row("MID", "TOP") + row("LOW", "MID"), &first).ok());
+  ASSERT_EQ(first.created(), 3);
+  profiles::v1::ErasePersonRequest erase;
+  erase.set_person_id(Scalar("SELECT person_id FROM people WHERE hr_employee_id = 'MID" + t + "'"));
+  profiles::v1::ErasePersonResponse erased;
+  ASSERT_TRUE(stub_->ErasePerson(ContextAs(HrCaller()).get(), erase, &erased).ok());
+  EXPECT_EQ(manager_of("LOW"), "TOP" + t);
+
+  // A file that still names the erased manager: nobody has that employee id any more.
+  ImportReport stale;
+  ASSERT_TRUE(Import(std::string(kHeader) + row("LOW", "MID"), &stale).ok());
+  EXPECT_EQ(stale.failed(), 1);
+  ASSERT_EQ(stale.errors_size(), 1);
+  EXPECT_EQ(stale.errors(0).rule(), "exists");
+  EXPECT_EQ(manager_of("LOW"), "TOP" + t);
+  // HR names another manager: that is where they report from then on.
+  ImportReport moved;
+  ASSERT_TRUE(Import(std::string(kHeader) + row("NEW", "TOP") + row("LOW", "NEW"), &moved).ok());
+  EXPECT_EQ(moved.failed(), 0);
+  EXPECT_EQ(manager_of("LOW"), "NEW" + t);
+}
+
 TEST_F(HrImportTest, FullSyncDeactivatesWhoeverTheFileNoLongerLists) {
   const std::string t = Tag();
   ImportReport setup;

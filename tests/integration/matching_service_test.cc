@@ -1,7 +1,10 @@
 // The matching service as a real process beside a real profiles service, on the real stack:
 // its read model fed from profiles (initial load and profile.* events), recommendations and
 // cohort drafts that never break a hard rule, requests and capacity under concurrency, the
-// relationship lifecycle and who may see what, and the events it publishes and consumes.
+// relationship lifecycle and who may see what, and the events it publishes and consumes:
+// profiles hears from them who mentors whom (the mentor reads the goals the relationship
+// covers), and a manager erased in the middle of a chain keeps the managers above out of
+// their former reports' mentors.
 #include <absl/strings/str_join.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -689,6 +692,112 @@ TEST_F(MatchingServiceTest, ErasureRemovesTheReadModelRowAndPrivateText) {
                                               "encode(body, 'escape')) > 0 AND mentee_id = '",
                                               mentee->person_id(), "'"));
   EXPECT_EQ(messages, std::vector<std::string>{"0"});
+}
+
+TEST_F(MatchingServiceTest, AMentorReadsTheGoalsTheRelationshipCoversWhileItIsOpen) {
+  using enum common::v1::FocusArea;
+  auto mentee = NewPerson("sees-mentee", 3, {FOCUS_AREA_TECHNICAL, FOCUS_AREA_CAREER}, {});
+  auto mentor = NewPerson("sees-mentor", 9, {}, {FOCUS_AREA_TECHNICAL, FOCUS_AREA_CAREER});
+  auto colleague = NewPerson("sees-colleague", 9, {}, {FOCUS_AREA_TECHNICAL});
+  ASSERT_TRUE(mentee.ok() && mentor.ok() && colleague.ok());
+  WaitKnown({*mentee, *mentor});
+  // The mentee's profile as `caller` reads it from profiles: each goal's area and description.
+  const auto goals_seen_by = [&](const Caller& caller) {
+    profiles::v1::GetPersonRequest get;
+    get.set_person_id(mentee->person_id());
+    Person read;
+    EXPECT_TRUE(profiles_stub_->GetPerson(ContextAs(caller).get(), get, &read).ok());
+    std::vector<std::string> goals;
+    for (const auto& goal : read.goals()) {
+      goals.push_back(common::v1::FocusArea_Name(goal.focus_area()) + ":" + goal.description());
+    }
+    return goals;
+  };
+  const std::string text = mentee->goals(0).description();
+  const std::vector<std::string> admin_view{"FOCUS_AREA_TECHNICAL:", "FOCUS_AREA_CAREER:"};
+  const Caller as_mentor = As(mentor->person_id());
+
+  mv1::MentorshipRequest request, accepted;
+  ASSERT_TRUE(Ask(*mentee, *mentor, "", {FOCUS_AREA_TECHNICAL}, &request).ok());
+  ASSERT_TRUE(Accept(request.request_id(), *mentor, &accepted).ok());
+  mv1::Relationship r = GetAs(accepted.relationship_id(), As(mentee->person_id()));
+  ASSERT_TRUE(AcceptAgreement(r, mentee->person_id(), &r).ok());
+  ASSERT_TRUE(AcceptAgreement(r, mentor->person_id(), &r).ok());
+  ASSERT_EQ(r.state(), mv1::RELATIONSHIP_STATE_ACTIVE);
+
+  // match.made reaches profiles: the mentor reads the technical goal, not the career one.
+  const std::vector<std::string> technical{"FOCUS_AREA_TECHNICAL:" + text};
+  ASSERT_TRUE(Eventually([&] { return goals_seen_by(as_mentor) == technical; })) << profiles_->log();
+  EXPECT_TRUE(goals_seen_by(As(colleague->person_id())).empty());
+  EXPECT_EQ(goals_seen_by(Admin()), admin_view);
+
+  // An amendment that covers career too.
+  mv1::ProposeAmendmentRequest amend;
+  amend.set_relationship_id(r.relationship_id());
+  *amend.mutable_agreement() = r.agreement();
+  amend.mutable_agreement()->add_focus_areas(FOCUS_AREA_CAREER);
+  ASSERT_TRUE(stub_->ProposeAmendment(ContextAs(As(mentee->person_id())).get(), amend, &r).ok());
+  ASSERT_TRUE(AcceptAgreement(r, mentor->person_id(), &r).ok());
+  const std::vector<std::string> both{"FOCUS_AREA_TECHNICAL:" + text, "FOCUS_AREA_CAREER:" + text};
+  ASSERT_TRUE(Eventually([&] { return goals_seen_by(as_mentor) == both; }));
+
+  // Closed: the former mentor reads what any colleague reads; the admin what they read before.
+  mv1::CloseRelationshipRequest close;
+  close.set_relationship_id(r.relationship_id());
+  close.set_reason(common::v1::CLOSURE_REASON_GOALS_ACHIEVED);
+  ASSERT_TRUE(stub_->CloseRelationship(ContextAs(As(mentee->person_id())).get(), close, &r).ok());
+  ASSERT_TRUE(Eventually([&] { return goals_seen_by(as_mentor).empty(); }));
+  EXPECT_EQ(goals_seen_by(Admin()), admin_view);
+}
+
+TEST_F(MatchingServiceTest, ErasingAManagerKeepsTheManagersAboveOutOfTheirReportsMentors) {
+  using enum common::v1::FocusArea;
+  // top -> middle -> mentee; elsewhere has no manager. top and middle mentor in the area.
+  auto top = NewPerson("chain-top", 12, {}, {FOCUS_AREA_TECHNICAL});
+  ASSERT_TRUE(top.ok());
+  auto middle = NewPerson("chain-middle", 9, {}, {FOCUS_AREA_TECHNICAL}, "Europe/London", 3, {}, top->person_id());
+  ASSERT_TRUE(middle.ok());
+  auto mentee = NewPerson("chain-mentee", 4, {FOCUS_AREA_TECHNICAL}, {}, "Europe/London", 3, {}, middle->person_id());
+  auto elsewhere = NewPerson("chain-elsewhere", 4, {FOCUS_AREA_TECHNICAL}, {});
+  ASSERT_TRUE(mentee.ok() && elsewhere.ok());
+  WaitKnown({*top, *middle, *mentee, *elsewhere});
+  const mv1::Programme programme = NewProgramme();
+  Enroll(programme, *top, mv1::PARTICIPANT_ROLE_MENTOR);
+  Enroll(programme, *middle, mv1::PARTICIPANT_ROLE_MENTOR);
+  Enroll(programme, *mentee, mv1::PARTICIPANT_ROLE_MENTEE);
+  Enroll(programme, *elsewhere, mv1::PARTICIPANT_ROLE_MENTEE);
+  const auto recommended_to = [&](const Person& who) {
+    mv1::RecommendRequest request;
+    request.set_programme_id(programme.programme_id());
+    request.set_person_id(who.person_id());
+    mv1::RecommendResponse response;
+    const auto status = stub_->RecommendMentors(ContextAs(As(who.person_id())).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::set<std::string> ids;
+    for (const auto& r : response.recommendations()) ids.insert(r.person_id());
+    return ids;
+  };
+  ASSERT_EQ(recommended_to(*elsewhere), (std::set<std::string>{top->person_id(), middle->person_id()}));
+  ASSERT_TRUE(recommended_to(*mentee).empty()) << "both are in the mentee's chain";
+
+  profiles::v1::ErasePersonRequest erase;
+  erase.set_person_id(middle->person_id());
+  profiles::v1::ErasePersonResponse erased;
+  ASSERT_TRUE(profiles_stub_->ErasePerson(ContextAs(HrCaller()).get(), erase, &erased).ok());
+  // Matching hears both, the erasure and the mentee's new manager (profile.updated), and
+  // recommendations read a snapshot that holds them.
+  const std::string is_erased = "SELECT erased::text FROM people WHERE person_id = '" + middle->person_id() + "'";
+  ASSERT_TRUE(Eventually([&] { return Query(matching_db_->url(), is_erased) == std::vector<std::string>{"true"}; }));
+  Person moved = *mentee;
+  moved.set_version(mentee->version() + 1);
+  WaitKnown({moved});
+  EXPECT_EQ(recommended_to(*elsewhere), std::set<std::string>{top->person_id()}) << "the erased one is gone";
+  EXPECT_TRUE(recommended_to(*mentee).empty()) << "the top of the chain is still above the mentee";
+  mv1::MentorshipRequest request;
+  const auto asked = Ask(*mentee, *top, programme.programme_id(), {FOCUS_AREA_TECHNICAL}, &request);
+  ASSERT_EQ(asked.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(Violations(asked),
+              Contains(std::pair<std::string, std::string>("request.mentor_id", "constraint_management_chain")));
 }
 
 }  // namespace

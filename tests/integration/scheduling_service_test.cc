@@ -44,17 +44,6 @@ absl::Status Check(const grpc::Status& status, const std::string& what) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), what + ": " + status.error_message());
 }
 
-// Polls `ready` until it holds or the bound passes (a liveness bound for a loaded 2-core
-// machine, not a performance claim).
-bool Eventually(const std::function<bool()>& ready, absl::Duration bound = absl::Seconds(60)) {
-  const absl::Time give_up = absl::Now() + bound;
-  while (absl::Now() < give_up) {
-    if (ready()) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return ready();
-}
-
 // Everyone's weekly availability, Monday to Friday, in their own zone. The mentees' morning
 // in New York (14:00-17:00 in London in winter, 13:00-16:00 in the weeks of March when only
 // New York has moved its clocks) lies inside the mentors' London afternoon.

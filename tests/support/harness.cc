@@ -472,6 +472,15 @@ bool WaitForMatchingSnapshot(const ServiceProcess& matching, const std::string& 
   return true;
 }
 
+bool Eventually(const std::function<bool()>& ready, absl::Duration bound) {
+  const absl::Time give_up = absl::Now() + bound;
+  while (absl::Now() < give_up) {
+    if (ready()) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return ready();
+}
+
 std::string HttpGet(int port, const std::string& path) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -156,6 +156,10 @@ void StackControl(const std::string& verb, const std::string& component);
 // exits non-zero (its stderr goes to the test's).
 absl::StatusOr<std::string> RunTestPython(const std::string& script, const std::vector<std::string>& args);
 
+// Polls `ready` until it holds or `bound` passes; whether it held. The bound is a liveness
+// bound for a loaded 2-core machine, not a performance claim.
+bool Eventually(const std::function<bool()>& ready, absl::Duration bound = absl::Seconds(60));
+
 // GET http://127.0.0.1:port/path; returns the body.
 std::string HttpGet(int port, const std::string& path);
 // The value of a Prometheus sample line starting with `series` (e.g. 'name{label="x"}').

@@ -33,6 +33,7 @@ events::v1::AgreementTerms TermsOf(const v1::Agreement& a) {
   *t.mutable_review_date() = a.review_date();
   t.set_mentee_time_share_percent(a.mentee_time_share_percent());
   t.set_confidential(a.confidential());
+  *t.mutable_focus_areas() = a.focus_areas();
   return t;
 }
 

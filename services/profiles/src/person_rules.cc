@@ -1,5 +1,6 @@
 #include "person_rules.h"
 
+#include <absl/algorithm/container.h>
 #include <absl/strings/str_cat.h>
 #include <absl/time/time.h>
 #include <google/protobuf/util/message_differencer.h>
@@ -216,22 +217,20 @@ std::vector<ProfilePart> ChangedParts(const Person& before, const Person& after)
   return parts;
 }
 
-Person ColleagueView(const Person& person) {
+Person ViewOf(const Person& person, const Reader& reader) {
   Person view = person;
-  HideFromColleagues(view);
+  if (!reader.administrator) {
+    view.clear_excluded_person_ids();
+    view.clear_matching_consent();
+  }
+  view.clear_goals();
+  for (const auto& goal : person.goals()) {
+    const bool mentored = absl::c_linear_search(reader.mentored_areas, goal.focus_area());
+    if (!mentored && !reader.administrator) continue;
+    auto& shown = *view.add_goals() = goal;
+    if (!mentored) shown.clear_description();
+  }
   return view;
-}
-
-Person AdministratorView(const Person& person) {
-  Person view = person;
-  for (auto& goal : *view.mutable_goals()) goal.clear_description();
-  return view;
-}
-
-void HideFromColleagues(Person& person) {
-  person.clear_goals();
-  person.clear_excluded_person_ids();
-  person.clear_matching_consent();
 }
 
 }  // namespace mentoring::profiles

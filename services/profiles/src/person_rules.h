@@ -29,12 +29,17 @@ absl::Status Validate(const Person& person);
 // The parts of a person that differ between two versions (empty when nothing changed).
 std::vector<events::v1::ProfilePart> ChangedParts(const Person& before, const Person& after);
 
-// What a colleague may see of someone else's profile: no goals, exclusions or consent.
-Person ColleagueView(const Person& person);
-// The same in place.
-void HideFromColleagues(Person& person);
-// What a programme admin or HR may see of someone else's profile: everything except goal
-// descriptions, which only the person and their mentor may read (ARCHITECTURE.md).
-Person AdministratorView(const Person& person);
+// Who reads someone else's profile, as far as what they may see depends on it.
+struct Reader {
+  bool administrator = false;  // HR or a programme admin
+  // The focus areas of the open relationships in which the reader mentors the person.
+  std::vector<common::v1::FocusArea> mentored_areas;
+};
+
+// What `reader` may see of someone else's profile. A colleague sees no goals, exclusions or
+// consent; HR and programme admins see everything except goal descriptions, which only the
+// person and their mentor read (ARCHITECTURE.md): a mentor also sees, in full, the goals
+// their relationships cover, those in the relationships' focus areas. Goals keep their order.
+Person ViewOf(const Person& person, const Reader& reader);
 
 }  // namespace mentoring::profiles

@@ -158,6 +158,14 @@ absl::StatusOr<std::vector<Person>> PersonStore::GetManyForUpdate(pg::Transactio
   return Decode(*rows, 0);
 }
 
+absl::StatusOr<std::vector<Person>> PersonStore::DirectReportsForUpdate(pg::Transaction& txn,
+                                                                        const std::string& manager_id) {
+  auto rows = txn.Exec("SELECT document FROM people WHERE manager_id = $1 AND NOT erased ORDER BY person_id FOR UPDATE",
+                       {manager_id});
+  if (!rows.ok()) return rows.status();
+  return Decode(*rows, 0);
+}
+
 absl::Status PersonStore::Update(pg::Transaction& txn, const Person& person, bool exclusions_changed) {
   auto result = txn.Exec(
       "UPDATE people SET hr_employee_id = $2, employment_status = $3, manager_id = $4, department = $5, "
@@ -186,6 +194,13 @@ absl::StatusOr<std::vector<std::string>> PersonStore::Missing(pg::Transaction& t
   std::vector<std::string> missing;
   for (int i = 0; i < rows->rows(); ++i) missing.emplace_back(rows->Text(i, 0));
   return missing;
+}
+
+absl::StatusOr<bool> PersonStore::AnyErased(pg::Transaction& txn, const std::vector<std::string>& person_ids) {
+  auto rows = txn.Exec("SELECT EXISTS (SELECT 1 FROM people WHERE person_id = ANY($1::uuid[]) AND erased)",
+                       {pg::Param::TextArray(person_ids)});
+  if (!rows.ok()) return rows.status();
+  return rows->Bool(0, 0);
 }
 
 absl::StatusOr<std::vector<Person>> PersonStore::Search(const SearchFilter& filter, int limit,

@@ -54,6 +54,9 @@ class PersonStore {
   // The same for many people in one statement; those not found are left out.
   static absl::StatusOr<std::vector<Person>> GetManyForUpdate(pg::Transaction& txn,
                                                               const std::vector<std::string>& person_ids);
+  // The people who report to `manager_id`, locked, in id order.
+  static absl::StatusOr<std::vector<Person>> DirectReportsForUpdate(pg::Transaction& txn,
+                                                                    const std::string& manager_id);
   // `exclusions_changed`: rewrite the exclusions rows too.
   static absl::Status Update(pg::Transaction& txn, const Person& person, bool exclusions_changed);
   // Replaces the row with an anonymised one that reads as not found from then on.
@@ -61,6 +64,8 @@ class PersonStore {
   // The ids among `person_ids` that do not exist.
   static absl::StatusOr<std::vector<std::string>> Missing(pg::Transaction& txn,
                                                           const std::vector<std::string>& person_ids);
+  // Whether any of `person_ids` was erased.
+  static absl::StatusOr<bool> AnyErased(pg::Transaction& txn, const std::vector<std::string>& person_ids);
 
  private:
   pg::Pool& pool_;

@@ -33,16 +33,39 @@ absl::Status CheckReferences(pg::Transaction& txn, const Person& person) {
   return v.ToStatus();
 }
 
+// Only a person reading someone else's goals can be reading as their mentor (the view of
+// anyone else does not depend on it).
+bool MayMentor(const Caller& caller, const Person& person) {
+  return !caller.IsService() && caller.id != person.person_id() && person.goals_size() > 0 && IsUuid(caller.id);
+}
+
 }  // namespace
 
 bool IsAdministrative(const Caller& caller) {
   return caller.IsService() || caller.Has(roles::kHrIntegration) || caller.Has(roles::kProgrammeAdmin);
 }
 
-Person ProfilesApp::ViewFor(const Caller& caller, const Person& person) const {
+Person ProfilesApp::ViewFor(const Caller& caller, const Person& person, const MentoredAreas& mentored) const {
   if (caller.id == person.person_id() || caller.IsService()) return person;
-  if (IsAdministrative(caller)) return AdministratorView(person);
-  return ColleagueView(person);
+  Reader reader{.administrator = IsAdministrative(caller)};
+  if (auto it = mentored.find(person.person_id()); it != mentored.end()) reader.mentored_areas = it->second;
+  return ViewOf(person, reader);
+}
+
+absl::StatusOr<MentoredAreas> ProfilesApp::MentoredBy(const Caller& caller, const std::vector<Person>& people) {
+  std::vector<std::string> mentees;
+  for (const auto& person : people) {
+    if (MayMentor(caller, person)) mentees.push_back(person.person_id());
+  }
+  if (mentees.empty()) return MentoredAreas();
+  return mentorships_.MentoredBy(caller.id, mentees);
+}
+
+absl::StatusOr<std::vector<Person>> ProfilesApp::ViewsFor(const Caller& caller, std::vector<Person> people) {
+  auto mentored = MentoredBy(caller, people);
+  if (!mentored.ok()) return mentored.status();
+  for (auto& person : people) person = ViewFor(caller, person, *mentored);
+  return people;
 }
 
 void ProfilesApp::CacheWrite(const Person& person, bool erased) {
@@ -66,13 +89,18 @@ absl::StatusOr<Person> ProfilesApp::CreatePerson(const CallContext& call, const 
   return person;
 }
 
-absl::StatusOr<std::string> ProfilesApp::SerializedView(const Caller& caller, const std::string& person_id,
-                                                        redis::VersionedCache::Entry entry) const {
-  if (entry.deleted) return errors::NotFound("person", person_id);
-  if (caller.id == person_id || caller.IsService()) return std::move(entry.data);  // the whole record, as stored
+void ProfilesApp::ReplyWith(const Caller& caller, const std::string& person_id, redis::VersionedCache::Entry entry,
+                            SerializedDone done) {
+  if (entry.deleted) return done(errors::NotFound("person", person_id));
+  if (caller.id == person_id || caller.IsService()) return done(std::move(entry.data));  // the whole record, as stored
   Person person;
-  if (!person.ParseFromString(entry.data)) return absl::InternalError("cached person does not parse");
-  return ViewFor(caller, person).SerializeAsString();
+  if (!person.ParseFromString(entry.data)) return done(absl::InternalError("cached person does not parse"));
+  if (!MayMentor(caller, person)) return done(ViewFor(caller, person, {}).SerializeAsString());
+  workers_.Submit([this, &caller, person = std::move(person), done = std::move(done)] {
+    auto mentored = MentoredBy(caller, {person});
+    if (!mentored.ok()) return done(mentored.status());
+    done(ViewFor(caller, person, *mentored).SerializeAsString());
+  });
 }
 
 void ProfilesApp::GetPerson(const CallContext& call, const v1::GetPersonRequest& request, SerializedDone done) {
@@ -82,13 +110,13 @@ void ProfilesApp::GetPerson(const CallContext& call, const v1::GetPersonRequest&
   // was acknowledged before (writes update the cache before they answer).
   cache_.GetAsync(person_id, [this, &call, person_id,
                               done = std::move(done)](std::optional<redis::VersionedCache::Entry> cached) mutable {
-    if (cached) return done(SerializedView(call.caller, person_id, std::move(*cached)));
+    if (cached) return ReplyWith(call.caller, person_id, std::move(*cached), std::move(done));
     workers_.Submit([this, &call, person_id, done = std::move(done)] {
       auto person = store_.Get(person_id);
       if (!person.ok()) return done(person.status());
       redis::VersionedCache::Entry entry{person->version(), person->SerializeAsString(), false};
       cache_.Put(person_id, entry);  // only if newer than what is cached (a racing writer's)
-      done(SerializedView(call.caller, person_id, std::move(entry)));
+      ReplyWith(call.caller, person_id, std::move(entry), done);
     });
   });
 }
@@ -104,13 +132,15 @@ absl::StatusOr<v1::BatchGetPeopleResponse> ProfilesApp::BatchGetPeople(const Cal
     if (!IsUuid(ids[i])) v.Add("person_ids[" + std::to_string(i) + "]", "uuid", "must be a person id (UUID)");
   }
   if (!v.empty()) return v.ToStatus();
-  auto people = store_.GetMany(ids);
+  auto found_people = store_.GetMany(ids);
+  if (!found_people.ok()) return found_people.status();
+  auto people = ViewsFor(call.caller, std::move(*found_people));
   if (!people.ok()) return people.status();
   v1::BatchGetPeopleResponse response;
   std::set<std::string> found;
-  for (const auto& person : *people) {
+  for (auto& person : *people) {
     found.insert(person.person_id());
-    *response.add_people() = ViewFor(call.caller, person);
+    *response.add_people() = std::move(person);
   }
   for (const auto& id : ids) {
     if (!found.contains(id)) response.add_missing_ids(id);
@@ -144,7 +174,9 @@ absl::StatusOr<Person> ProfilesApp::Change(const CallContext& call, const std::s
   });
   if (!status.ok()) return status;
   if (changed) CacheWrite(stored);
-  return ViewFor(call.caller, stored);
+  auto mentored = MentoredBy(call.caller, {stored});
+  if (!mentored.ok()) return mentored.status();
+  return ViewFor(call.caller, stored, *mentored);
 }
 
 absl::StatusOr<Person> ProfilesApp::UpdatePerson(const CallContext& call, const v1::UpdatePersonRequest& request) {
@@ -192,11 +224,28 @@ absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::ErasePerson(const CallConte
     return errors::PermissionDenied("erasure is requested by the person themself, a programme admin or HR");
   }
   Person anonymised;
+  std::vector<Person> moved;  // their direct reports, now under their manager
   auto status = pool_.InTransaction([&](pg::Transaction& txn) -> absl::Status {
+    moved.clear();
     auto current = PersonStore::GetForUpdate(txn, person_id);
     if (!current.ok()) return current.status();
     if (!current->has_value()) return errors::NotFound("person", person_id);
     const Person& before = **current;
+    // Their reports report to their manager until HR says otherwise, so nobody below loses
+    // the managers above them (matching keeps those from being their mentors by the chain;
+    // one who was both manager and report, a cycle, is left with none). The moves are
+    // published first: a consumer that hears them before the erasure never sees a chain cut
+    // short.
+    auto reports = PersonStore::DirectReportsForUpdate(txn, person_id);
+    if (!reports.ok()) return reports.status();
+    for (const Person& report : *reports) {
+      Person after = report;
+      after.set_manager_id(before.manager_id() == report.person_id() ? "" : before.manager_id());
+      auto written = WritePersonChange(txn, report, after, Context(call));
+      if (!written.ok()) return written.status();
+      moved.push_back(std::move(after));
+    }
+    if (auto forgotten = MentorshipStore::Forget(txn, person_id); !forgotten.ok()) return forgotten;
     // Only the id and the timestamps survive; the HR id is replaced so HR can re-hire.
     anonymised.set_person_id(before.person_id());
     anonymised.set_hr_employee_id("erased:" + before.person_id());
@@ -212,6 +261,7 @@ absl::StatusOr<v1::ErasePersonResponse> ProfilesApp::ErasePerson(const CallConte
     return Outbox::Append(txn, std::move(event), clock_);
   });
   if (!status.ok()) return status;
+  for (const Person& report : moved) CacheWrite(report);
   CacheWrite(anonymised, /*erased=*/true);
   v1::ErasePersonResponse response;
   response.set_person_id(person_id);
@@ -237,15 +287,15 @@ absl::StatusOr<v1::SearchPeopleResponse> ProfilesApp::SearchPeople(const CallCon
                       request.min_career_level(), request.max_career_level(),
                       request.time_zone(),        request.include_inactive()};
   // One more than the page tells whether another page follows.
-  auto people = store_.Search(filter, page_size + 1, request.page_token());
+  auto found = store_.Search(filter, page_size + 1, request.page_token());
+  if (!found.ok()) return found.status();
+  const bool more = static_cast<int>(found->size()) > page_size;
+  if (more) found->resize(static_cast<size_t>(page_size));
+  auto people = ViewsFor(call.caller, std::move(*found));
   if (!people.ok()) return people.status();
   v1::SearchPeopleResponse response;
-  for (int i = 0; i < static_cast<int>(people->size()) && i < page_size; ++i) {
-    *response.add_people() = ViewFor(call.caller, (*people)[static_cast<size_t>(i)]);
-  }
-  if (static_cast<int>(people->size()) > page_size) {
-    response.set_next_page_token((*people)[static_cast<size_t>(page_size - 1)].person_id());
-  }
+  for (auto& person : *people) *response.add_people() = std::move(person);
+  if (more) response.set_next_page_token(response.people(page_size - 1).person_id());
   return response;
 }
 
@@ -254,10 +304,12 @@ absl::StatusOr<v1::GetReportingChainResponse> ProfilesApp::GetReportingChain(
   const std::string& person_id = request.person_id();
   if (auto valid = RequireUuid("person_id", person_id); !valid.ok()) return valid;
   if (auto exists = store_.Get(person_id); !exists.ok()) return exists.status();
-  auto managers = store_.ReportingChain(person_id);
+  auto chain = store_.ReportingChain(person_id);
+  if (!chain.ok()) return chain.status();
+  auto managers = ViewsFor(call.caller, std::move(*chain));
   if (!managers.ok()) return managers.status();
   v1::GetReportingChainResponse response;
-  for (const auto& manager : *managers) *response.add_managers() = ViewFor(call.caller, manager);
+  for (auto& manager : *managers) *response.add_managers() = std::move(manager);
   return response;
 }
 

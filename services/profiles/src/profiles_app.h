@@ -12,6 +12,7 @@
 #include "mentoring/runtime/redis.h"
 #include "mentoring/runtime/streams.h"
 #include "mentoring/runtime/worker_pool.h"
+#include "mentorship_store.h"
 #include "person_store.h"
 #include "person_writes.h"
 
@@ -26,7 +27,7 @@ class ProfilesApp {
  public:
   // `workers` runs what blocks (PostgreSQL) for the calls that do not start on it (GetAsync).
   ProfilesApp(pg::Pool& pool, redis::VersionedCache& cache, WorkerPool& workers, const Clock& clock)
-      : pool_(pool), store_(pool), cache_(cache), workers_(workers), clock_(clock) {}
+      : pool_(pool), store_(pool), mentorships_(pool), cache_(cache), workers_(workers), clock_(clock) {}
   ProfilesApp(const ProfilesApp&) = delete;
   ProfilesApp& operator=(const ProfilesApp&) = delete;
 
@@ -35,8 +36,9 @@ class ProfilesApp {
   // Reads a person without blocking the calling thread and calls `done` once with the
   // serialized Person as the caller may see it: a cache hit is answered from the Redis
   // client's thread with the cached bytes as they are (no parse and re-serialise unless
-  // the colleague view hides something), a miss reads PostgreSQL on the worker pool and
-  // fills the cache.
+  // the caller's view hides something), a miss reads PostgreSQL on the worker pool and
+  // fills the cache. Whether the caller mentors a person with goals is read from
+  // PostgreSQL, on the worker pool too.
   void GetPerson(const CallContext& call, const v1::GetPersonRequest& request, SerializedDone done);
   absl::StatusOr<v1::BatchGetPeopleResponse> BatchGetPeople(const CallContext& call,
                                                             const v1::BatchGetPeopleRequest& request);
@@ -61,12 +63,19 @@ class ProfilesApp {
   void CacheWrite(const Person& person, bool erased = false);
 
  private:
-  // The person themself, another service, HR and programme admins see the whole profile;
-  // anyone else the colleague view.
-  Person ViewFor(const Caller& caller, const Person& person) const;
-  // A cache entry, serialized as `caller` may see it.
-  absl::StatusOr<std::string> SerializedView(const Caller& caller, const std::string& person_id,
-                                             redis::VersionedCache::Entry entry) const;
+  // The person themself and other services see the whole profile; anyone else what the
+  // rules let them see (ViewOf): as HR or a programme admin or not, and as their mentor in
+  // the focus areas of `mentored` (MentoredBy).
+  Person ViewFor(const Caller& caller, const Person& person, const MentoredAreas& mentored) const;
+  // The focus areas in which `caller` mentors each of `people`, read only for a person
+  // caller reading someone else's goals.
+  absl::StatusOr<MentoredAreas> MentoredBy(const Caller& caller, const std::vector<Person>& people);
+  // The same people as `caller` may see each of them.
+  absl::StatusOr<std::vector<Person>> ViewsFor(const Caller& caller, std::vector<Person> people);
+  // Calls `done` with a cache entry serialized as `caller` may see it, on the calling thread
+  // unless the view depends on the mentorships (then on the worker pool).
+  void ReplyWith(const Caller& caller, const std::string& person_id, redis::VersionedCache::Entry entry,
+                 SerializedDone done);
   WriteContext Context(const CallContext& call) const { return {clock_, call.trace.ToHeader(), "api"}; }
   // Locks the person, checks the version, lets `change` edit a copy, validates, writes.
   absl::StatusOr<Person> Change(const CallContext& call, const std::string& person_id, int64_t expected_version,
@@ -74,6 +83,7 @@ class ProfilesApp {
 
   pg::Pool& pool_;
   PersonStore store_;
+  MentorshipStore mentorships_;
   redis::VersionedCache& cache_;
   WorkerPool& workers_;
   const Clock& clock_;

@@ -1,5 +1,8 @@
 #include "profiles_service.h"
 
+#include <functional>
+
+#include "events_app.h"
 #include "mentoring/profiles/v1/profiles.grpc.pb.h"
 #include "profiles_app.h"
 
@@ -24,6 +27,16 @@ absl::Status Wire(ServiceContext& service, const Settings& settings) {
       .Unary("SetGoalStatus", app, &ProfilesApp::SetGoalStatus)
       .Unary("GetExclusions", app, &ProfilesApp::GetExclusions)
       .ClientStream("ImportPeople", app, &ProfilesApp::ImportPeople);
+
+  // Who mentors whom, from matching: a mentor reads the goals their relationship covers.
+  auto& handlers = service.Make<EventsApp>(service.settings().consumer_group);
+  service.Consume({"matching"})
+      .On<events::v1::MatchMade>(std::bind_front(&EventsApp::OnMatchMade, &handlers))
+      .On<events::v1::RelationshipAgreementAmended>(
+          std::bind_front(&EventsApp::OnRelationshipAgreementAmended, &handlers))
+      .On<events::v1::RelationshipResumed>(std::bind_front(&EventsApp::OnRelationshipResumed, &handlers))
+      .On<events::v1::RelationshipClosed>(std::bind_front(&EventsApp::OnRelationshipClosed, &handlers))
+      .On<events::v1::RelationshipMovedToAlumni>(std::bind_front(&EventsApp::OnRelationshipMovedToAlumni, &handlers));
   return absl::OkStatus();
 }
 

@@ -136,15 +136,73 @@ TEST(ChangedParts, NamesEachPartThatChanged) {
                                                                                events::v1::PROFILE_PART_AVAILABILITY}));
 }
 
-TEST(ColleagueView, HidesGoalsExclusionsAndConsent) {
+// A mentee with a private goal in each of three focus areas, a declared conflict and consent.
+Person Mentee() {
   Person p = ValidPerson();
+  for (auto area : {common::v1::FOCUS_AREA_TECHNICAL, common::v1::FOCUS_AREA_WELLBEING}) {
+    auto* goal = p.add_goals();
+    goal->set_goal_id(common::v1::FocusArea_Name(area));
+    goal->set_focus_area(area);
+    goal->set_description("private: " + common::v1::FocusArea_Name(area));
+  }
   p.add_excluded_person_ids("0190f5a4-0000-7000-8000-000000000002");
   p.set_matching_consent(true);
-  const Person view = ColleagueView(p);
+  ApplyDefaults(p);
+  return p;
+}
+
+std::vector<std::string> Descriptions(const Person& view) {
+  std::vector<std::string> out;
+  for (const auto& goal : view.goals()) out.push_back(goal.description());
+  return out;
+}
+
+TEST(ViewOf, AColleagueSeesNoGoalsExclusionsOrConsent) {
+  const Person p = Mentee();
+  const Person view = ViewOf(p, {});
   EXPECT_EQ(view.goals_size(), 0);
   EXPECT_EQ(view.excluded_person_ids_size(), 0);
   EXPECT_FALSE(view.matching_consent());
   EXPECT_EQ(view.display_name(), p.display_name());
+}
+
+TEST(ViewOf, AnAdministratorSeesEveryGoalButNoDescription) {
+  const Person p = Mentee();
+  const Person view = ViewOf(p, {.administrator = true});
+  ASSERT_EQ(view.goals_size(), 3);
+  EXPECT_EQ(Descriptions(view), (std::vector<std::string>{"", "", ""}));
+  EXPECT_EQ(view.goals(1).focus_area(), common::v1::FOCUS_AREA_TECHNICAL);
+  EXPECT_EQ(view.goals(1).status(), common::v1::GOAL_STATUS_ACTIVE);
+  EXPECT_EQ(view.excluded_person_ids_size(), 1);
+  EXPECT_TRUE(view.matching_consent());
+}
+
+TEST(ViewOf, AMentorSeesTheGoalsTheirRelationshipCoversInFullAndNothingElsePrivate) {
+  const Person p = Mentee();
+  const Person view = ViewOf(p, {.mentored_areas = {common::v1::FOCUS_AREA_TECHNICAL}});
+  ASSERT_EQ(view.goals_size(), 1);
+  EXPECT_EQ(view.goals(0).goal_id(), "FOCUS_AREA_TECHNICAL");
+  EXPECT_EQ(view.goals(0).description(), "private: FOCUS_AREA_TECHNICAL");
+  EXPECT_EQ(view.excluded_person_ids_size(), 0) << "a mentor is a colleague for everything else";
+  EXPECT_FALSE(view.matching_consent());
+}
+
+TEST(ViewOf, AMentorInTwoAreasSeesBothInTheMenteesOrder) {
+  const Person p = Mentee();
+  const Person view =
+      ViewOf(p, {.mentored_areas = {common::v1::FOCUS_AREA_WELLBEING, common::v1::FOCUS_AREA_LEADERSHIP}});
+  EXPECT_EQ(Descriptions(view), (std::vector<std::string>{"Lead a team of five", "private: FOCUS_AREA_WELLBEING"}));
+}
+
+TEST(ViewOf, AnAdministratorWhoMentorsTheMenteeReadsOnlyTheCoveredDescriptions) {
+  const Person p = Mentee();
+  const Person view = ViewOf(p, {.administrator = true, .mentored_areas = {common::v1::FOCUS_AREA_TECHNICAL}});
+  EXPECT_EQ(Descriptions(view), (std::vector<std::string>{"", "private: FOCUS_AREA_TECHNICAL", ""}));
+}
+
+TEST(ViewOf, AMentorInAnAreaWithoutGoalsSeesNoGoals) {
+  const Person p = Mentee();
+  EXPECT_EQ(ViewOf(p, {.mentored_areas = {common::v1::FOCUS_AREA_CAREER}}).goals_size(), 0);
 }
 
 }  // namespace
