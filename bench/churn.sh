@@ -55,7 +55,7 @@ start() {  # service binary profiles_addr: starts it on its scratch database; se
     "${prefix}_KAFKA_TOPIC_NAMESPACE=$run" "${prefix}_CONSUMER_GROUP=$run-$service" \
     "${prefix}_PROFILES_ADDR=${3:-127.0.0.1:1}" "${prefix}_INTERNAL_TOKEN_SECRET=$(cat "$work/secret")" \
     "${prefix}_GRPC_LISTEN=127.0.0.1:0" "${prefix}_ADMIN_LISTEN=127.0.0.1:0" "${prefix}_PORT_FILE=$work/$service.ports" \
-    "${prefix}_LOG_LEVEL=warn" "$binary" 2>>"$work/$service.log" &
+    "${prefix}_LOG_LEVEL=${LOG_LEVEL:-warn}" "$binary" 2>>"$work/$service.log" &
   eval "${service}_pid=$!"
   for _ in $(seq 1 600); do [[ -s $work/$service.ports ]] && break; sleep 0.1; done
   eval "${service}_grpc=$(sed -n 's/GRPC_PORT=//p' "$work/$service.ports")"

@@ -1,6 +1,9 @@
 #include "directory.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <utility>
 
 namespace mentoring::matching {
 
@@ -40,6 +43,7 @@ absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::Fresh(pg::Executor
 }
 
 absl::StatusOr<JobProgress> Directory::Refresh(pg::Executor& db) {
+  retired_.Collect();
   auto latest = store_.LatestChange(db);
   if (!latest.ok()) return latest.status();
   absl::MutexLock lock(&rebuild_mu_);
@@ -86,10 +90,18 @@ absl::StatusOr<std::shared_ptr<const PeopleIndex>> Directory::CatchUp(pg::Execut
   behind_since_.reset();
   last_rebuild_start_ = start;
   last_rebuild_ = absl::Now() - start;
+  spdlog::info("people snapshot: {} people, {} changes read, built in {} ms", facts_.size(), changes->size(),
+               absl::ToInt64Milliseconds(last_rebuild_));
   snapshot_change_.Set(static_cast<double>(seen));
   behind_seconds_.Set(0);
-  absl::MutexLock lock(&published_mu_);
-  snapshot_ = snapshot;
+  // The old snapshot takes a while to free: never under the lock readers take, nor on a
+  // reader's thread (retired.h).
+  std::shared_ptr<const PeopleIndex> old = snapshot;
+  {
+    absl::MutexLock lock(&published_mu_);
+    std::swap(snapshot_, old);
+  }
+  retired_.Add(std::move(old));
   return snapshot;
 }
 

@@ -26,6 +26,7 @@
 #include "mentoring/runtime/postgres.h"
 #include "people_index.h"
 #include "people_store.h"
+#include "retired.h"
 
 namespace mentoring::matching {
 
@@ -50,8 +51,12 @@ class Directory {
   // runs on that transaction's connection (a second lease from a busy pool could wait for a
   // connection only this transaction's end frees).
   absl::StatusOr<std::shared_ptr<const PeopleIndex>> Fresh(pg::Executor& db);
-  // The background job's tick: catches up when changes have settled or waited too long.
+  // The background job's tick: frees what readers let go of, then catches up when changes
+  // have settled or waited too long.
   absl::StatusOr<JobProgress> Refresh(pg::Executor& db);
+  // Where whoever replaces something that holds a snapshot (a mentor pool) leaves the old
+  // one, to be freed by the next Refresh.
+  Retired& retired() { return retired_; }
 
  private:
   // Reads the rows changed since the last catch-up and publishes a new snapshot. Holds
@@ -80,6 +85,7 @@ class Directory {
 
   mutable absl::Mutex published_mu_;
   std::shared_ptr<const PeopleIndex> snapshot_ ABSL_GUARDED_BY(published_mu_);
+  Retired retired_;
 };
 
 }  // namespace mentoring::matching

@@ -1,6 +1,7 @@
 #include "mentor_pools.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace mentoring::matching {
 
@@ -45,8 +46,12 @@ absl::StatusOr<JobProgress> MentorPools::Refresh() {
     Roster& roster = it->second;
     auto version = programmes_.RosterVersion(pool_, programme_id);
     if (absl::IsNotFound(version.status())) {  // the programme is gone
-      absl::MutexLock published(&published_mu_);
-      published_.erase(programme_id);
+      decltype(published_)::node_type old;
+      {
+        absl::MutexLock published(&published_mu_);
+        old = published_.extract(programme_id);
+      }
+      if (!old.empty()) directory_.retired().Add(std::move(old.mapped().people));
       it = rosters_.erase(it);
       continue;
     }
@@ -121,8 +126,12 @@ void MentorPools::Publish(const std::string& programme_id, const Roster& roster,
       available->push_back(index);
     }
   }
-  absl::MutexLock lock(&published_mu_);
-  published_[programme_id] = {std::move(people), std::move(available)};
+  MentorPool old;
+  {
+    absl::MutexLock lock(&published_mu_);
+    old = std::exchange(published_[programme_id], {std::move(people), std::move(available)});
+  }
+  directory_.retired().Add(std::move(old.people));  // freed by the job, not a reader (retired.h)
 }
 
 }  // namespace mentoring::matching
