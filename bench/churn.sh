@@ -4,17 +4,18 @@
 # organisation of 51,000 people (50,000 mentors, one programme enrolling everyone; the same
 # people in both services). RecommendMentors for one mentee at a fixed RATE with ghz:
 #   quiet     QUIET seconds with nothing changing;
-#   import    then, while ghz goes on for LOADED seconds, an HR import (ProfilesService/
-#             ImportPeople, streamed by bench/import_client) moves 10,000 mentors to other
-#             departments; the phase runs from the import's start until matching's published
-#             snapshot holds the last change (mentoring_people_snapshot_change on its
-#             /metrics reaches the newest change in its people table, every moved row applied);
+#   import    then, while ghz goes on for LOADED seconds, IMPORTS HR imports one after
+#             another (ProfilesService/ImportPeople, streamed by bench/import_client), each
+#             moving the same 10,000 mentors to other departments; each import's phase runs
+#             from its start until matching's published snapshot holds its last change
+#             (mentoring_people_snapshot_change on its /metrics reaches the newest change in
+#             its people table, every moved row applied);
 #   after     the rest of that run.
 # Per phase: calls, p50/p90/p99/max, errors, and matching's CPU (utime + stime) per second;
 # and the import's answer time, when matching had applied every change, and when its
 # snapshot held them.
 # Needs the stack (deploy/stack.sh up), a build, ghz (go install github.com/bojand/ghz/cmd/ghz@latest).
-# Usage: bench/churn.sh [QUIET=60] [LOADED=120] [RATE=50]
+# Usage: bench/churn.sh [QUIET=60] [LOADED=120] [RATE=50] [IMPORTS=3]
 #        BASELINE_BIN=/other/build/services/matching/matching_service bench/churn.sh
 #          measures that build's matching first, then this one's, in the same run (each on
 #          its own fresh databases and topics; profiles is this build's in both).
@@ -26,6 +27,7 @@ matching_bin=$build_dir/services/matching/matching_service
 quiet=${1:-60}
 loaded=${2:-120}
 rate=${3:-50}
+imports=${4:-3}
 # shellcheck source=/dev/null
 source "$("$repo_root/deploy/stack.sh" env)"
 ghz=$(command -v ghz || echo "$(go env GOPATH)/bin/ghz")
@@ -102,42 +104,47 @@ measure() {  # label matching_binary
   recommend "$quiet" "$work/quiet.json"
   quiet_end=$(now); quiet_cpu_end=$(cpu_ticks)
 
-  echo "== import: ${loaded}s at $rate calls/s; the HR import starts after 5 s"
-  before_change=$(psql_ "SELECT coalesce(max(change_seq), 0) FROM people" "$matching_db")
+  echo "== import: ${loaded}s at $rate calls/s; $imports HR imports, one after another, from 5 s in"
   recommend "$loaded" "$work/loaded.json" &
   ghz_pid=$!
   sleep 5
-  import_start=$(now); import_cpu=$(cpu_ticks)
-  # A few rows are refused (the synthetic tree has manager cycles, which HR imports refuse).
-  "$build_dir/bench/import_client" --target="127.0.0.1:$profiles_grpc" --secret-file="$work/secret" \
-    --file="$work/moved.csv" >"$work/import.out" || true
-  import_answer=$(now)
-  sed 's/^/   import: /' "$work/import.out"
-  updated=$(sed -n 's/.* updated=\([0-9]*\).*/\1/p' "$work/import.out")
-  applied=
-  while true; do
-    changed=$(psql_ "SELECT count(*) FROM people WHERE change_seq > $before_change" "$matching_db")
-    if [[ -z $applied && $changed -ge $updated ]]; then applied=$(now); fi
-    if [[ -n $applied ]]; then
-      latest=$(psql_ "SELECT max(change_seq) FROM people" "$matching_db")
-      published=$(snapshot_change)
-      # A build without published snapshots (the baseline) reads the table on each call.
-      [[ -z $published || $published -ge $latest ]] && break
-    fi
-    if (($(date +%s) - ${import_answer%.*} > 300)); then echo "matching did not catch up in 300 s" >&2; exit 1; fi
-    sleep 0.2
+  : >"$work/imports"
+  for round in $(seq 1 "$imports"); do
+    # Each round moves the same mentors to other departments than the round before.
+    sed "s/,reorganised-/,reorganised-$round-/" "$work/moved.csv" >"$work/round.csv"
+    before_change=$(psql_ "SELECT coalesce(max(change_seq), 0) FROM people" "$matching_db")
+    import_start=$(now); import_cpu=$(cpu_ticks)
+    # A few rows are refused (the synthetic tree has manager cycles, which HR imports refuse).
+    "$build_dir/bench/import_client" --target="127.0.0.1:$profiles_grpc" --secret-file="$work/secret" \
+      --file="$work/round.csv" >"$work/import.out" || true
+    import_answer=$(now)
+    sed "s/^/   import $round: /" "$work/import.out"
+    updated=$(sed -n 's/.* updated=\([0-9]*\).*/\1/p' "$work/import.out")
+    applied=
+    while true; do
+      changed=$(psql_ "SELECT count(*) FROM people WHERE change_seq > $before_change" "$matching_db")
+      if [[ -z $applied && $changed -ge $updated ]]; then applied=$(now); fi
+      if [[ -n $applied ]]; then
+        latest=$(psql_ "SELECT max(change_seq) FROM people" "$matching_db")
+        published=$(snapshot_change)
+        # A build without published snapshots (the baseline) reads the table on each call.
+        [[ -z $published || $published -ge $latest ]] && break
+      fi
+      if (($(date +%s) - ${import_answer%.*} > 300)); then echo "matching did not catch up in 300 s" >&2; exit 1; fi
+      sleep 0.2
+    done
+    echo "$import_start $import_answer $applied $(now) $import_cpu $(cpu_ticks)" >>"$work/imports"
   done
-  reflected=$(now); reflected_cpu=$(cpu_ticks)
   wait "$ghz_pid"
   loaded_end=$(now); loaded_cpu_end=$(cpu_ticks)
 
-  python3 - "$work" "$(getconf CLK_TCK)" "$quiet_start" "$quiet_end" "$quiet_cpu" "$quiet_cpu_end" \
-    "$import_start" "$import_answer" "$applied" "$reflected" "$import_cpu" "$reflected_cpu" "$loaded_end" \
+  python3 - "$work" "$(getconf CLK_TCK)" "$quiet_start" "$quiet_end" "$quiet_cpu" "$quiet_cpu_end" "$loaded_end" \
     "$loaded_cpu_end" <<'PY'
 import collections, datetime, json, sys
 work, hz = sys.argv[1], int(sys.argv[2])
-(quiet_start, quiet_end, quiet_cpu, quiet_cpu_end, import_start, import_answer, applied, reflected, import_cpu,
- reflected_cpu, loaded_end, loaded_cpu_end) = (float(a) for a in sys.argv[3:])
+quiet_start, quiet_end, quiet_cpu, quiet_cpu_end, loaded_end, loaded_cpu_end = (float(a) for a in sys.argv[3:])
+# Per import: start, answer, every change applied, snapshot holding them, CPU ticks at start and then.
+imports = [tuple(float(v) for v in line.split()) for line in open(f"{work}/imports")]
 
 def calls(path):
     out = []
@@ -164,12 +171,15 @@ def report(name, rows, seconds, cpu_ticks):
 
 quiet = calls(f"{work}/quiet.json")
 loaded = calls(f"{work}/loaded.json")
-print(f"import answered after {import_answer - import_start:.1f} s; matching applied every change "
-      f"{applied - import_answer:.1f} s after the answer and its snapshot held them {reflected - import_answer:.1f} s after")
+for n, (start, answer, applied, reflected, *_) in enumerate(imports, 1):
+    print(f"import {n}: answered after {answer - start:.1f} s; matching applied every change "
+          f"{applied - answer:.1f} s after the answer and its snapshot held them {reflected - answer:.1f} s after")
+within = lambda t: any(start <= t < reflected for start, _, _, reflected, *_ in imports)
 report("quiet", quiet, quiet_end - quiet_start, quiet_cpu_end - quiet_cpu)
-report("import", [c for c in loaded if import_start <= c[0] < reflected], reflected - import_start,
-       reflected_cpu - import_cpu)
-report("after", [c for c in loaded if c[0] >= reflected], loaded_end - reflected, loaded_cpu_end - reflected_cpu)
+report("import", [c for c in loaded if within(c[0])], sum(r - s for s, _, _, r, *_ in imports),
+       sum(c1 - c0 for *_, c0, c1 in imports))
+last = imports[-1][3]
+report("after", [c for c in loaded if c[0] >= last], loaded_end - last, loaded_cpu_end - imports[-1][5])
 PY
   echo "load after:$(uptime | sed 's/.*average://')"
   cleanup
